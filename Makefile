@@ -1,0 +1,55 @@
+# Keel: a thin layer over CMake. `make help` lists the targets.
+BUILD     ?= build
+ASAN_BUILD ?= build-asan
+PREFIX    ?= /usr/local
+TESTSUITE ?= $(if $(KEEL_TESTSUITE),$(KEEL_TESTSUITE),$(abspath ../shared/testsuite))
+CMAKE_FLAGS ?=
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: help deps deps-core build test test-c test-asan demo spec install clean
+
+help:
+	@echo "make demo      install what is missing, build, run the shipped examples"
+	@echo "make test      install what is missing, build, run every test suite"
+	@echo "make build     build the CLI ($(BUILD)/bin/keel) and libraries ($(BUILD)/lib)"
+	@echo "make test-c    C tests (cmocka) and the spec suite through ctest"
+	@echo "make test-asan the C tests under AddressSanitizer + UBSan ($(ASAN_BUILD))"
+	@echo "make spec      keel wast over the spec test suite ($(TESTSUITE))"
+	@echo "make install PREFIX=...  headers, libkeel.so/.a, keel.pc, CMake package"
+
+deps-core:
+	@scripts/install-deps.sh core
+
+deps:
+	@scripts/install-deps.sh test
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+build: deps-core $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps
+	$(MAKE) test-c
+
+test-c: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+	cd $(BUILD) && KEEL_TESTSUITE=$(TESTSUITE) ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKEEL_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && KEEL_TESTSUITE=$(TESTSUITE) ASAN_OPTIONS=detect_leaks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@examples/demo.sh $(BUILD)
+
+spec: build
+	$(BUILD)/bin/keel wast $(TESTSUITE)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
