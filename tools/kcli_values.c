@@ -184,7 +184,7 @@ static void format_f64(uint64_t bits, char *buf, size_t size) {
         snprintf(buf, size, "%sinf", sign);
     } else if (mag > 0x7FF0000000000000ull) {
         if (mag == 0x7FF8000000000000ull) snprintf(buf, size, "%snan", sign);
-        else snprintf(buf, size, "%snan:0x%" PRIx64, sign, mag & 0xFFFFFFFFFFFFFull);
+        else snprintf(buf, size, "%snan:0x%" PRIx64, sign, (uint64_t)(mag & 0xFFFFFFFFFFFFFull));
     } else {
         double d;
         memcpy(&d, &bits, sizeof d);
