@@ -1,0 +1,75 @@
+/*
+** keel/extern.h -- external values: a function, table, memory, global or tag
+** seen through one handle type, for imports and exports.
+**
+** A keel_extern is the same handle as the object it names: conversions in
+** both directions return the SAME pointer, borrowed (no new reference), so
+** keel_func_as_extern(f) is valid as long as 'f' is, and releasing it through
+** either type releases the same handle.
+*/
+#ifndef KEEL_EXTERN_H
+#define KEEL_EXTERN_H
+
+#include "keel/common.h"
+#include "keel/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * The kind of an external value.
+ * @param[in] ext borrowed; NULL (or a released handle under the guard) gives UINT32_MAX.
+ * @return a KEEL_EXTERN_* number.
+ */
+KEEL_API keel_externkind keel_extern_kind(const keel_extern *ext);
+
+/**
+ * The type of an external value.
+ * @param[in] ext borrowed.
+ * @param[out] out receives the type.
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT, KEEL_ERROR_INVALID_HANDLE or
+ *         KEEL_ERROR_OUT_OF_MEMORY. Gives ownership of *out to the caller.
+ */
+KEEL_API keel_error *keel_extern_type(const keel_extern *ext, keel_externtype **out);
+
+/**
+ * Adds a reference to the handle. Any thread.
+ * @param[in] ext borrowed; NULL gives NULL.
+ * @return ext, now with one more reference the caller owns.
+ */
+KEEL_API keel_extern *keel_extern_retain(keel_extern *ext);
+
+/**
+ * Drops a reference to the handle. Any thread.
+ * @param[in] ext owned; NULL is a harmless no-op. Takes ownership of one reference.
+ */
+KEEL_API void keel_extern_release(keel_extern *ext);
+
+/** The function an extern names: borrowed, the same handle; NULL for other kinds or NULL. */
+KEEL_API keel_func *keel_extern_as_func(keel_extern *ext);
+/** The table an extern names: borrowed, the same handle; NULL for other kinds or NULL. */
+KEEL_API keel_table *keel_extern_as_table(keel_extern *ext);
+/** The memory an extern names: borrowed, the same handle; NULL for other kinds or NULL. */
+KEEL_API keel_memory *keel_extern_as_memory(keel_extern *ext);
+/** The global an extern names: borrowed, the same handle; NULL for other kinds or NULL. */
+KEEL_API keel_global *keel_extern_as_global(keel_extern *ext);
+/** The tag an extern names: borrowed, the same handle; NULL for other kinds or NULL. */
+KEEL_API keel_tag *keel_extern_as_tag(keel_extern *ext);
+
+/** A function as an extern: borrowed, the same handle; NULL gives NULL. */
+KEEL_API keel_extern *keel_func_as_extern(keel_func *func);
+/** A table as an extern: borrowed, the same handle; NULL gives NULL. */
+KEEL_API keel_extern *keel_table_as_extern(keel_table *table);
+/** A memory as an extern: borrowed, the same handle; NULL gives NULL. */
+KEEL_API keel_extern *keel_memory_as_extern(keel_memory *memory);
+/** A global as an extern: borrowed, the same handle; NULL gives NULL. */
+KEEL_API keel_extern *keel_global_as_extern(keel_global *global);
+/** A tag as an extern: borrowed, the same handle; NULL gives NULL. */
+KEEL_API keel_extern *keel_tag_as_extern(keel_tag *tag);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
