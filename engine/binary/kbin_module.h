@@ -274,6 +274,26 @@ typedef struct kbin_module {
 */
 kb_error *kbin_decode(const uint8_t *bytes, size_t size, kbin_module **out);
 
+/*
+** Optional decoding features (proposals beyond 3.0 that change what is
+** malformed). kbin_decode uses KBIN_FEATURES_DEFAULT (plain 3.0 plus threads
+** and wide arithmetic, which change no malformedness rule).
+*/
+enum {
+    KBIN_FEATURE_CUSTOM_PAGE_SIZES = 1u << 0, /* memory limits flag 0x08 + page size log2 */
+    KBIN_FEATURES_DEFAULT = 0
+};
+
+/* kbin_decode with explicit KBIN_FEATURE_* flags. */
+kb_error *kbin_decode_ex(const uint8_t *bytes, size_t size, uint32_t features, kbin_module **out);
+
+/*
+** binary/-internal: decodes the name section at m->bytes[pos .. end) into
+** m->name / m->func_names, leniently (a damaged name section is ignored,
+** spec 7.4). Called by kbin_decode.
+*/
+void kbin_decode_names(kbin_module *m, size_t pos, size_t end);
+
 /* Frees the module and everything it owns; NULL is a no-op. */
 void kbin_module_free(kbin_module *m);
 
