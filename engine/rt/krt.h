@@ -122,6 +122,8 @@ struct krt_memory {
     bool is64, shared;
     uint64_t generation;          /* changes on every grow (DESIGN.md: memory views) */
     size_t reserved;              /* bytes of address space reserved for growth */
+    kbin_limits limits;           /* the declared type (has_max/max as declared, before
+                                     host/store caps); import matching uses it */
 };
 
 struct krt_table {
@@ -130,6 +132,7 @@ struct krt_table {
     bool is64;
     void **elems;                 /* references (krt_func*, krt_externref*, ...; NULL = null) */
     uint64_t size, max;           /* max: the effective limit */
+    kbin_limits limits;           /* the declared type (has_max/max as declared) */
 };
 
 struct krt_global {

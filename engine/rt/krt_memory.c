@@ -113,6 +113,7 @@ kb_error *krt_memory_new(krt_store *s, const kbin_limits *lim, krt_memory **out)
     mem->page_log2 = lim->page_log2;
     mem->is64 = lim->is64;
     mem->shared = lim->shared;
+    mem->limits = *lim;
 
     size_t want, committed;
     if (!round_page(lim->shared || max_bytes <= KRT_RESERVE_DEFAULT ? max_bytes : KRT_RESERVE_DEFAULT, &want) ||

@@ -62,6 +62,7 @@ kb_error *krt_table_new(krt_store *s, krt_valtype elem, const kbin_limits *lim, 
     t->elems = elems;
     t->size = lim->min;
     t->max = max;
+    t->limits = *lim;
     kb_error *err = krt_store_register(s, KRT_OBJ_TABLE, t);
     if (err != NULL) {
         krt_table_release(t);
