@@ -289,7 +289,8 @@ KEXEC_NUM_INLINE void kexec_num_i64_sub128(uint64_t a_lo, uint64_t a_hi, uint64_
 }
 /* i64.mul_wide_u: the full 128-bit product of two unsigned i64. */
 KEXEC_NUM_INLINE void kexec_num_i64_mul_wide_u(uint64_t a, uint64_t b, uint64_t *lo, uint64_t *hi) {
-#if defined(__SIZEOF_INT128__)
+/* KEXEC_NUM_NO_INT128 forces the portable path (tests build both). */
+#if defined(__SIZEOF_INT128__) && !defined(KEXEC_NUM_NO_INT128)
     __extension__ typedef unsigned __int128 kexec_num_u128;
     kexec_num_u128 p = (kexec_num_u128)a * b;
     *lo = (uint64_t)p;
