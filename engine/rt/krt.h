@@ -184,7 +184,11 @@ struct krt_store {
     krt_engine *engine;           /* borrowed: capi keeps the engine alive */
     kexec_context *exec;          /* created on first call */
     atomic_uint interrupt;        /* non-zero: the running call traps with KB_TRAP_INTERRUPTED */
-    /* Limits (0 = none). */
+    /* Limits (0 = none), set by capi before use. Each memory may have at most
+       'max_memory_bytes' and each table 'max_table_elements': creating a
+       bigger one fails with KB_ERR_OUT_OF_MEMORY, growing past it makes
+       memory.grow/table.grow return -1 (spec: growth may fail). The
+       'max_instances'+1-th krt_instantiate fails with KB_ERR_OUT_OF_MEMORY. */
     uint64_t max_memory_bytes;
     uint64_t max_table_elements;
     uint32_t max_instances;
@@ -237,7 +241,17 @@ typedef struct krt_extern {
 kb_error *krt_instantiate(krt_store *s, krt_module *module, const krt_extern *imports,
                           size_t import_count, krt_instance **out);
 
-/* Looks up an export by name; returns false when absent. */
+/* Error wording of import resolution (spec test suite, assert_unlinkable).
+   krt_instantiate uses the second; capi's linker uses the first for a name
+   it cannot resolve ("unknown import: module::name"). */
+#define KRT_MSG_UNKNOWN_IMPORT "unknown import"
+#define KRT_MSG_INCOMPATIBLE_IMPORT "incompatible import type"
+
+/*
+** Looks up an export by name; returns false when absent. For an instance
+** whose instantiation failed after allocation, an export whose object was
+** not created yet is reported present with a NULL object.
+*/
 bool krt_instance_export(const krt_instance *inst, const char *name, size_t name_len, krt_extern *out);
 
 #endif
