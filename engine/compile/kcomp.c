@@ -1,0 +1,1321 @@
+/*
+** kcomp.c -- translating validated function bodies into slot-machine code.
+**
+** One pass over each body with the shared instruction reader (kbin_reader.h),
+** after a short pre-scan that counts hidden slots and finds instructions
+** outside the interpreter's scope.
+**
+** The compile-time operand stack mirrors the wasm operand stack (core spec
+** 3.3: its height is static). Each entry has a 'home' slot (its fixed frame
+** slot) and is one of
+**   E_TEMP   the value is in its home slot;
+**   E_LOCAL  the value is in another slot that wasm cannot write behind our
+**            back except by local.set/local.tee (a local, or a hidden slot):
+**            'local.get' emits nothing;
+**   E_CONST  a constant not yet written anywhere.
+** Lazy entries are written to their home ("materialised") when needed: before
+** a local.set/tee of the same local overwrites it, at block boundaries, for
+** call arguments and branch values.
+**
+** Branches copy the label's values into the label's slots (the homes of the
+** positions just above the label's height), so every path reaches a label
+** with the values in the same slots. Copies go in ascending slot order, which
+** is safe because a value's home is never below its destination.
+*/
+#include "compile/kcomp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/kb_alloc.h"
+#include "base/kb_buf.h"
+#include "binary/kbin_reader.h"
+
+const kcomp_opinfo kcomp_ops[KX_COUNT_] = {
+#define KX(NAME, text, words) {text, words},
+#define KD(NAME, text, words, cls, type) {text, words},
+#include "compile/kcomp_ops.def"
+};
+
+/* Direct translations: wasm op -> internal op for KD rows (ORDER KX). */
+typedef struct direct_op {
+    uint16_t kx;
+    uint8_t cls;  /* KC_* or 0: not a direct translation */
+    uint8_t type; /* result KVT_* */
+} direct_op;
+
+static const direct_op direct[KOP_COUNT_] = {
+#define KX(NAME, text, words)
+#define KD(NAME, text, words, cls, type) [KOP_##NAME] = {KX_##NAME, cls, type},
+#include "compile/kcomp_ops.def"
+};
+
+/* ---------------------------------------------------------------- state */
+
+enum { E_TEMP = 0, E_LOCAL, E_CONST };
+
+typedef struct entry {
+    uint8_t kind;   /* E_* */
+    uint8_t width;  /* slots: 2 for v128 */
+    uint8_t type;   /* KVT_* */
+    uint32_t slot;  /* E_LOCAL: where the value is */
+    uint32_t home;
+    uint64_t c;     /* E_CONST */
+} entry;
+
+enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF, CK_ELSE, CK_TRY, CK_CATCH, CK_TRY_TABLE };
+
+typedef struct ctrl {
+    uint8_t kind;
+    bool unreachable;
+    uint32_t height;        /* stack entries below the params */
+    uint32_t base;          /* home slot of the first param/result */
+    uint32_t nparams, nresults;
+    const kbin_valtype *params, *results;
+    kbin_valtype single;    /* storage for a one-result block type */
+    uint32_t loop_pc;       /* CK_LOOP: code position of the header */
+    KB_VEC(uint32_t) patches; /* offset words to point at the end */
+    uint32_t else_patch;    /* CK_IF: the br_unless offset word, or UINT32_MAX */
+    uint32_t saved;         /* CK_IF with params: hidden slots holding them */
+    int32_t handler;        /* CK_TRY/CK_CATCH/CK_TRY_TABLE: handler index, else -1 */
+    uint32_t exn_slot;      /* CK_TRY/CK_CATCH: hidden slot of the caught exnref */
+    KB_VEC(kcomp_clause) clauses; /* CK_TRY/CK_CATCH: clauses collected so far */
+} ctrl;
+
+typedef struct comp {
+    const kbin_module *m;
+    kbin_reader r;
+    KB_VEC(uint32_t) code;
+    KB_VEC(uint32_t) pcmap;          /* pairs */
+    KB_VEC(entry) stack;
+    KB_VEC(ctrl) ctrls;
+    KB_VEC(kcomp_handler) handlers;
+    KB_VEC(kcomp_clause) clauses;
+    uint32_t *local_slot;            /* slot of each local (params first) */
+    kbin_valtype *local_type;
+    uint32_t local_count;
+    uint32_t temps_base;             /* first operand-stack slot */
+    uint32_t hidden_next;            /* next free hidden slot */
+    uint32_t max_slots;
+    uint32_t result_slots;
+    uint32_t last_dst;               /* code position of the dst operand of the last single-result op */
+    uint32_t last_op;                /* code position of the last emitted op */
+    bool oom;
+} comp;
+
+#define NO_POS UINT32_MAX
+
+static uint32_t width_of(kbin_valtype t) { return t.kind == KVT_V128 ? 2u : 1u; }
+
+/* ---------------------------------------------------------------- emission */
+
+static uint32_t pos(comp *c) { return (uint32_t)c->code.len; }
+
+static void w(comp *c, uint32_t word) {
+    if (!kb_vec_push(&c->code, word)) c->oom = true;
+}
+
+/* Starts an instruction; every emission goes through here. */
+static void op(comp *c, uint32_t kx) {
+    c->last_op = pos(c);
+    c->last_dst = NO_POS;
+    w(c, kx);
+}
+
+static void w64(comp *c, uint64_t v) {
+    w(c, (uint32_t)v);
+    w(c, (uint32_t)(v >> 32));
+}
+
+/* A branch offset word pointing at 'target' (relative to the word itself). */
+static void w_off(comp *c, uint32_t target) { w(c, (uint32_t)((int32_t)target - (int32_t)pos(c))); }
+
+/* Binds pending offset words to the current position. */
+static void patch_here(comp *c, uint32_t at) {
+    if (c->oom || at == NO_POS) return;
+    c->code.items[at] = (uint32_t)((int32_t)pos(c) - (int32_t)at);
+}
+
+/* The current position becomes a branch target: no peephole may look back. */
+static void label_here(comp *c) {
+    c->last_dst = NO_POS;
+    c->last_op = NO_POS;
+}
+
+static void emit_const(comp *c, uint32_t dst, uint64_t v, uint8_t type) {
+    if (type == KVT_I32 || type == KVT_F32 || (v >> 32) == 0) {
+        op(c, KX_CONST32); w(c, dst); w(c, (uint32_t)v);
+    } else {
+        op(c, KX_CONST64); w(c, dst); w64(c, v);
+    }
+}
+
+static void emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t width) {
+    if (dst == src) return;
+    op(c, width == 2 ? KX_COPY2 : KX_COPY); w(c, dst); w(c, src);
+}
+
+/* ---------------------------------------------------------------- operand stack */
+
+static uint32_t top_home(comp *c) {
+    if (c->stack.len == 0) return c->temps_base;
+    entry *e = &c->stack.items[c->stack.len - 1];
+    return e->home + e->width;
+}
+
+static entry *push(comp *c, uint8_t kind, kbin_valtype t) {
+    entry e = {kind, (uint8_t)width_of(t), t.kind, 0, top_home(c), 0};
+    if (e.home + e.width > c->max_slots) c->max_slots = e.home + e.width;
+    if (!kb_vec_push(&c->stack, e)) {
+        c->oom = true;
+        static entry dummy;
+        return &dummy;
+    }
+    return &c->stack.items[c->stack.len - 1];
+}
+
+static entry *push_kind(comp *c, uint8_t kind, uint8_t type) { return push(c, kind, kbin_vt(type)); }
+
+static entry pop(comp *c) {
+    ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
+    /* Validated code never pops below the block's height when reachable. */
+    if (c->stack.len <= k->height) {
+        entry e = {E_CONST, 1, KVT_I32, 0, top_home(c), 0};
+        return e;
+    }
+    return c->stack.items[--c->stack.len];
+}
+
+/* Writes a lazy entry to its home. */
+static void materialize(comp *c, entry *e) {
+    if (e->kind == E_LOCAL) emit_copy(c, e->home, e->slot, e->width);
+    else if (e->kind == E_CONST) emit_const(c, e->home, e->c, e->type);
+    e->kind = E_TEMP;
+}
+
+/* The slot an instruction reads an entry from (constants are written home first). */
+static uint32_t use(comp *c, entry *e) {
+    if (e->kind == E_CONST) materialize(c, e);
+    return e->kind == E_LOCAL ? e->slot : e->home;
+}
+
+/* Materialises every entry that reads slot 's' (before 's' is overwritten). */
+static void protect_slot(comp *c, uint32_t s) {
+    for (size_t i = 0; i < c->stack.len; i++) {
+        entry *e = &c->stack.items[i];
+        if (e->kind == E_LOCAL && e->slot == s) materialize(c, e);
+    }
+}
+
+static bool slot_is_read(comp *c, uint32_t s) {
+    for (size_t i = 0; i < c->stack.len; i++) {
+        entry *e = &c->stack.items[i];
+        if (e->kind == E_LOCAL && e->slot == s) return true;
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------------- control */
+
+static ctrl *ctrl_at(comp *c, uint32_t depth) {
+    return &c->ctrls.items[c->ctrls.len - 1 - depth];
+}
+
+/* Arity and types of a branch to 'k' (spec 3.3.x: a loop's label takes its params). */
+static uint32_t label_arity(const ctrl *k, const kbin_valtype **types) {
+    if (k->kind == CK_LOOP) { *types = k->params; return k->nparams; }
+    *types = k->results;
+    return k->nresults;
+}
+
+static void block_sig(comp *c, const kbin_blocktype *bt, ctrl *k) {
+    k->nparams = k->nresults = 0;
+    k->params = k->results = NULL;
+    if (bt->kind == KBT_VAL) {
+        k->single = bt->val;
+        k->results = &k->single;
+        k->nresults = 1;
+    } else if (bt->kind == KBT_TYPE && bt->index < c->m->type_count) {
+        const kbin_type *t = &c->m->types[bt->index];
+        k->params = t->params;
+        k->nparams = t->param_count;
+        k->results = kbin_type_results(t);
+        k->nresults = t->result_count;
+    }
+}
+
+/*
+** Copies the top 'n' entries into the slots starting at 'dst' without
+** changing the entries (the code may be on a conditional path). Values read
+** from a slot inside the destination range are first copied to their own
+** home, which is free on this path (only returns can have such sources).
+*/
+static void transfer(comp *c, uint32_t n, uint32_t dst) {
+    if (n == 0 || c->stack.len < n) return;
+    entry *src = &c->stack.items[c->stack.len - n];
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < n; i++) total += src[i].width;
+    uint32_t d = dst;
+    uint32_t from[n > 0 ? n : 1];
+    for (uint32_t i = 0; i < n; i++) {
+        entry *e = &src[i];
+        from[i] = e->kind == E_LOCAL ? e->slot : e->home;
+        if (e->kind == E_LOCAL && e->slot >= dst && e->slot < dst + total && e->slot != d) {
+            emit_copy(c, e->home, e->slot, e->width);
+            from[i] = e->home;
+        }
+        d += e->width;
+    }
+    d = dst;
+    for (uint32_t i = 0; i < n; i++) {
+        entry *e = &src[i];
+        if (e->kind == E_CONST) emit_const(c, d, e->c, e->type);
+        else emit_copy(c, d, from[i], e->width);
+        d += e->width;
+    }
+}
+
+/* True when a branch to 'k' needs no copies. */
+static bool transfer_free(comp *c, ctrl *k) {
+    const kbin_valtype *types;
+    uint32_t n = label_arity(k, &types);
+    if (n == 0) return true;
+    if (c->stack.len < n) return true;
+    uint32_t dst = k->kind == CK_FUNC ? 0 : k->base;
+    entry *src = &c->stack.items[c->stack.len - n];
+    for (uint32_t i = 0; i < n; i++) {
+        entry *e = &src[i];
+        uint32_t at = e->kind == E_LOCAL ? e->slot : e->home;
+        if (e->kind == E_CONST || at != dst) return false;
+        dst += e->width;
+    }
+    return true;
+}
+
+/* Emits the jump part of a branch to 'k' (after the values were transferred). */
+static void jump_to(comp *c, ctrl *k) {
+    if (k->kind == CK_FUNC) {
+        op(c, KX_RETURN);
+        return;
+    }
+    op(c, KX_BR);
+    if (k->kind == CK_LOOP) {
+        w_off(c, k->loop_pc);
+    } else {
+        if (!kb_vec_push(&k->patches, pos(c))) c->oom = true;
+        w(c, 0);
+    }
+}
+
+/* Adds an offset word (already emitted at 'at') to the branch targets of 'k'. */
+static void target_word(comp *c, ctrl *k, uint32_t at) {
+    if (k->kind == CK_LOOP) {
+        if (!c->oom) c->code.items[at] = (uint32_t)((int32_t)k->loop_pc - (int32_t)at);
+    } else if (!kb_vec_push(&k->patches, at)) {
+        c->oom = true;
+    }
+}
+
+static void branch(comp *c, uint32_t depth) {
+    ctrl *k = ctrl_at(c, depth);
+    const kbin_valtype *types;
+    uint32_t n = label_arity(k, &types);
+    transfer(c, n, k->kind == CK_FUNC ? 0 : k->base);
+    jump_to(c, k);
+}
+
+static void set_unreachable(comp *c) {
+    ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
+    k->unreachable = true;
+    c->stack.len = k->height;
+}
+
+/*
+** Materialises what must be in place at a block boundary: every lazy local
+** read (a local.set inside the block would otherwise have to materialise it
+** on only one path) and the block's params.
+*/
+static void settle_for_block(comp *c, uint32_t nparams) {
+    size_t first_param = c->stack.len >= nparams ? c->stack.len - nparams : 0;
+    for (size_t i = 0; i < c->stack.len; i++) {
+        entry *e = &c->stack.items[i];
+        if (e->kind == E_LOCAL || (i >= first_param && e->kind == E_CONST)) materialize(c, e);
+    }
+}
+
+/* Innermost handler whose code range is still open (try body or try_table). */
+static int32_t active_handler(comp *c, size_t from_ctrl) {
+    for (size_t i = from_ctrl; i-- > 0;) {
+        ctrl *k = &c->ctrls.items[i];
+        if (k->kind == CK_TRY || k->kind == CK_TRY_TABLE) return k->handler;
+    }
+    return -1;
+}
+
+static ctrl *push_ctrl(comp *c, uint8_t kind, const kbin_blocktype *bt) {
+    ctrl k;
+    memset(&k, 0, sizeof k);
+    k.kind = kind;
+    k.else_patch = NO_POS;
+    k.handler = -1;
+    if (bt) block_sig(c, bt, &k);
+    k.height = (uint32_t)(c->stack.len >= k.nparams ? c->stack.len - k.nparams : 0);
+    k.base = k.height < c->stack.len ? c->stack.items[k.height].home : top_home(c);
+    if (!kb_vec_push(&c->ctrls, k)) {
+        c->oom = true;
+        return NULL;
+    }
+    ctrl *p = &c->ctrls.items[c->ctrls.len - 1];
+    if (p->params == &k.single) p->params = &p->single;
+    if (p->results == &k.single) p->results = &p->single;
+    return p;
+}
+
+/* Reserves a handler entry starting here. */
+static int32_t open_handler(comp *c, uint32_t kind) {
+    kcomp_handler h;
+    memset(&h, 0, sizeof h);
+    h.start = pos(c);
+    h.end = pos(c);
+    h.kind = kind;
+    h.parent = active_handler(c, c->ctrls.len);
+    h.delegate = -1;
+    if (!kb_vec_push(&c->handlers, h)) {
+        c->oom = true;
+        return -1;
+    }
+    return (int32_t)c->handlers.len - 1;
+}
+
+/* Pushes the values of 'types' as temps in their homes (after a label). */
+static void push_types(comp *c, uint32_t n, const kbin_valtype *types) {
+    for (uint32_t i = 0; i < n; i++) push(c, E_TEMP, types[i]);
+}
+
+/* Ends the reachable fall-through of a block: its results are put home. */
+static void settle_results(comp *c, ctrl *k) {
+    if (k->unreachable) return;
+    size_t n = k->nresults;
+    for (size_t i = c->stack.len >= n ? c->stack.len - n : 0; i < c->stack.len; i++)
+        materialize(c, &c->stack.items[i]);
+}
+
+static void flush_clauses(comp *c, ctrl *k) {
+    if (k->handler < 0 || c->oom) return;
+    kcomp_handler *h = &c->handlers.items[k->handler];
+    h->clause_first = (uint32_t)c->clauses.len;
+    h->clause_count = (uint32_t)k->clauses.len;
+    for (size_t i = 0; i < k->clauses.len; i++)
+        if (!kb_vec_push(&c->clauses, k->clauses.items[i])) c->oom = true;
+}
+
+static void free_ctrl(ctrl *k) {
+    kb_vec_free(&k->patches);
+    kb_vec_free(&k->clauses);
+}
+
+/* 'end' of a block, loop, if, try or try_table (not the function's). */
+static void end_block(comp *c) {
+    ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
+    settle_results(c, k);
+    if (k->kind == CK_TRY_TABLE && k->handler >= 0) c->handlers.items[k->handler].end = pos(c);
+    if (k->kind == CK_TRY && k->handler >= 0) c->handlers.items[k->handler].end = pos(c);
+    if (k->kind == CK_TRY || k->kind == CK_CATCH) flush_clauses(c, k);
+    label_here(c);
+    if (k->else_patch != NO_POS) patch_here(c, k->else_patch);
+    for (size_t i = 0; i < k->patches.len; i++) patch_here(c, k->patches.items[i]);
+    uint32_t height = k->height, n = k->nresults;
+    const kbin_valtype *results = k->results;
+    kbin_valtype single = k->single;
+    if (results == &k->single) results = &single;
+    free_ctrl(k);
+    c->ctrls.len--;
+    c->stack.len = height;
+    push_types(c, n, results);
+}
+
+/* ---------------------------------------------------------------- pre-scan */
+
+/*
+** Counts the hidden slots the body needs (saved params of 'if' blocks with
+** params, caught exceptions of legacy 'try') and finds the first instruction
+** outside the interpreter's scope. Returns NULL or a decoding error.
+*/
+static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsupported) {
+    kbin_reader r = kbin_reader_make(c->m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
+    kbin_instr in;
+    *hidden = 0;
+    *unsupported = -1;
+    while (!kbin_reader_done(&r)) {
+        kb_error *err = kbin_read_instr(&r, &in);
+        if (err != NULL) return err;
+        uint8_t prefix = kbin_ops[in.op].prefix;
+        if (prefix == 0xFD || prefix == 0xFB || prefix == 0xFE) {
+            *unsupported = in.op;
+            return NULL;
+        }
+        if (in.op == KOP_IF && in.imm.block.kind == KBT_TYPE && in.imm.block.index < c->m->type_count) {
+            const kbin_type *t = &c->m->types[in.imm.block.index];
+            for (uint32_t i = 0; i < t->param_count; i++) *hidden += width_of(t->params[i]);
+        } else if (in.op == KOP_TRY) {
+            *hidden += 1;
+        }
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- instructions */
+
+static const uint16_t imm_form[KX_COUNT_] = {
+    [KX_I32_ADD] = KX_I32_ADD_I, [KX_I32_SUB] = KX_I32_SUB_I, [KX_I32_AND] = KX_I32_AND_I,
+    [KX_I32_OR] = KX_I32_OR_I, [KX_I32_XOR] = KX_I32_XOR_I, [KX_I32_SHL] = KX_I32_SHL_I,
+    [KX_I32_SHR_S] = KX_I32_SHR_S_I, [KX_I32_SHR_U] = KX_I32_SHR_U_I,
+    [KX_I32_EQ] = KX_I32_EQ_I, [KX_I32_NE] = KX_I32_NE_I,
+    [KX_I32_LT_S] = KX_I32_LT_S_I, [KX_I32_LT_U] = KX_I32_LT_U_I,
+    [KX_I32_GT_S] = KX_I32_GT_S_I, [KX_I32_GT_U] = KX_I32_GT_U_I,
+    [KX_I32_LE_S] = KX_I32_LE_S_I, [KX_I32_LE_U] = KX_I32_LE_U_I,
+    [KX_I32_GE_S] = KX_I32_GE_S_I, [KX_I32_GE_U] = KX_I32_GE_U_I,
+    [KX_I64_ADD] = KX_I64_ADD_I, [KX_I64_SUB] = KX_I64_SUB_I, [KX_I64_AND] = KX_I64_AND_I,
+};
+
+/* Compare-and-branch fusion: the compare op -> the fused branch (ORDER KX). */
+static const uint16_t br_form[KX_COUNT_] = {
+    [KX_I32_EQZ] = KX_BR_I32_EQZ,
+    [KX_I32_EQ] = KX_BR_I32_EQ, [KX_I32_NE] = KX_BR_I32_NE,
+    [KX_I32_LT_S] = KX_BR_I32_LT_S, [KX_I32_LT_U] = KX_BR_I32_LT_U,
+    [KX_I32_GT_S] = KX_BR_I32_GT_S, [KX_I32_GT_U] = KX_BR_I32_GT_U,
+    [KX_I32_LE_S] = KX_BR_I32_LE_S, [KX_I32_LE_U] = KX_BR_I32_LE_U,
+    [KX_I32_GE_S] = KX_BR_I32_GE_S, [KX_I32_GE_U] = KX_BR_I32_GE_U,
+};
+
+static void emit_unary(comp *c, const direct_op *d) {
+    entry a = pop(c);
+    uint32_t sa = use(c, &a);
+    entry *r = push_kind(c, E_TEMP, d->type);
+    op(c, d->kx); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa);
+}
+
+static void emit_binary(comp *c, const direct_op *d) {
+    entry b = pop(c);
+    entry a = pop(c);
+    uint16_t imm = imm_form[d->kx];
+    bool fits = b.kind == E_CONST &&
+                (b.type == KVT_I32 || (int64_t)b.c == (int64_t)(int32_t)(uint32_t)b.c);
+    if (imm && fits) {
+        uint32_t sa = use(c, &a);
+        entry *r = push_kind(c, E_TEMP, d->type);
+        op(c, imm); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa); w(c, (uint32_t)b.c);
+        return;
+    }
+    uint32_t sa = use(c, &a);
+    uint32_t sb = use(c, &b);
+    entry *r = push_kind(c, E_TEMP, d->type);
+    op(c, d->kx); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa); w(c, sb);
+}
+
+static bool mem_fast(comp *c, const kbin_memarg *ma) {
+    return ma->memory == 0 && c->m->memory_count > 0 && !c->m->memories[0].limits.is64 &&
+           ma->offset <= UINT32_MAX;
+}
+
+static void emit_load(comp *c, const kbin_instr *in, const direct_op *d) {
+    entry a = pop(c);
+    uint32_t sa = use(c, &a);
+    entry *r = push_kind(c, E_TEMP, d->type);
+    if (mem_fast(c, &in->imm.mem)) {
+        op(c, d->kx); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa); w(c, (uint32_t)in->imm.mem.offset);
+    } else {
+        op(c, KX_LOAD_G); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa);
+        w64(c, in->imm.mem.offset); w(c, in->imm.mem.memory); w(c, in->op);
+    }
+}
+
+static void emit_store(comp *c, const kbin_instr *in, const direct_op *d) {
+    entry v = pop(c);
+    entry a = pop(c);
+    uint32_t sa = use(c, &a);
+    uint32_t sv = use(c, &v);
+    if (mem_fast(c, &in->imm.mem)) {
+        op(c, d->kx); w(c, sa); w(c, sv); w(c, (uint32_t)in->imm.mem.offset);
+    } else {
+        op(c, KX_STORE_G); w(c, sa); w(c, sv); w64(c, in->imm.mem.offset);
+        w(c, in->imm.mem.memory); w(c, in->op);
+    }
+}
+
+/* Pops the call arguments into their homes; returns the base slot. */
+static uint32_t call_args(comp *c, const kbin_type *t) {
+    uint32_t n = t->param_count;
+    if (c->stack.len < n) n = (uint32_t)c->stack.len;
+    for (size_t i = c->stack.len - n; i < c->stack.len; i++) materialize(c, &c->stack.items[i]);
+    uint32_t base = n ? c->stack.items[c->stack.len - n].home : top_home(c);
+    c->stack.len -= n;
+    return base;
+}
+
+static void call_results(comp *c, const kbin_type *t) {
+    push_types(c, t->result_count, kbin_type_results(t));
+}
+
+static const kbin_type *type_at(comp *c, uint32_t index) {
+    static kbin_type empty;
+    return index < c->m->type_count ? &c->m->types[index] : &empty;
+}
+
+/* For return_call*: the values are put in place by the callee's frame, so args only. */
+static void emit_br_if(comp *c, uint32_t depth) {
+    ctrl *k = ctrl_at(c, depth);
+    entry cond = pop(c);
+    /* Fused compare+branch: the condition was produced by the previous instruction. */
+    if (transfer_free(c, k) && cond.kind == E_TEMP && c->last_dst != NO_POS &&
+        c->last_op != NO_POS && c->code.items[c->last_dst] == cond.home &&
+        c->last_dst == c->last_op + 1 && br_form[c->code.items[c->last_op]]) {
+        uint32_t kx = c->code.items[c->last_op];
+        uint32_t a = c->code.items[c->last_op + 2];
+        uint32_t b = kcomp_ops[kx].words == 3 ? c->code.items[c->last_op + 3] : 0;
+        c->code.len = c->last_op;
+        if (k->kind == CK_FUNC) goto plain; /* returns need the RETURN op */
+        op(c, br_form[kx]); w(c, a);
+        if (kcomp_ops[kx].words == 3) w(c, b);
+        w(c, 0);
+        target_word(c, k, pos(c) - 1);
+        return;
+    plain:
+        /* Re-emit the compare we removed. */
+        op(c, kx); w(c, cond.home); w(c, a);
+        if (kcomp_ops[kx].words == 3) w(c, b);
+    }
+    uint32_t sc = use(c, &cond);
+    if (transfer_free(c, k) && k->kind != CK_FUNC) {
+        op(c, KX_BR_IF); w(c, sc); w(c, 0);
+        target_word(c, k, pos(c) - 1);
+        return;
+    }
+    op(c, KX_BR_UNLESS); w(c, sc);
+    uint32_t skip = pos(c);
+    w(c, 0);
+    branch(c, depth);
+    label_here(c);
+    patch_here(c, skip);
+}
+
+static void emit_br_table(comp *c, const kbin_instr *in) {
+    entry idx = pop(c);
+    uint32_t si = use(c, &idx);
+    uint32_t n = in->imm.br_table.count;
+    op(c, KX_BR_TABLE); w(c, si); w(c, n);
+    uint32_t table = pos(c);
+    for (uint32_t i = 0; i <= n; i++) w(c, 0);
+    if (c->oom) return;
+    size_t lp = in->imm.br_table.labels;
+    for (uint32_t i = 0; i <= n; i++) {
+        uint32_t depth = i < n ? kbin_br_table_next(&c->r, &lp) : in->imm.br_table.default_label;
+        if (depth >= c->ctrls.len) continue;
+        ctrl *k = ctrl_at(c, depth);
+        if (transfer_free(c, k) && k->kind != CK_FUNC) {
+            target_word(c, k, table + i);
+        } else {
+            /* A stub that moves the values and jumps. */
+            label_here(c);
+            if (!c->oom) c->code.items[table + i] = (uint32_t)((int32_t)pos(c) - (int32_t)(table + i));
+            branch(c, depth);
+        }
+    }
+    set_unreachable(c);
+}
+
+/* try_table: stubs for the catch clauses, then the handler's range opens. */
+static void emit_try_table(comp *c, const kbin_instr *in) {
+    size_t cp = in->imm.try_table.clauses;
+    uint32_t count = in->imm.try_table.count;
+    kcomp_clause cl[count > 0 ? count : 1];
+    op(c, KX_BR);
+    uint32_t over = pos(c);
+    w(c, 0);
+    for (uint32_t i = 0; i < count; i++) {
+        kbin_catch kc;
+        kbin_catch_next(&c->r, &cp, &kc);
+        cl[i].kind = kc.kind;
+        cl[i].tag = kc.tag;
+        cl[i].dest = 0;
+        cl[i].target = pos(c);
+        if (kc.label >= c->ctrls.len) continue;
+        ctrl *k = ctrl_at(c, kc.label);
+        cl[i].dest = k->kind == CK_FUNC ? 0 : k->base;
+        label_here(c);
+        jump_to(c, k);
+    }
+    label_here(c);
+    patch_here(c, over);
+    settle_for_block(c, 0);
+    ctrl *k = push_ctrl(c, CK_TRY_TABLE, &in->imm.try_table.block);
+    if (k == NULL) return;
+    settle_for_block(c, k->nparams);
+    /* The dest of clauses targeting labels must be the label homes computed
+       before this block was pushed: already done above. */
+    k->handler = open_handler(c, KH_TRY_TABLE);
+    if (k->handler < 0) return;
+    kcomp_handler *h = &c->handlers.items[k->handler];
+    h->start = pos(c);
+    h->clause_first = (uint32_t)c->clauses.len;
+    h->clause_count = count;
+    for (uint32_t i = 0; i < count; i++)
+        if (!kb_vec_push(&c->clauses, cl[i])) c->oom = true;
+}
+
+static void emit_unsupported(comp *c, uint32_t kop) {
+    op(c, KX_UNSUPPORTED); w(c, kop);
+    set_unreachable(c);
+}
+
+/* Legacy 'catch'/'catch_all' (exception handling, legacy): closes the previous section. */
+static void emit_legacy_catch(comp *c, const kbin_instr *in) {
+    ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
+    settle_results(c, k);
+    if (!k->unreachable) jump_to(c, k);
+    if (k->kind == CK_TRY && k->handler >= 0) c->handlers.items[k->handler].end = pos(c);
+    k->kind = CK_CATCH;
+    k->unreachable = false;
+    c->stack.len = k->height;
+    label_here(c);
+    kcomp_clause cl = {in->op == KOP_CATCH ? KCATCH : KCATCH_ALL,
+                       in->op == KOP_CATCH ? in->imm.index : 0, k->base, pos(c)};
+    if (!kb_vec_push(&k->clauses, cl)) c->oom = true;
+    if (in->op == KOP_CATCH && in->imm.index < c->m->tag_count) {
+        const kbin_type *t = type_at(c, c->m->tags[in->imm.index].type);
+        push_types(c, t->param_count, t->params);
+    }
+}
+
+/* Legacy 'delegate l': the try's exceptions go to the handler around label l. */
+static void emit_delegate(comp *c, uint32_t label) {
+    ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
+    if (k->handler >= 0) {
+        kcomp_handler *h = &c->handlers.items[k->handler];
+        h->end = pos(c);
+        h->kind = KH_DELEGATE;
+        /* Label l counts from the block around the try. */
+        size_t target = c->ctrls.len - 1 >= (size_t)label + 1 ? c->ctrls.len - 1 - label : 0;
+        h->delegate = active_handler(c, target + 1);
+        if (target == 0) h->delegate = -1;
+    }
+    c->ctrls.items[c->ctrls.len - 1].kind = CK_BLOCK;
+    end_block(c);
+}
+
+static void emit_instr(comp *c, const kbin_instr *in) {
+    const kbin_module *m = c->m;
+    ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
+    const direct_op *d = &direct[in->op];
+    switch (d->cls) {
+    case KC_UN: emit_unary(c, d); return;
+    case KC_BIN: emit_binary(c, d); return;
+    case KC_LD: emit_load(c, in, d); return;
+    case KC_ST: emit_store(c, in, d); return;
+    default: break;
+    }
+    switch (in->op) {
+    case KOP_UNREACHABLE:
+        op(c, KX_UNREACHABLE);
+        set_unreachable(c);
+        break;
+    case KOP_NOP:
+        break;
+    case KOP_BLOCK: case KOP_LOOP: {
+        settle_for_block(c, 0);
+        ctrl *n = push_ctrl(c, in->op == KOP_BLOCK ? CK_BLOCK : CK_LOOP, &in->imm.block);
+        if (n == NULL) break;
+        settle_for_block(c, n->nparams);
+        if (in->op == KOP_LOOP) {
+            label_here(c);
+            n->loop_pc = pos(c);
+            op(c, KX_LOOP_CHECK);
+        }
+        break;
+    }
+    case KOP_IF: {
+        entry cond = pop(c);
+        uint32_t sc = use(c, &cond);
+        settle_for_block(c, 0);
+        ctrl *n = push_ctrl(c, CK_IF, &in->imm.block);
+        if (n == NULL) break;
+        settle_for_block(c, n->nparams);
+        if (n->nparams > 0) {
+            /* The else branch needs the params the then branch consumes. */
+            n->saved = c->hidden_next;
+            for (uint32_t i = 0; i < n->nparams; i++) {
+                entry *e = &c->stack.items[n->height + i];
+                emit_copy(c, c->hidden_next, e->home, e->width);
+                c->hidden_next += e->width;
+            }
+        }
+        op(c, KX_BR_UNLESS); w(c, sc);
+        n->else_patch = pos(c);
+        w(c, 0);
+        break;
+    }
+    case KOP_ELSE: {
+        settle_results(c, k);
+        if (!k->unreachable) jump_to(c, k);
+        label_here(c);
+        patch_here(c, k->else_patch);
+        k->else_patch = NO_POS;
+        k->kind = CK_ELSE;
+        k->unreachable = false;
+        c->stack.len = k->height;
+        uint32_t s = k->saved;
+        for (uint32_t i = 0; i < k->nparams; i++) {
+            entry *e = push(c, E_LOCAL, k->params[i]);
+            e->slot = s;
+            s += e->width;
+        }
+        break;
+    }
+    case KOP_END:
+        if (c->ctrls.len == 1) {
+            /* The function's end: an implicit return. */
+            if (!k->unreachable) branch(c, 0);
+            free_ctrl(k);
+            c->ctrls.len = 0;
+        } else {
+            end_block(c);
+        }
+        break;
+    case KOP_BR:
+        if (in->imm.index < c->ctrls.len) branch(c, in->imm.index);
+        set_unreachable(c);
+        break;
+    case KOP_BR_IF:
+        if (in->imm.index < c->ctrls.len) emit_br_if(c, in->imm.index);
+        break;
+    case KOP_BR_TABLE:
+        emit_br_table(c, in);
+        break;
+    case KOP_RETURN:
+        branch(c, (uint32_t)c->ctrls.len - 1);
+        set_unreachable(c);
+        break;
+    case KOP_BR_ON_NULL: case KOP_BR_ON_NON_NULL: {
+        if (in->imm.index >= c->ctrls.len || c->stack.len <= k->height) break;
+        bool on_null = in->op == KOP_BR_ON_NULL;
+        uint32_t sr = use(c, &c->stack.items[c->stack.len - 1]);
+        entry ref = c->stack.items[c->stack.len - 1];
+        if (on_null) c->stack.len--; /* br_on_null's branch does not carry the ref */
+        op(c, on_null ? KX_BR_IF_NONNULL : KX_BR_IF_NULL); w(c, sr);
+        uint32_t skip = pos(c);
+        w(c, 0);
+        branch(c, in->imm.index);
+        label_here(c);
+        patch_here(c, skip);
+        if (on_null) {
+            if (!kb_vec_push(&c->stack, ref)) c->oom = true;
+        } else {
+            c->stack.len--; /* not taken: br_on_non_null drops the null */
+        }
+        break;
+    }
+    case KOP_CALL: {
+        const kbin_type *t = kbin_func_type(m, in->imm.index);
+        if (t == NULL) break;
+        uint32_t base = call_args(c, t);
+        op(c, KX_CALL); w(c, in->imm.index); w(c, base);
+        call_results(c, t);
+        break;
+    }
+    case KOP_RETURN_CALL: {
+        const kbin_type *t = kbin_func_type(m, in->imm.index);
+        if (t == NULL) break;
+        uint32_t base = call_args(c, t);
+        op(c, KX_RETURN_CALL); w(c, in->imm.index); w(c, base);
+        set_unreachable(c);
+        break;
+    }
+    case KOP_CALL_INDIRECT: case KOP_RETURN_CALL_INDIRECT: {
+        const kbin_type *t = type_at(c, in->imm.idx2.a);
+        entry idx = pop(c);
+        materialize(c, &idx);
+        uint32_t base = call_args(c, t);
+        /* The index sits above the arguments' homes; the callee frame starts
+           at 'base', so read it before the frame is set up (exec does). */
+        op(c, in->op == KOP_CALL_INDIRECT ? KX_CALL_INDIRECT : KX_RETURN_CALL_INDIRECT);
+        w(c, in->imm.idx2.a); w(c, in->imm.idx2.b); w(c, base); w(c, idx.home);
+        if (in->op == KOP_CALL_INDIRECT) call_results(c, t);
+        else set_unreachable(c);
+        break;
+    }
+    case KOP_CALL_REF: case KOP_RETURN_CALL_REF: {
+        const kbin_type *t = type_at(c, in->imm.index);
+        entry ref = pop(c);
+        materialize(c, &ref);
+        uint32_t base = call_args(c, t);
+        op(c, in->op == KOP_CALL_REF ? KX_CALL_REF : KX_RETURN_CALL_REF);
+        w(c, base); w(c, ref.home);
+        if (in->op == KOP_CALL_REF) call_results(c, t);
+        else set_unreachable(c);
+        break;
+    }
+    case KOP_DROP:
+        pop(c);
+        break;
+    case KOP_SELECT: case KOP_SELECT_T: {
+        entry cond = pop(c);
+        entry b = pop(c);
+        entry a = pop(c);
+        uint32_t sc = use(c, &cond), sb = use(c, &b), sa = use(c, &a);
+        kbin_valtype t = kbin_vt(a.type);
+        if (in->op == KOP_SELECT_T) t = in->imm.select.type;
+        else if (a.width == 2) t = kbin_vt(KVT_V128);
+        entry *r = push(c, E_TEMP, t);
+        op(c, r->width == 2 ? KX_SELECT2 : KX_SELECT); w(c, r->home);
+        c->last_dst = r->width == 2 ? NO_POS : pos(c) - 1;
+        w(c, sa); w(c, sb); w(c, sc);
+        break;
+    }
+    case KOP_LOCAL_GET: {
+        if (in->imm.index >= c->local_count) break;
+        entry *e = push(c, E_LOCAL, c->local_type[in->imm.index]);
+        e->slot = c->local_slot[in->imm.index];
+        break;
+    }
+    case KOP_LOCAL_SET: case KOP_LOCAL_TEE: {
+        if (in->imm.index >= c->local_count) break;
+        uint32_t ls = c->local_slot[in->imm.index];
+        entry v = pop(c);
+        bool retarget = v.kind == E_TEMP && c->last_dst != NO_POS && !c->oom &&
+                        c->code.items[c->last_dst] == v.home && v.width == 1 && !slot_is_read(c, ls);
+        if (retarget) {
+            /* The producing instruction writes the local directly. */
+            c->code.items[c->last_dst] = ls;
+            c->last_dst = NO_POS;
+        } else if (!(v.kind == E_LOCAL && v.slot == ls)) {
+            protect_slot(c, ls);
+            if (v.kind == E_CONST) emit_const(c, ls, v.c, v.type);
+            else emit_copy(c, ls, v.kind == E_LOCAL ? v.slot : v.home, v.width);
+        }
+        if (in->op == KOP_LOCAL_TEE) {
+            entry *e = push(c, E_LOCAL, c->local_type[in->imm.index]);
+            e->slot = ls;
+        }
+        break;
+    }
+    case KOP_GLOBAL_GET: {
+        if (in->imm.index >= m->global_count) break;
+        entry *r = push(c, E_TEMP, m->globals[in->imm.index].type.type);
+        op(c, r->width == 2 ? KX_GLOBAL_GET2 : KX_GLOBAL_GET); w(c, r->home);
+        c->last_dst = r->width == 2 ? NO_POS : pos(c) - 1;
+        w(c, in->imm.index);
+        break;
+    }
+    case KOP_GLOBAL_SET: {
+        entry v = pop(c);
+        uint32_t sv = use(c, &v);
+        op(c, v.width == 2 ? KX_GLOBAL_SET2 : KX_GLOBAL_SET); w(c, in->imm.index); w(c, sv);
+        break;
+    }
+    case KOP_I32_CONST: push_kind(c, E_CONST, KVT_I32)->c = (uint32_t)in->imm.i32; break;
+    case KOP_I64_CONST: push_kind(c, E_CONST, KVT_I64)->c = (uint64_t)in->imm.i64; break;
+    case KOP_F32_CONST: push_kind(c, E_CONST, KVT_F32)->c = in->imm.f32; break;
+    case KOP_F64_CONST: push_kind(c, E_CONST, KVT_F64)->c = in->imm.f64; break;
+    /* Reinterpretations change the type, never the bits (slot layout). */
+    case KOP_I32_REINTERPRET_F32: case KOP_I64_REINTERPRET_F64:
+    case KOP_F32_REINTERPRET_I32: case KOP_F64_REINTERPRET_I64: {
+        static const uint8_t to[4] = {KVT_I32, KVT_I64, KVT_F32, KVT_F64};
+        if (c->stack.len > k->height)
+            c->stack.items[c->stack.len - 1].type = to[in->op - KOP_I32_REINTERPRET_F32];
+        break;
+    }
+    case KOP_MEMORY_SIZE: {
+        entry *r = push_kind(c, E_TEMP, KVT_I32);
+        if (in->imm.index < m->memory_count && m->memories[in->imm.index].limits.is64) r->type = KVT_I64;
+        op(c, KX_MEMORY_SIZE); w(c, r->home); w(c, in->imm.index);
+        break;
+    }
+    case KOP_MEMORY_GROW: {
+        entry delta = pop(c);
+        uint32_t sd = use(c, &delta);
+        entry *r = push_kind(c, E_TEMP, delta.type);
+        op(c, KX_MEMORY_GROW); w(c, r->home); w(c, sd); w(c, in->imm.index);
+        break;
+    }
+    case KOP_MEMORY_FILL: case KOP_MEMORY_COPY: case KOP_MEMORY_INIT:
+    case KOP_TABLE_FILL: case KOP_TABLE_COPY: case KOP_TABLE_INIT: {
+        entry n = pop(c), s = pop(c), dd = pop(c);
+        uint32_t sn = use(c, &n), ss = use(c, &s), sd = use(c, &dd);
+        uint32_t kx = in->op == KOP_MEMORY_FILL ? KX_MEMORY_FILL
+                    : in->op == KOP_MEMORY_COPY ? KX_MEMORY_COPY
+                    : in->op == KOP_MEMORY_INIT ? KX_MEMORY_INIT
+                    : in->op == KOP_TABLE_FILL ? KX_TABLE_FILL
+                    : in->op == KOP_TABLE_COPY ? KX_TABLE_COPY : KX_TABLE_INIT;
+        op(c, kx); w(c, sd); w(c, ss); w(c, sn);
+        if (kx == KX_MEMORY_FILL || kx == KX_TABLE_FILL) {
+            w(c, in->imm.index);
+        } else if (kx == KX_MEMORY_INIT || kx == KX_TABLE_INIT) {
+            w(c, in->imm.idx2.a); w(c, in->imm.idx2.b); /* segment, memory/table */
+        } else {
+            w(c, in->imm.idx2.a); w(c, in->imm.idx2.b); /* destination, source */
+        }
+        break;
+    }
+    case KOP_DATA_DROP: op(c, KX_DATA_DROP); w(c, in->imm.index); break;
+    case KOP_ELEM_DROP: op(c, KX_ELEM_DROP); w(c, in->imm.index); break;
+    case KOP_TABLE_GET: {
+        entry i = pop(c);
+        uint32_t si = use(c, &i);
+        kbin_valtype t = in->imm.index < m->table_count ? m->tables[in->imm.index].type.elem : kbin_vt(KVT_REF);
+        entry *r = push(c, E_TEMP, t);
+        op(c, KX_TABLE_GET); w(c, r->home); w(c, si); w(c, in->imm.index);
+        break;
+    }
+    case KOP_TABLE_SET: {
+        entry v = pop(c), i = pop(c);
+        uint32_t sv = use(c, &v), si = use(c, &i);
+        op(c, KX_TABLE_SET); w(c, si); w(c, sv); w(c, in->imm.index);
+        break;
+    }
+    case KOP_TABLE_SIZE: {
+        entry *r = push_kind(c, E_TEMP, KVT_I32);
+        if (in->imm.index < m->table_count && m->tables[in->imm.index].type.limits.is64) r->type = KVT_I64;
+        op(c, KX_TABLE_SIZE); w(c, r->home); w(c, in->imm.index);
+        break;
+    }
+    case KOP_TABLE_GROW: {
+        entry n = pop(c), init = pop(c);
+        uint32_t sn = use(c, &n), sinit = use(c, &init);
+        entry *r = push_kind(c, E_TEMP, n.type);
+        op(c, KX_TABLE_GROW); w(c, r->home); w(c, sinit); w(c, sn); w(c, in->imm.index);
+        break;
+    }
+    case KOP_REF_NULL: push(c, E_CONST, kbin_ref(true, in->imm.ref.heap))->c = 0; break;
+    case KOP_REF_IS_NULL: {
+        entry a = pop(c);
+        uint32_t sa = use(c, &a);
+        entry *r = push_kind(c, E_TEMP, KVT_I32);
+        op(c, KX_REF_IS_NULL); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa);
+        break;
+    }
+    case KOP_REF_FUNC: {
+        entry *r = push(c, E_TEMP, kbin_ref(false, KHT_FUNC));
+        op(c, KX_REF_FUNC); w(c, r->home); w(c, in->imm.index);
+        break;
+    }
+    case KOP_REF_EQ: {
+        entry b = pop(c), a = pop(c);
+        uint32_t sb = use(c, &b), sa = use(c, &a);
+        entry *r = push_kind(c, E_TEMP, KVT_I32);
+        op(c, KX_REF_EQ); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa); w(c, sb);
+        break;
+    }
+    case KOP_REF_AS_NON_NULL: {
+        if (c->stack.len <= k->height) break;
+        uint32_t sa = use(c, &c->stack.items[c->stack.len - 1]);
+        op(c, KX_REF_AS_NON_NULL); w(c, sa);
+        break;
+    }
+    case KOP_I64_ADD128: case KOP_I64_SUB128: {
+        entry bh = pop(c), bl = pop(c), ah = pop(c), al = pop(c);
+        uint32_t s4 = use(c, &bh), s3 = use(c, &bl), s2 = use(c, &ah), s1 = use(c, &al);
+        entry *r = push_kind(c, E_TEMP, KVT_I64);
+        push_kind(c, E_TEMP, KVT_I64);
+        op(c, in->op == KOP_I64_ADD128 ? KX_I64_ADD128 : KX_I64_SUB128);
+        w(c, r->home); w(c, s1); w(c, s2); w(c, s3); w(c, s4);
+        break;
+    }
+    case KOP_I64_MUL_WIDE_S: case KOP_I64_MUL_WIDE_U: {
+        entry b = pop(c), a = pop(c);
+        uint32_t sb = use(c, &b), sa = use(c, &a);
+        entry *r = push_kind(c, E_TEMP, KVT_I64);
+        push_kind(c, E_TEMP, KVT_I64);
+        op(c, in->op == KOP_I64_MUL_WIDE_S ? KX_I64_MUL_WIDE_S : KX_I64_MUL_WIDE_U);
+        w(c, r->home); w(c, sa); w(c, sb);
+        break;
+    }
+    case KOP_TRY: {
+        settle_for_block(c, 0);
+        ctrl *n = push_ctrl(c, CK_TRY, &in->imm.block);
+        if (n == NULL) break;
+        settle_for_block(c, n->nparams);
+        label_here(c);
+        n->exn_slot = c->hidden_next++;
+        n->handler = open_handler(c, KH_TRY);
+        if (n->handler >= 0) c->handlers.items[n->handler].exn_slot = n->exn_slot;
+        break;
+    }
+    case KOP_CATCH: case KOP_CATCH_ALL:
+        emit_legacy_catch(c, in);
+        break;
+    case KOP_DELEGATE:
+        emit_delegate(c, in->imm.index);
+        break;
+    case KOP_TRY_TABLE:
+        emit_try_table(c, in);
+        break;
+    case KOP_THROW: {
+        if (in->imm.index >= m->tag_count) break;
+        const kbin_type *t = type_at(c, m->tags[in->imm.index].type);
+        uint32_t base = call_args(c, t);
+        op(c, KX_THROW); w(c, in->imm.index); w(c, base);
+        set_unreachable(c);
+        break;
+    }
+    case KOP_THROW_REF: {
+        entry e = pop(c);
+        uint32_t se = use(c, &e);
+        op(c, KX_THROW_REF); w(c, se);
+        set_unreachable(c);
+        break;
+    }
+    case KOP_RETHROW: {
+        uint32_t slot = 0;
+        if (in->imm.index < c->ctrls.len) slot = ctrl_at(c, in->imm.index)->exn_slot;
+        op(c, KX_RETHROW); w(c, slot);
+        set_unreachable(c);
+        break;
+    }
+    default:
+        emit_unsupported(c, in->op);
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------- functions */
+
+#define HDR_WORDS (sizeof(kcomp_func) / sizeof(uint32_t))
+#define MAX_FRAME_SLOTS (1u << 24)
+
+typedef KB_VEC(uint32_t) word_vec;
+
+static bool append_words(word_vec *out, const void *p, size_t nwords) {
+    if (!kb_vec_reserve(out, nwords)) return false;
+    memcpy(out->items + out->len, p, nwords * sizeof(uint32_t));
+    out->len += nwords;
+    return true;
+}
+
+/* Translates the body of defined function 'fidx' and appends it to 'out'. */
+static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsupported_out) {
+    const kbin_module *m = c->m;
+    const kbin_func *f = &m->funcs[fidx];
+    const kbin_type *t = kbin_func_type(m, fidx);
+    kb_error *err = NULL;
+    static const kbin_type empty;
+    if (t == NULL) t = &empty;
+
+    c->code.len = c->pcmap.len = c->stack.len = c->ctrls.len = 0;
+    c->handlers.len = c->clauses.len = 0;
+    c->oom = false;
+    c->last_dst = c->last_op = NO_POS;
+    c->local_count = t->param_count + f->local_count;
+    c->local_slot = kb_malloc((c->local_count + 1) * sizeof *c->local_slot);
+    c->local_type = kb_malloc((c->local_count + 1) * sizeof *c->local_type);
+    if (c->local_slot == NULL || c->local_type == NULL) {
+        err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling function %u", fidx);
+        goto done;
+    }
+    uint32_t slot = 0, param_slots = 0, result_slots = 0;
+    for (uint32_t i = 0; i < c->local_count; i++) {
+        kbin_valtype vt = i < t->param_count ? t->params[i] : f->locals[i - t->param_count];
+        c->local_type[i] = vt;
+        c->local_slot[i] = slot;
+        slot += width_of(vt);
+        if (i + 1 == t->param_count) param_slots = slot;
+        if (slot >= MAX_FRAME_SLOTS) break;
+    }
+    for (uint32_t i = 0; i < t->result_count; i++) result_slots += width_of(kbin_type_results(t)[i]);
+    c->result_slots = result_slots;
+
+    uint32_t hidden;
+    int unsupported;
+    if ((err = prescan(c, f, &hidden, &unsupported)) != NULL) goto done;
+    if ((uint64_t)slot + hidden >= MAX_FRAME_SLOTS) {
+        err = kb_error_new(KB_ERR_LIMIT, "function %u needs too many frame slots", fidx);
+        goto done;
+    }
+    c->hidden_next = slot;
+    c->temps_base = slot + hidden;
+    c->max_slots = c->temps_base;
+
+    if (unsupported >= 0) {
+        /* SIMD and GC heap instructions are outside the interpreter: the whole
+           function becomes a stub that traps when called. */
+        *unsupported_out = true;
+        op(c, KX_UNSUPPORTED); w(c, (uint32_t)unsupported);
+        uint32_t pair[2] = {0, f->code_offset};
+        append_words((word_vec *)&c->pcmap, pair, 2);
+    } else {
+        ctrl fk;
+        memset(&fk, 0, sizeof fk);
+        fk.kind = CK_FUNC;
+        fk.results = kbin_type_results(t);
+        fk.nresults = t->result_count;
+        fk.else_patch = NO_POS;
+        fk.handler = -1;
+        if (!kb_vec_push(&c->ctrls, fk)) c->oom = true;
+        /* Function entry is not a loop header but its interrupt check lives in exec's call path. */
+        c->r = kbin_reader_make(m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
+        uint32_t skip_depth = 0;
+        kbin_instr in;
+        while (!kbin_reader_done(&c->r) && c->ctrls.len > 0 && !c->oom) {
+            if ((err = kbin_read_instr(&c->r, &in)) != NULL) goto done;
+            ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
+            if (k->unreachable) {
+                /* Dead code (spec 3.3: stack-polymorphic): skip to the matching else/end. */
+                switch (in.op) {
+                case KOP_BLOCK: case KOP_LOOP: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE:
+                    skip_depth++;
+                    continue;
+                case KOP_END: case KOP_DELEGATE:
+                    if (skip_depth) { skip_depth--; continue; }
+                    break;
+                case KOP_ELSE: case KOP_CATCH: case KOP_CATCH_ALL:
+                    if (skip_depth) continue;
+                    break;
+                default:
+                    continue;
+                }
+            }
+            uint32_t at = pos(c);
+            if (c->pcmap.len >= 2 && c->pcmap.items[c->pcmap.len - 2] == at) {
+                c->pcmap.items[c->pcmap.len - 1] = in.offset;
+            } else {
+                uint32_t pair[2] = {at, in.offset};
+                if (!append_words((word_vec *)&c->pcmap, pair, 2)) c->oom = true;
+            }
+            emit_instr(c, &in);
+        }
+    }
+    if (c->oom) {
+        err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling function %u", fidx);
+        goto done;
+    }
+    uint32_t frame = c->max_slots;
+    if (frame < param_slots) frame = param_slots;
+    if (frame < result_slots) frame = result_slots;
+    if (frame >= MAX_FRAME_SLOTS) {
+        err = kb_error_new(KB_ERR_LIMIT, "function %u needs too many frame slots", fidx);
+        goto done;
+    }
+
+    kcomp_func h;
+    memset(&h, 0, sizeof h);
+    h.func_index = fidx;
+    h.param_slots = param_slots;
+    h.zero_slots = c->temps_base - param_slots;
+    h.result_slots = result_slots;
+    h.frame_slots = frame;
+    h.code_len = (uint32_t)c->code.len;
+    h.pcmap_off = (uint32_t)(HDR_WORDS + c->code.len);
+    h.pcmap_count = (uint32_t)(c->pcmap.len / 2);
+    h.handler_off = (uint32_t)(h.pcmap_off + c->pcmap.len);
+    h.handler_count = (uint32_t)c->handlers.len;
+    h.clause_off = (uint32_t)(h.handler_off + c->handlers.len * (sizeof(kcomp_handler) / 4));
+    h.clause_count = (uint32_t)c->clauses.len;
+    if (!append_words(out, &h, HDR_WORDS) || !append_words(out, c->code.items, c->code.len) ||
+        !append_words(out, c->pcmap.items, c->pcmap.len) ||
+        !append_words(out, c->handlers.items, c->handlers.len * (sizeof(kcomp_handler) / 4)) ||
+        !append_words(out, c->clauses.items, c->clauses.len * (sizeof(kcomp_clause) / 4)))
+        err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling function %u", fidx);
+done:
+    for (size_t i = 0; i < c->ctrls.len; i++) free_ctrl(&c->ctrls.items[i]);
+    c->ctrls.len = 0;
+    kb_free(c->local_slot);
+    kb_free(c->local_type);
+    c->local_slot = NULL;
+    c->local_type = NULL;
+    return err;
+}
+
+kb_error *kcomp_compile(const krt_engine *engine, const kbin_module *m, kcomp_code **out) {
+    (void)engine;
+    *out = NULL;
+    kb_error *err = NULL;
+    comp c;
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    word_vec words = {0};
+    kcomp_code *code = kb_calloc(1, sizeof *code);
+    if (code == NULL) return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling module");
+    code->func_count = m->func_count;
+    code->func_offsets = kb_malloc(((size_t)m->func_count + 1) * sizeof *code->func_offsets);
+    if (code->func_offsets == NULL) {
+        err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling module");
+        goto done;
+    }
+    for (uint32_t i = 0; i < m->func_count; i++) {
+        code->func_offsets[i] = UINT32_MAX;
+        if (m->funcs[i].imported) continue;
+        code->func_offsets[i] = (uint32_t)words.len;
+        bool unsupported = false;
+        if ((err = compile_func(&c, i, &words, &unsupported)) != NULL) goto done;
+        if (unsupported) code->unsupported_funcs++;
+    }
+    code->words = words.items;
+    code->word_count = words.len;
+    words.items = NULL;
+done:
+    kb_vec_free(&words);
+    kb_vec_free(&c.code);
+    kb_vec_free(&c.pcmap);
+    kb_vec_free(&c.stack);
+    kb_vec_free(&c.ctrls);
+    kb_vec_free(&c.handlers);
+    kb_vec_free(&c.clauses);
+    if (err != NULL) {
+        kcomp_code_free(code);
+        return err;
+    }
+    *out = code;
+    return NULL;
+}
+
+void kcomp_code_free(kcomp_code *code) {
+    if (code == NULL) return;
+    kb_free(code->words);
+    kb_free(code->func_offsets);
+    kb_free(code);
+}
+
+const void *kcomp_func_entry(const kcomp_code *code, uint32_t func_index) {
+    if (code == NULL || func_index >= code->func_count) return NULL;
+    uint32_t off = code->func_offsets[func_index];
+    return off == UINT32_MAX ? NULL : (const void *)(code->words + off);
+}
+
+size_t kcomp_code_size(const kcomp_code *code) {
+    return code ? code->word_count * sizeof(uint32_t) : 0;
+}
+
+uint32_t kcomp_wasm_offset(const kcomp_func *f, uint32_t pc) {
+    const uint32_t *map = (const uint32_t *)f + f->pcmap_off;
+    uint32_t lo = 0, hi = f->pcmap_count, best = UINT32_MAX;
+    while (lo < hi) { /* last pair with code offset <= pc */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (map[2 * mid] <= pc) {
+            best = map[2 * mid + 1];
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return best;
+}
+
+void kcomp_dump(const kcomp_func *f, void *file) {
+    FILE *fp = file;
+    const uint32_t *code = kcomp_func_code(f);
+    fprintf(fp, "func %u: params %u zero %u results %u frame %u\n", f->func_index, f->param_slots,
+            f->zero_slots, f->result_slots, f->frame_slots);
+    for (uint32_t pc = 0; pc < f->code_len;) {
+        uint32_t kx = code[pc];
+        if (kx >= KX_COUNT_) {
+            fprintf(fp, "%5u: <bad op %u>\n", pc, kx);
+            return;
+        }
+        int words = kcomp_ops[kx].words;
+        if (words < 0) words = 2 + (int)code[pc + 2] + 1; /* br_table */
+        fprintf(fp, "%5u: %s", pc, kcomp_ops[kx].name);
+        for (int i = 1; i <= words && pc + (uint32_t)i < f->code_len; i++)
+            fprintf(fp, " %d", (int32_t)code[pc + (uint32_t)i]);
+        fputc('\n', fp);
+        pc += 1u + (uint32_t)words;
+    }
+}
