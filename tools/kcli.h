@@ -136,12 +136,49 @@ const char *kcli_type_name(uint32_t type);
 typedef struct kcli_opts {
     bool verbose;
     bool quiet;
-    long max_failures; /* failures shown per file */
+    long max_failures; /* failures shown per file (0 = all) */
+    long timeout;      /* seconds per .wast file (0 = the default) */
 } kcli_opts;
+
+/* A growable list of malloc'd strings. */
+typedef struct { char **items; size_t len; } KCLI_LINES;
 
 int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts);
 int kcli_cmd_validate(int argc, char **argv, const kcli_opts *opts);
 int kcli_cmd_wast(int argc, char **argv, const kcli_opts *opts);
+
+/* ------------------------------------------------------- wast reports */
+
+/*
+** The child that runs one .wast file reports to the parent through these
+** (wast_runner.c): the number of commands, the start of each command (so a
+** crash can be placed), and each command's pass or failure.
+*/
+typedef struct kcli_report {
+    int fd;
+} kcli_report;
+
+void kcli_report_total(kcli_report *r, size_t total);
+void kcli_report_begin(kcli_report *r, uint32_t line);
+void kcli_report_pass(kcli_report *r);
+void kcli_report_fail(kcli_report *r, uint32_t line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* A remark shown only with --verbose (e.g. an assert message mismatch). */
+void kcli_report_note(kcli_report *r, uint32_t line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/*
+** Runs the script at 'path' in this process (wast_commands.c), reporting
+** every command to 'r'. Returns 0, or -1 when the file could not be read or
+** parsed (also reported as a failure).
+*/
+int kcli_wast_run_script(const char *path, const kcli_opts *opts, kcli_report *r);
 
 /* Reads a whole file into a malloc'd buffer (NUL-terminated). NULL on error,
 ** with a message in 'errbuf'. */

@@ -100,7 +100,7 @@ static int cmd_version(void) {
 }
 
 int main(int argc, char **argv) {
-    kcli_opts opts = {false, false, 5};
+    kcli_opts opts = {false, false, 5, 0};
     int i = 1;
     /* Global options come before the command; the commands parse the rest. */
     for (; i < argc && argv[i][0] == '-'; i++) {

@@ -1,0 +1,213 @@
+/*
+** cli_run.c -- 'keel run' and 'keel validate'.
+*/
+#include "kcli_invoke.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VALUES 256
+
+/* Parses one command-line argument for a parameter of 'kind' (see --help). */
+static bool parse_arg(const char *s, keel_valkind kind, kcli_value *out) {
+    uint32_t type = kcli_kind_type(kind);
+    if (type != KCLI_T_REF && type != KCLI_T_V128) return kcli_parse_number(type, s, out);
+    memset(out, 0, sizeof *out);
+    out->type = type;
+    if (type == KCLI_T_V128) {
+        /* 0x followed by 32 hex digits, most significant byte first. */
+        if (strncmp(s, "0x", 2) != 0 || strlen(s) != 34) return false;
+        for (int i = 0; i < 32; i++) {
+            char c = s[2 + i];
+            unsigned d;
+            if (c >= '0' && c <= '9') d = (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f') d = (unsigned)(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F') d = (unsigned)(c - 'A' + 10);
+            else return false;
+            if (i < 16) out->hi = out->hi << 4 | d;
+            else out->lo = out->lo << 4 | d;
+        }
+        return true;
+    }
+    if (strcmp(s, "null") == 0) {
+        out->ref = KCLI_REF_NULL;
+        return true;
+    }
+    /* A number for an externref parameter: a host reference carrying it. */
+    kcli_value n;
+    if (kind == KEEL_EXTERNREF && kcli_parse_number(KCLI_T_I64, s, &n)) {
+        out->ref = KCLI_REF_EXTERN;
+        out->lo = n.lo;
+        return true;
+    }
+    return false;
+}
+
+static int load_module(const char *path, keel_engine **engine, keel_module **module) {
+    char msg[512];
+    size_t len;
+    char *data = kcli_read_file(path, &len, msg, sizeof msg);
+    if (!data) {
+        fprintf(stderr, "keel: %s\n", msg);
+        return 1;
+    }
+    keel_error *err = keel_engine_new(NULL, engine);
+    if (!err) err = kcli_module_from_file(*engine, data, len, module);
+    free(data);
+    if (err) {
+        fprintf(stderr, "keel: %s: ", path);
+        kcli_print_error(stderr, err);
+        keel_error_free(err);
+        return 1;
+    }
+    return 0;
+}
+
+/* Calls 'func' with the textual 'args' and prints the results. */
+static int invoke(keel_store *store, keel_func *func, const char *name, int argc, char **argv) {
+    keel_functype *type = NULL;
+    keel_error *err = keel_func_type(func, &type);
+    if (err) {
+        kcli_print_error(stderr, err);
+        keel_error_free(err);
+        return 1;
+    }
+    size_t np = keel_functype_param_count(type);
+    if ((size_t)argc != np || np > MAX_VALUES) {
+        fprintf(stderr, "keel: '%s' takes %zu argument%s, %d given\n", name, np,
+                np == 1 ? "" : "s", argc);
+        keel_functype_free(type);
+        return 1;
+    }
+    kcli_value args[MAX_VALUES], results[MAX_VALUES];
+    for (size_t i = 0; i < np; i++) {
+        keel_valkind kind = keel_valtype_kind(keel_functype_param(type, i));
+        if (!parse_arg(argv[i], kind, &args[i])) {
+            fprintf(stderr, "keel: argument %zu '%s' is not a valid %s\n", i + 1, argv[i],
+                    kcli_type_name(kcli_kind_type(kind)));
+            keel_functype_free(type);
+            return 1;
+        }
+    }
+    keel_functype_free(type);
+    size_t nres = 0;
+    err = kcli_call(store, func, args, np, results, MAX_VALUES, &nres);
+    if (err) {
+        int code = keel_error_kind(err) == KEEL_ERROR_TRAP ? 2 : 1;
+        if (keel_error_kind(err) == KEEL_ERROR_EXIT) code = keel_error_exit_code(err);
+        else kcli_print_error(stderr, err);
+        keel_error_free(err);
+        return code;
+    }
+    for (size_t i = 0; i < nres; i++) {
+        char buf[256];
+        kcli_format_value(&results[i], buf, sizeof buf);
+        printf("%s\n", buf);
+    }
+    return 0;
+}
+
+int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
+    const char *path = NULL, *name = NULL;
+    int i = 0;
+    for (; i < argc; i++) {
+        if (!strcmp(argv[i], "--invoke")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "keel run: --invoke needs a name\n");
+                return 1;
+            }
+            name = argv[++i];
+            i++;
+            break; /* everything after the name is an argument */
+        }
+        if (path) {
+            fprintf(stderr, "keel run: unexpected '%s' (arguments follow --invoke NAME)\n", argv[i]);
+            return 1;
+        }
+        path = argv[i];
+    }
+    if (!path) {
+        fprintf(stderr, "usage: keel run FILE.wasm|FILE.wat [--invoke NAME [ARGS...]]\n");
+        return 1;
+    }
+    keel_engine *engine = NULL;
+    keel_module *module = NULL;
+    keel_store *store = NULL;
+    keel_linker *linker = NULL;
+    keel_instance *inst = NULL;
+    keel_func *func = NULL;
+    int rc = load_module(path, &engine, &module);
+    if (rc) goto done;
+    /* No imports yet (WASI comes later): the linker is empty, so any import
+    ** fails with "unknown import: module::name". */
+    keel_error *err = keel_store_new(engine, &store);
+    if (!err) err = keel_linker_new(engine, &linker);
+    if (!err) err = keel_linker_instantiate(linker, store, module, &inst);
+    if (err) {
+        fprintf(stderr, "keel: %s: ", path);
+        kcli_print_error(stderr, err);
+        rc = keel_error_kind(err) == KEEL_ERROR_TRAP ? 2 : 1;
+        if (keel_error_kind(err) == KEEL_ERROR_UNLINKABLE) rc = 2;
+        keel_error_free(err);
+        goto done;
+    }
+    const char *target = name ? name : "_start";
+    err = keel_instance_export_func(inst, target, strlen(target), &func);
+    if (err || !func) {
+        keel_error_free(err);
+        if (name) {
+            fprintf(stderr, "keel: %s: no exported function '%s'\n", path, name);
+            rc = 1;
+        }
+        goto done; /* no --invoke and no _start: the start function was all */
+    }
+    rc = invoke(store, func, target, argc - i, argv + i);
+done:
+    (void)opts;
+    keel_func_release(func);
+    keel_instance_release(inst);
+    keel_linker_free(linker);
+    keel_store_release(store);
+    keel_module_release(module);
+    keel_engine_release(engine);
+    fflush(stdout);
+    return rc;
+}
+
+int kcli_cmd_validate(int argc, char **argv, const kcli_opts *opts) {
+    (void)opts;
+    if (argc != 1) {
+        fprintf(stderr, "usage: keel validate FILE.wasm|FILE.wat\n");
+        return 1;
+    }
+    char msg[512];
+    size_t len;
+    char *data = kcli_read_file(argv[0], &len, msg, sizeof msg);
+    if (!data) {
+        fprintf(stderr, "keel: %s\n", msg);
+        return 1;
+    }
+    keel_engine *engine = NULL;
+    keel_error *err = keel_engine_new(NULL, &engine);
+    if (!err) {
+        if (kcli_is_wasm_binary((const uint8_t *)data, len)) {
+            err = keel_module_validate(engine, (const uint8_t *)data, len);
+        } else {
+            uint8_t *bytes = NULL;
+            size_t size = 0;
+            err = keel_wat_to_wasm(data, len, &bytes, &size);
+            if (!err) err = keel_module_validate(engine, bytes, size);
+            keel_bytes_free(bytes);
+        }
+    }
+    free(data);
+    keel_engine_release(engine);
+    if (err) {
+        printf("%s: ", argv[0]);
+        kcli_print_error(stdout, err);
+        keel_error_free(err);
+        return 1;
+    }
+    printf("valid\n");
+    return 0;
+}

@@ -1,0 +1,179 @@
+/*
+** kcli_invoke.c -- calls through the public ABI with runner-side values:
+** conversion between 'kcli_value' and 'keel_val', typed calls, and error
+** printing shared by 'keel run' and 'keel wast'.
+**
+** Reference values follow val.h's ownership rule: references we pass in are
+** borrowed by Keel (we release the externrefs we created after the call);
+** references Keel hands out are ours and are released right after they were
+** converted to a kcli_value.
+*/
+#include "kcli_invoke.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t kcli_kind_type(keel_valkind kind) {
+    switch (kind) {
+    case KEEL_I32: return KCLI_T_I32;
+    case KEEL_I64: return KCLI_T_I64;
+    case KEEL_F32: return KCLI_T_F32;
+    case KEEL_F64: return KCLI_T_F64;
+    case KEEL_V128: return KCLI_T_V128;
+    default: return KCLI_T_REF;
+    }
+}
+
+keel_error *kcli_to_keel(keel_store *store, const kcli_value *v, keel_valkind kind,
+                         keel_val *out) {
+    memset(out, 0, sizeof *out);
+    out->kind = kind;
+    uint32_t want = kcli_kind_type(kind);
+    if (v->type != want)
+        return keel_error_new_host(NULL, NULL, "argument type mismatch");
+    switch (kind) {
+    case KEEL_I32: out->of.i32 = (int32_t)(uint32_t)v->lo; return NULL;
+    case KEEL_I64: out->of.i64 = (int64_t)v->lo; return NULL;
+    case KEEL_F32: out->of.f32_bits = (uint32_t)v->lo; return NULL;
+    case KEEL_F64: out->of.f64_bits = v->lo; return NULL;
+    case KEEL_V128:
+        for (int i = 0; i < 8; i++) {
+            out->of.v128[i] = (uint8_t)(v->lo >> (8 * i));
+            out->of.v128[8 + i] = (uint8_t)(v->hi >> (8 * i));
+        }
+        return NULL;
+    default:
+        break;
+    }
+    if (v->ref == KCLI_REF_NULL) return NULL; /* the null of the parameter's kind */
+    if (v->ref == KCLI_REF_EXTERN && kind == KEEL_EXTERNREF)
+        return keel_externref_new(store, (uintptr_t)v->lo, NULL, &out->of.externref);
+    /*
+    ** 'ref.host N' into an anyref parameter (and a non-null 'ref.extern N'
+    ** anywhere but externref) needs a way to make a host anyref, which the
+    ** ABI v1 does not offer (no any.convert_extern on the host side).
+    */
+    return keel_error_new_host(NULL, NULL, "cannot pass this reference through the C ABI");
+}
+
+void kcli_keel_release_arg(keel_val *v) {
+    /* Only externrefs are created by kcli_to_keel. */
+    if (v->kind == KEEL_EXTERNREF && v->of.externref) keel_externref_release(v->of.externref);
+    v->of.externref = NULL;
+}
+
+void kcli_from_keel(keel_val *kv, kcli_value *out) {
+    memset(out, 0, sizeof *out);
+    out->type = kcli_kind_type(kv->kind);
+    switch (kv->kind) {
+    case KEEL_I32: out->lo = (uint32_t)kv->of.i32; return;
+    case KEEL_I64: out->lo = (uint64_t)kv->of.i64; return;
+    case KEEL_F32: out->lo = kv->of.f32_bits; return;
+    case KEEL_F64: out->lo = kv->of.f64_bits; return;
+    case KEEL_V128:
+        for (int i = 0; i < 8; i++) {
+            out->lo |= (uint64_t)kv->of.v128[i] << (8 * i);
+            out->hi |= (uint64_t)kv->of.v128[8 + i] << (8 * i);
+        }
+        return;
+    case KEEL_FUNCREF:
+        out->heap = KCLI_HEAP_FUNC;
+        out->ref = kv->of.funcref ? KCLI_REF_FUNC : KCLI_REF_NULL;
+        out->lo = (uint64_t)(uintptr_t)kv->of.funcref;
+        break;
+    case KEEL_EXTERNREF:
+        out->heap = KCLI_HEAP_EXTERN;
+        out->ref = kv->of.externref ? KCLI_REF_EXTERN : KCLI_REF_NULL;
+        if (kv->of.externref) out->lo = keel_externref_value(kv->of.externref);
+        break;
+    case KEEL_ANYREF:
+        /* The ABI v1 cannot tell i31/struct/array/host apart: "other". */
+        out->heap = KCLI_HEAP_ANYREF;
+        out->ref = kv->of.anyref ? KCLI_REF_OTHER : KCLI_REF_NULL;
+        break;
+    case KEEL_EXNREF:
+        out->heap = KCLI_HEAP_EXN;
+        out->ref = kv->of.exnref ? KCLI_REF_EXN : KCLI_REF_NULL;
+        break;
+    default:
+        out->ref = KCLI_REF_OTHER;
+        break;
+    }
+    keel_val_release(kv);
+}
+
+keel_error *kcli_call(keel_store *store, keel_func *func, const kcli_value *args, size_t nargs,
+                      kcli_value *results, size_t max_results, size_t *nresults) {
+    keel_functype *type = NULL;
+    keel_error *err = keel_func_type(func, &type);
+    if (err) return err;
+    size_t np = keel_functype_param_count(type), nr = keel_functype_result_count(type);
+    keel_val *kargs = NULL, *kres = NULL;
+    size_t converted = 0;
+    *nresults = 0;
+    if (np != nargs) {
+        err = keel_error_new_host(NULL, NULL, "wrong number of arguments");
+        goto done;
+    }
+    if (nr > max_results) {
+        err = keel_error_new_host(NULL, NULL, "too many results");
+        goto done;
+    }
+    kargs = calloc(np ? np : 1, sizeof *kargs);
+    kres = calloc(nr ? nr : 1, sizeof *kres);
+    if (!kargs || !kres) {
+        err = keel_error_new_host(NULL, NULL, "out of memory");
+        goto done;
+    }
+    for (; converted < np; converted++) {
+        keel_valkind kind = keel_valtype_kind(keel_functype_param(type, converted));
+        err = kcli_to_keel(store, &args[converted], kind, &kargs[converted]);
+        if (err) goto done;
+    }
+    for (size_t i = 0; i < nr; i++) kres[i].kind = keel_valtype_kind(keel_functype_result(type, i));
+    err = keel_func_call(func, kargs, np, kres, nr);
+    if (!err) {
+        for (size_t i = 0; i < nr; i++) kcli_from_keel(&kres[i], &results[i]);
+        *nresults = nr;
+    }
+done:
+    for (size_t i = 0; kargs && i < converted; i++) kcli_keel_release_arg(&kargs[i]);
+    free(kargs);
+    free(kres);
+    keel_functype_free(type);
+    return err;
+}
+
+void kcli_print_error(FILE *f, const keel_error *err) {
+    keel_errkind kind = keel_error_kind(err);
+    if (kind == KEEL_ERROR_TRAP) {
+        fprintf(f, "trap: %s\n", keel_error_message(err));
+        size_t n = keel_error_frame_count(err);
+        for (size_t i = 0; i < n; i++) {
+            const char *fname = keel_error_frame_func_name(err, i);
+            const char *mname = keel_error_frame_module_name(err, i);
+            uint32_t off = keel_error_frame_offset(err, i);
+            fprintf(f, "  #%zu %s%s%s (func %" PRIu32 ")", i, mname ? mname : "",
+                    mname ? "::" : "", fname ? fname : "?", keel_error_frame_func_index(err, i));
+            if (off != UINT32_MAX) fprintf(f, " at code offset 0x%" PRIx32, off);
+            fputc('\n', f);
+        }
+        return;
+    }
+    fprintf(f, "%s error", keel_error_kind_name(kind));
+    int64_t off = keel_error_offset(err);
+    if (off >= 0) fprintf(f, " at offset %" PRId64, off);
+    fprintf(f, ": %s\n", keel_error_message(err));
+}
+
+bool kcli_is_wasm_binary(const uint8_t *bytes, size_t len) {
+    return len >= 4 && memcmp(bytes, "\0asm", 4) == 0;
+}
+
+keel_error *kcli_module_from_file(keel_engine *engine, const char *data, size_t len,
+                                  keel_module **out) {
+    if (kcli_is_wasm_binary((const uint8_t *)data, len))
+        return keel_module_new(engine, (const uint8_t *)data, len, out);
+    return keel_module_new_wat(engine, data, len, out);
+}
