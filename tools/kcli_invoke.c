@@ -10,6 +10,7 @@
 */
 #include "kcli_invoke.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,4 +177,44 @@ keel_error *kcli_module_from_file(keel_engine *engine, const char *data, size_t 
     if (kcli_is_wasm_binary((const uint8_t *)data, len))
         return keel_module_new(engine, (const uint8_t *)data, len, out);
     return keel_module_new_wat(engine, data, len, out);
+}
+
+/* ------------------------------------------------------------ files */
+
+char *kcli_read_file(const char *path, size_t *len, char *errbuf, size_t errsize) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(errbuf, errsize, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *data = malloc(cap + 1);
+    while (data) {
+        size_t got = fread(data + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) break;
+        char *bigger = realloc(data, cap * 2 + 1);
+        if (!bigger) {
+            free(data);
+            data = NULL;
+            break;
+        }
+        data = bigger;
+        cap *= 2;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (!data || failed) {
+        free(data);
+        snprintf(errbuf, errsize, "cannot read %s", path);
+        return NULL;
+    }
+    data[n] = 0;
+    *len = n;
+    return data;
+}
+
+bool kcli_has_suffix(const char *path, const char *suffix) {
+    size_t n = strlen(path), m = strlen(suffix);
+    return n >= m && strcmp(path + n - m, suffix) == 0;
 }

@@ -7,7 +7,6 @@
 */
 #include "kcli.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,44 +53,6 @@ static const char usage[] =
     "\n"
     "Exit status: 0 success, 1 failure (invalid module, failed tests, bad\n"
     "usage), 2 the guest trapped or the module could not be instantiated.\n";
-
-char *kcli_read_file(const char *path, size_t *len, char *errbuf, size_t errsize) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(errbuf, errsize, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *data = malloc(cap + 1);
-    while (data) {
-        size_t got = fread(data + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        char *bigger = realloc(data, cap * 2 + 1);
-        if (!bigger) {
-            free(data);
-            data = NULL;
-            break;
-        }
-        data = bigger;
-        cap *= 2;
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (!data || failed) {
-        free(data);
-        snprintf(errbuf, errsize, "cannot read %s", path);
-        return NULL;
-    }
-    data[n] = 0;
-    *len = n;
-    return data;
-}
-
-bool kcli_has_suffix(const char *path, const char *suffix) {
-    size_t n = strlen(path), m = strlen(suffix);
-    return n >= m && strcmp(path + n - m, suffix) == 0;
-}
 
 static int cmd_version(void) {
     printf("keel %s (ABI %u.%u)\n", keel_version(), (unsigned)(keel_abi_version() >> 16),

@@ -1,0 +1,3 @@
+(module
+  (import "host" "missing" (func (param i32)))
+  (func (export "f")))

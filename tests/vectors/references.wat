@@ -1,0 +1,10 @@
+(module
+  (func $f (export "f") (result i32) (i32.const 7))
+  (elem declare func $f)
+  (func (export "null_func") (result funcref) (ref.null func))
+  (func (export "null_extern") (result externref) (ref.null extern))
+  (func (export "some_func") (result funcref) (ref.func $f))
+  (func (export "id_extern") (param externref) (result externref) (local.get 0))
+  (func (export "id_func") (param funcref) (result funcref) (local.get 0))
+  (func (export "is_null_extern") (param externref) (result i32) (ref.is_null (local.get 0)))
+  (func (export "is_null_func") (param funcref) (result i32) (ref.is_null (local.get 0))))
