@@ -350,6 +350,11 @@ bool kcli_value_matches(const kcli_value *v, const kcli_pattern *p) {
         return v->lo == e->lo && v->hi == e->hi;
     case KCLI_T_REF:
         if (e->ref == KCLI_REF_NULL) return v->ref == KCLI_REF_NULL;
+        /*
+        ** 'ref.host N' lives in the any hierarchy, which the C ABI v1 hands
+        ** out as an opaque anyref (KCLI_REF_OTHER): accept any non-null one.
+        */
+        if (e->ref == KCLI_REF_HOST && v->ref == KCLI_REF_OTHER) return true;
         if (e->ref == KCLI_REF_EXTERN || e->ref == KCLI_REF_HOST)
             return v->ref == e->ref && v->lo == e->lo;
         return v->ref == e->ref;
