@@ -1,0 +1,800 @@
+/*
+** kexec_interp.c -- the interpreter loop over kcomp code.
+**
+** Registers of the loop: 'ip' (next code word), 'fp' (the frame's slots),
+** 'inst' (the running function's instance), and memory 0's base and size
+** cached in locals ('mem', 'msize'). The cache is reloaded after every call
+** and return and after memory.grow, since a callee may grow the memory.
+**
+** Calls between wasm functions push a kexec_frame and continue in the same
+** C loop (no C recursion). Tail calls replace the frame in place.
+** Dispatch is written once behind vmdispatch/vmcase/vmbreak (STYLE.md): a
+** computed-goto jump table with GCC/Clang, a switch otherwise.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "base/kb_alloc.h"
+#include "binary/kbin_reader.h"
+#include "exec/kexec_int.h"
+#include "exec/kexec_numeric.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define LIKELY(x) (x)
+#define UNLIKELY(x) (x)
+#endif
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(KEXEC_SWITCH_DISPATCH)
+#define KEXEC_COMPUTED_GOTO 1
+#define vmdispatch(o) goto *disptab[o];
+#define vmcase(l) L_##l:
+#define vmbreak goto *disptab[*ip]
+#else
+#define KEXEC_COMPUTED_GOTO 0
+#define vmdispatch(o) switch (o)
+#define vmcase(l) case l:
+#define vmbreak break
+#endif
+
+/* ---- operand access: operand word n of the current instruction */
+#define R(n) fp[ip[n]]
+#define U32(n) ((uint32_t)fp[ip[n]])
+#define I32(n) ((int32_t)(uint32_t)fp[ip[n]])
+#define I64(n) ((int64_t)fp[ip[n]])
+#define F32(n) kexec_num_f32_from_bits((uint32_t)fp[ip[n]])
+#define F64(n) kexec_num_f64_from_bits(fp[ip[n]])
+#define SET32(n, v) (fp[ip[n]] = (uint32_t)(v))
+#define SET64(n, v) (fp[ip[n]] = (uint64_t)(v))
+#define SETF32(n, v) (fp[ip[n]] = kexec_num_f32_bits(v))
+#define SETF64(n, v) (fp[ip[n]] = kexec_num_f64_bits(v))
+#define NEXT(k) { ip += (k); vmbreak; }
+#define JUMP(n) { ip += (n) + (int32_t)ip[n]; vmbreak; }
+#define TRAP(code) do { trap = (code); goto trap_out; } while (0)
+#define REFRESH_MEM()                                                         \
+    do {                                                                      \
+        if (inst->module->bin->memory_count > 0) {                            \
+            mem = inst->memories[0]->data;                                    \
+            msize = inst->memories[0]->size;                                  \
+        } else {                                                              \
+            mem = NULL;                                                       \
+            msize = 0;                                                        \
+        }                                                                     \
+    } while (0)
+#define PUBLISH_TOP(t) atomic_store_explicit(&cx->top, (t), memory_order_release)
+
+/* Effective address check for the generic path: a + off + n <= size without overflow. */
+static inline bool oob(uint64_t a, uint64_t off, uint64_t n, uint64_t size) {
+    return a > size || off > size - a || n > size - a - off;
+}
+
+static inline uint64_t load_kind(const uint8_t *p, uint32_t kop) {
+    uint8_t b; uint16_t h; uint32_t wd; uint64_t q;
+    switch (kop) {
+    case KOP_I32_LOAD8_S: memcpy(&b, p, 1); return (uint32_t)(int32_t)(int8_t)b;
+    case KOP_I32_LOAD8_U: case KOP_I64_LOAD8_U: memcpy(&b, p, 1); return b;
+    case KOP_I32_LOAD16_S: memcpy(&h, p, 2); return (uint32_t)(int32_t)(int16_t)h;
+    case KOP_I32_LOAD16_U: case KOP_I64_LOAD16_U: memcpy(&h, p, 2); return h;
+    case KOP_I64_LOAD8_S: memcpy(&b, p, 1); return (uint64_t)(int64_t)(int8_t)b;
+    case KOP_I64_LOAD16_S: memcpy(&h, p, 2); return (uint64_t)(int64_t)(int16_t)h;
+    case KOP_I64_LOAD32_S: memcpy(&wd, p, 4); return (uint64_t)(int64_t)(int32_t)wd;
+    case KOP_I32_LOAD: case KOP_F32_LOAD: case KOP_I64_LOAD32_U: memcpy(&wd, p, 4); return wd;
+    default: memcpy(&q, p, 8); return q;
+    }
+}
+
+static inline uint32_t access_size(uint32_t kop) {
+    switch (kop) {
+    case KOP_I32_LOAD8_S: case KOP_I32_LOAD8_U: case KOP_I64_LOAD8_S: case KOP_I64_LOAD8_U:
+    case KOP_I32_STORE8: case KOP_I64_STORE8:
+        return 1;
+    case KOP_I32_LOAD16_S: case KOP_I32_LOAD16_U: case KOP_I64_LOAD16_S: case KOP_I64_LOAD16_U:
+    case KOP_I32_STORE16: case KOP_I64_STORE16:
+        return 2;
+    case KOP_I32_LOAD: case KOP_F32_LOAD: case KOP_I64_LOAD32_S: case KOP_I64_LOAD32_U:
+    case KOP_I32_STORE: case KOP_F32_STORE: case KOP_I64_STORE32:
+        return 4;
+    default:
+        return 8;
+    }
+}
+
+/* The exception's tag matches clause tag 'tag' of 'inst' (identity of tag objects). */
+static inline bool tag_matches(const krt_instance *inst, const krt_exn *exn, uint32_t tag) {
+    return inst->tags != NULL && inst->tags[tag] == exn->tag;
+}
+
+/*
+** Looks for a handler of 'exn' at code word 'pc' of frame 'fr'. On a match,
+** writes the payload and returns the continuation pc; else UINT32_MAX.
+*/
+static uint32_t find_handler(const kcomp_func *fn, krt_instance *inst, uint64_t *fp, uint32_t pc,
+                             krt_exn *exn) {
+    if (fn->handler_count == 0) return UINT32_MAX;
+    const kcomp_handler *hs = (const kcomp_handler *)((const uint32_t *)fn + fn->handler_off);
+    const kcomp_clause *cs = (const kcomp_clause *)((const uint32_t *)fn + fn->clause_off);
+    int32_t h = -1;
+    for (uint32_t i = 0; i < fn->handler_count; i++)
+        if (hs[i].start <= pc && pc < hs[i].end) h = (int32_t)i; /* the last one is innermost */
+    while (h >= 0 && (uint32_t)h < fn->handler_count) {
+        const kcomp_handler *hd = &hs[h];
+        if (hd->kind == KH_DELEGATE) {
+            h = hd->delegate;
+            continue;
+        }
+        for (uint32_t i = 0; i < hd->clause_count; i++) {
+            const kcomp_clause *cl = &cs[hd->clause_first + i];
+            bool with_tag = cl->kind == KCATCH || cl->kind == KCATCH_REF;
+            if (with_tag && !tag_matches(inst, exn, cl->tag)) continue;
+            uint32_t d = cl->dest;
+            if (with_tag) {
+                memcpy(fp + d, exn->slots, exn->slot_count * sizeof(uint64_t));
+                d += exn->slot_count;
+            }
+            if (cl->kind == KCATCH_REF || cl->kind == KCATCH_ALL_REF) fp[d] = (uint64_t)(uintptr_t)exn;
+            if (hd->kind == KH_TRY) fp[hd->exn_slot] = (uint64_t)(uintptr_t)exn;
+            return cl->target;
+        }
+        h = hd->parent;
+    }
+    return UINT32_MAX;
+}
+
+kb_error *kexec_run(kexec_context *cx, krt_store *s, uint32_t entry) {
+#if KEXEC_COMPUTED_GOTO
+    static const void *const disptab[KX_COUNT_] = {
+#define KX(NAME, text, words) &&L_KX_##NAME,
+#define KD(NAME, text, words, cls, type) &&L_KX_##NAME,
+#include "compile/kcomp_ops.def"
+    };
+#endif
+    uint32_t top = entry + 1;
+    kexec_frame *fr = &cx->frames[entry];
+    const kcomp_func *fn = fr->fn;
+    krt_instance *inst = fr->inst;
+    uint64_t *fp = fr->fp;
+    const uint32_t *ip = NULL;
+    uint8_t *mem = NULL;
+    uint64_t msize = 0;
+    uint32_t trap = KB_TRAP_NONE;
+    kb_error *err = NULL;
+    krt_exn *exn = NULL;
+    /* Call state shared by the call instructions. */
+    krt_func *callee;
+    uint64_t *nfp;
+    bool tail;
+
+enter:
+    /* A new activation of 'fn' at 'fp' (frames[top - 1] already describes it). */
+    /* Callers checked that the frame fits the value stack. */
+    if (fn->zero_slots) memset(fp + fn->param_slots, 0, fn->zero_slots * sizeof *fp);
+    ip = kcomp_func_code(fn);
+    REFRESH_MEM();
+    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) != 0)) {
+        atomic_store_explicit(&s->interrupt, 0, memory_order_relaxed);
+        TRAP(KB_TRAP_INTERRUPTED);
+    }
+
+resume:
+    for (;;) {
+        vmdispatch(*ip) {
+        /* ---- Control and data movement */
+        vmcase(KX_NOP) NEXT(1);
+        vmcase(KX_UNREACHABLE) TRAP(KB_TRAP_UNREACHABLE);
+        vmcase(KX_UNSUPPORTED) {
+            err = kb_error_new(KB_ERR_UNSUPPORTED, "unsupported instruction %s", kbin_op_name(ip[1]));
+            goto error_out;
+        }
+        vmcase(KX_COPY) { R(1) = R(2); NEXT(3); }
+        vmcase(KX_COPY2) { uint64_t *d = &R(1), *a = &R(2); d[0] = a[0]; d[1] = a[1]; NEXT(3); }
+        vmcase(KX_CONST32) { R(1) = ip[2]; NEXT(3); }
+        vmcase(KX_CONST64) { R(1) = (uint64_t)ip[2] | (uint64_t)ip[3] << 32; NEXT(4); }
+        vmcase(KX_BR) JUMP(1);
+        vmcase(KX_BR_IF) { if (U32(1)) JUMP(2); NEXT(3); }
+        vmcase(KX_BR_UNLESS) { if (!U32(1)) JUMP(2); NEXT(3); }
+        vmcase(KX_BR_IF_NULL) { if (R(1) == 0) JUMP(2); NEXT(3); }
+        vmcase(KX_BR_IF_NONNULL) { if (R(1) != 0) JUMP(2); NEXT(3); }
+        vmcase(KX_BR_TABLE) {
+            uint32_t i = U32(1), n = ip[2];
+            if (i > n) i = n;
+            JUMP(3 + i);
+        }
+        vmcase(KX_LOOP_CHECK) {
+            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) != 0)) {
+                atomic_store_explicit(&s->interrupt, 0, memory_order_relaxed);
+                TRAP(KB_TRAP_INTERRUPTED);
+            }
+            NEXT(1);
+        }
+        vmcase(KX_RETURN) {
+        do_return:
+            top--;
+            PUBLISH_TOP(top);
+            if (top == entry) return NULL;
+            fr = &cx->frames[top - 1];
+            fn = fr->fn; inst = fr->inst; fp = fr->fp; ip = fr->ip;
+            REFRESH_MEM();
+            vmbreak;
+        }
+        vmcase(KX_CALL) {
+            callee = inst->funcs[ip[1]];
+            nfp = fp + ip[2];
+            tail = false;
+            goto do_call;
+        }
+        vmcase(KX_RETURN_CALL) {
+            callee = inst->funcs[ip[1]];
+            nfp = fp + ip[2];
+            tail = true;
+            goto do_call;
+        }
+        vmcase(KX_CALL_INDIRECT) vmcase(KX_RETURN_CALL_INDIRECT) {
+            krt_table *t = inst->tables[ip[2]];
+            uint64_t i = R(4);
+            if (UNLIKELY(i >= t->size)) TRAP(KB_TRAP_UNDEFINED_ELEMENT);
+            callee = t->elems[i];
+            if (UNLIKELY(callee == NULL)) TRAP(KB_TRAP_UNINITIALIZED_ELEMENT);
+            /* Canonical type ids are equal for equivalent types (spec 3.0
+               type equivalence). GC subtyping will replace this with a
+               subtype check (hook: the slow path below). */
+            if (UNLIKELY(callee->canon_type != inst->module->bin->types[ip[1]].canon))
+                TRAP(KB_TRAP_INDIRECT_CALL_TYPE);
+            nfp = fp + ip[3];
+            tail = *ip == KX_RETURN_CALL_INDIRECT;
+            goto do_call;
+        }
+        vmcase(KX_CALL_REF) vmcase(KX_RETURN_CALL_REF) {
+            callee = (krt_func *)(uintptr_t)R(2);
+            if (UNLIKELY(callee == NULL)) {
+                err = kb_error_trap(KB_TRAP_NULL_REFERENCE);
+                kb_error_set_message(err, "null function reference");
+                goto error_bt;
+            }
+            nfp = fp + ip[1];
+            tail = *ip == KX_RETURN_CALL_REF;
+            goto do_call;
+        }
+        vmcase(KX_SELECT) { R(1) = U32(4) ? R(2) : R(3); NEXT(5); }
+        vmcase(KX_SELECT2) {
+            uint64_t *d = &R(1), *a = U32(4) ? &R(2) : &R(3);
+            d[0] = a[0]; d[1] = a[1];
+            NEXT(5);
+        }
+        vmcase(KX_GLOBAL_GET) { R(1) = inst->globals[ip[2]]->value[0]; NEXT(3); }
+        vmcase(KX_GLOBAL_SET) { inst->globals[ip[1]]->value[0] = R(2); NEXT(3); }
+        vmcase(KX_GLOBAL_GET2) {
+            krt_global *g = inst->globals[ip[2]];
+            (&R(1))[0] = g->value[0]; (&R(1))[1] = g->value[1];
+            NEXT(3);
+        }
+        vmcase(KX_GLOBAL_SET2) {
+            krt_global *g = inst->globals[ip[1]];
+            g->value[0] = (&R(2))[0]; g->value[1] = (&R(2))[1];
+            NEXT(3);
+        }
+
+        /* ---- Memory, generic path (memory64, other memories) */
+        vmcase(KX_LOAD_G) {
+            krt_memory *m = inst->memories[ip[5]];
+            uint64_t a = m->is64 ? R(2) : (uint64_t)U32(2);
+            uint64_t off = (uint64_t)ip[3] | (uint64_t)ip[4] << 32;
+            uint32_t n = access_size(ip[6]);
+            if (UNLIKELY(oob(a, off, n, m->size))) TRAP(KB_TRAP_MEMORY_OUT_OF_BOUNDS);
+            R(1) = load_kind(m->data + a + off, ip[6]);
+            NEXT(7);
+        }
+        vmcase(KX_STORE_G) {
+            krt_memory *m = inst->memories[ip[5]];
+            uint64_t a = m->is64 ? R(1) : (uint64_t)U32(1);
+            uint64_t off = (uint64_t)ip[3] | (uint64_t)ip[4] << 32;
+            uint32_t n = access_size(ip[6]);
+            if (UNLIKELY(oob(a, off, n, m->size))) TRAP(KB_TRAP_MEMORY_OUT_OF_BOUNDS);
+            uint64_t v = R(2);
+            memcpy(m->data + a + off, &v, n); /* little-endian host */
+            NEXT(7);
+        }
+        vmcase(KX_MEMORY_SIZE) {
+            krt_memory *m = inst->memories[ip[2]];
+            R(1) = m->size >> m->page_log2;
+            NEXT(3);
+        }
+        vmcase(KX_MEMORY_GROW) {
+            krt_memory *m = inst->memories[ip[3]];
+            uint64_t delta = m->is64 ? R(2) : (uint64_t)U32(2);
+            int64_t old = krt_memory_grow(m, delta);
+            R(1) = m->is64 ? (uint64_t)old : (uint64_t)(uint32_t)old;
+            REFRESH_MEM();
+            NEXT(4);
+        }
+        vmcase(KX_MEMORY_FILL) {
+            krt_memory *m = inst->memories[ip[4]];
+            uint64_t d = m->is64 ? R(1) : (uint64_t)U32(1);
+            uint64_t n = m->is64 ? R(3) : (uint64_t)U32(3);
+            if (UNLIKELY(oob(d, 0, n, m->size))) TRAP(KB_TRAP_MEMORY_OUT_OF_BOUNDS);
+            memset(m->data + d, (int)(uint8_t)R(2), n);
+            NEXT(5);
+        }
+        vmcase(KX_MEMORY_COPY) {
+            krt_memory *dm = inst->memories[ip[4]], *sm = inst->memories[ip[5]];
+            uint64_t d = dm->is64 ? R(1) : (uint64_t)U32(1);
+            uint64_t a = sm->is64 ? R(2) : (uint64_t)U32(2);
+            /* memory64 spec: the length has the smaller index type of the two */
+            uint64_t n = dm->is64 && sm->is64 ? R(3) : (uint64_t)U32(3);
+            if (UNLIKELY(oob(d, 0, n, dm->size) || oob(a, 0, n, sm->size)))
+                TRAP(KB_TRAP_MEMORY_OUT_OF_BOUNDS);
+            memmove(dm->data + d, sm->data + a, n);
+            NEXT(6);
+        }
+        vmcase(KX_MEMORY_INIT) {
+            krt_memory *m = inst->memories[ip[5]];
+            const kbin_data *seg = &inst->module->bin->datas[ip[4]];
+            uint64_t len = inst->data_dropped && inst->data_dropped[ip[4]] ? 0 : seg->init.len;
+            uint64_t d = m->is64 ? R(1) : (uint64_t)U32(1);
+            uint64_t a = U32(2), n = U32(3);
+            if (UNLIKELY(oob(d, 0, n, m->size) || oob(a, 0, n, len))) TRAP(KB_TRAP_MEMORY_OUT_OF_BOUNDS);
+            memcpy(m->data + d, inst->module->bin->bytes + seg->init.offset + a, n);
+            NEXT(6);
+        }
+        vmcase(KX_DATA_DROP) {
+            if (inst->data_dropped) inst->data_dropped[ip[1]] = true;
+            NEXT(2);
+        }
+
+        /* ---- Tables and references */
+        vmcase(KX_TABLE_GET) {
+            krt_table *t = inst->tables[ip[3]];
+            uint64_t i = t->is64 ? R(2) : (uint64_t)U32(2);
+            if (UNLIKELY(i >= t->size)) TRAP(KB_TRAP_TABLE_OUT_OF_BOUNDS);
+            R(1) = (uint64_t)(uintptr_t)t->elems[i];
+            NEXT(4);
+        }
+        vmcase(KX_TABLE_SET) {
+            krt_table *t = inst->tables[ip[3]];
+            uint64_t i = t->is64 ? R(1) : (uint64_t)U32(1);
+            if (UNLIKELY(i >= t->size)) TRAP(KB_TRAP_TABLE_OUT_OF_BOUNDS);
+            t->elems[i] = (void *)(uintptr_t)R(2);
+            NEXT(4);
+        }
+        vmcase(KX_TABLE_SIZE) { R(1) = inst->tables[ip[2]]->size; NEXT(3); }
+        vmcase(KX_TABLE_GROW) {
+            krt_table *t = inst->tables[ip[4]];
+            uint64_t n = t->is64 ? R(3) : (uint64_t)U32(3);
+            int64_t old = krt_table_grow(t, n, (void *)(uintptr_t)R(2));
+            R(1) = t->is64 ? (uint64_t)old : (uint64_t)(uint32_t)old;
+            NEXT(5);
+        }
+        vmcase(KX_TABLE_FILL) {
+            krt_table *t = inst->tables[ip[4]];
+            uint64_t i = t->is64 ? R(1) : (uint64_t)U32(1);
+            uint64_t n = t->is64 ? R(3) : (uint64_t)U32(3);
+            if (UNLIKELY(oob(i, 0, n, t->size))) TRAP(KB_TRAP_TABLE_OUT_OF_BOUNDS);
+            void *v = (void *)(uintptr_t)R(2);
+            for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
+            NEXT(5);
+        }
+        vmcase(KX_TABLE_COPY) {
+            krt_table *dt = inst->tables[ip[4]], *st = inst->tables[ip[5]];
+            uint64_t d = dt->is64 ? R(1) : (uint64_t)U32(1);
+            uint64_t a = st->is64 ? R(2) : (uint64_t)U32(2);
+            uint64_t n = dt->is64 && st->is64 ? R(3) : (uint64_t)U32(3);
+            if (UNLIKELY(oob(d, 0, n, dt->size) || oob(a, 0, n, st->size)))
+                TRAP(KB_TRAP_TABLE_OUT_OF_BOUNDS);
+            memmove(dt->elems + d, st->elems + a, n * sizeof(void *));
+            NEXT(6);
+        }
+        vmcase(KX_TABLE_INIT) {
+            krt_table *t = inst->tables[ip[5]];
+            uint64_t len = inst->elem_sizes ? inst->elem_sizes[ip[4]] : 0;
+            uint64_t d = t->is64 ? R(1) : (uint64_t)U32(1);
+            uint64_t a = U32(2), n = U32(3);
+            if (UNLIKELY(oob(d, 0, n, t->size) || oob(a, 0, n, len))) TRAP(KB_TRAP_TABLE_OUT_OF_BOUNDS);
+            if (n) memcpy(t->elems + d, inst->elem_refs[ip[4]] + a, n * sizeof(void *));
+            NEXT(6);
+        }
+        vmcase(KX_ELEM_DROP) {
+            if (inst->elem_sizes) inst->elem_sizes[ip[1]] = 0;
+            NEXT(2);
+        }
+        vmcase(KX_REF_IS_NULL) { R(1) = R(2) == 0; NEXT(3); }
+        vmcase(KX_REF_FUNC) { R(1) = (uint64_t)(uintptr_t)inst->funcs[ip[2]]; NEXT(3); }
+        vmcase(KX_REF_EQ) { R(1) = R(2) == R(3); NEXT(4); }
+        vmcase(KX_REF_AS_NON_NULL) { if (UNLIKELY(R(1) == 0)) TRAP(KB_TRAP_NULL_REFERENCE); NEXT(2); }
+
+        /* ---- Exceptions */
+        vmcase(KX_THROW) {
+            krt_tag *tag = inst->tags[ip[1]];
+            kb_error *e = krt_exn_new(s, tag, fp + ip[2], &exn);
+            if (e != NULL) { err = e; goto error_out; }
+            goto throw_exn;
+        }
+        vmcase(KX_THROW_REF) {
+            exn = (krt_exn *)(uintptr_t)R(1);
+            if (UNLIKELY(exn == NULL)) TRAP(KB_TRAP_NULL_REFERENCE);
+            goto throw_exn;
+        }
+        vmcase(KX_RETHROW) {
+            exn = (krt_exn *)(uintptr_t)R(1);
+            if (UNLIKELY(exn == NULL)) TRAP(KB_TRAP_NULL_REFERENCE);
+            goto throw_exn;
+        }
+
+        /* ---- Fused: constant right operand */
+        vmcase(KX_I32_ADD_I) { SET32(1, U32(2) + ip[3]); NEXT(4); }
+        vmcase(KX_I32_SUB_I) { SET32(1, U32(2) - ip[3]); NEXT(4); }
+        vmcase(KX_I32_AND_I) { SET32(1, U32(2) & ip[3]); NEXT(4); }
+        vmcase(KX_I32_OR_I) { SET32(1, U32(2) | ip[3]); NEXT(4); }
+        vmcase(KX_I32_XOR_I) { SET32(1, U32(2) ^ ip[3]); NEXT(4); }
+        vmcase(KX_I32_SHL_I) { SET32(1, kexec_num_i32_shl(U32(2), ip[3])); NEXT(4); }
+        vmcase(KX_I32_SHR_S_I) { SET32(1, kexec_num_i32_shr_s(U32(2), ip[3])); NEXT(4); }
+        vmcase(KX_I32_SHR_U_I) { SET32(1, kexec_num_i32_shr_u(U32(2), ip[3])); NEXT(4); }
+        vmcase(KX_I32_EQ_I) { SET32(1, U32(2) == ip[3]); NEXT(4); }
+        vmcase(KX_I32_NE_I) { SET32(1, U32(2) != ip[3]); NEXT(4); }
+        vmcase(KX_I32_LT_S_I) { SET32(1, I32(2) < (int32_t)ip[3]); NEXT(4); }
+        vmcase(KX_I32_LT_U_I) { SET32(1, U32(2) < ip[3]); NEXT(4); }
+        vmcase(KX_I32_GT_S_I) { SET32(1, I32(2) > (int32_t)ip[3]); NEXT(4); }
+        vmcase(KX_I32_GT_U_I) { SET32(1, U32(2) > ip[3]); NEXT(4); }
+        vmcase(KX_I32_LE_S_I) { SET32(1, I32(2) <= (int32_t)ip[3]); NEXT(4); }
+        vmcase(KX_I32_LE_U_I) { SET32(1, U32(2) <= ip[3]); NEXT(4); }
+        vmcase(KX_I32_GE_S_I) { SET32(1, I32(2) >= (int32_t)ip[3]); NEXT(4); }
+        vmcase(KX_I32_GE_U_I) { SET32(1, U32(2) >= ip[3]); NEXT(4); }
+        vmcase(KX_I64_ADD_I) { SET64(1, R(2) + (uint64_t)(int64_t)(int32_t)ip[3]); NEXT(4); }
+        vmcase(KX_I64_SUB_I) { SET64(1, R(2) - (uint64_t)(int64_t)(int32_t)ip[3]); NEXT(4); }
+        vmcase(KX_I64_AND_I) { SET64(1, R(2) & (uint64_t)(int64_t)(int32_t)ip[3]); NEXT(4); }
+
+        /* ---- Fused: compare and branch */
+        vmcase(KX_BR_I32_EQZ) { if (U32(1) == 0) JUMP(2); NEXT(3); }
+        vmcase(KX_BR_I32_NEZ) { if (U32(1) != 0) JUMP(2); NEXT(3); }
+        vmcase(KX_BR_I32_EQ) { if (U32(1) == U32(2)) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_NE) { if (U32(1) != U32(2)) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_LT_S) { if (I32(1) < I32(2)) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_LT_U) { if (U32(1) < U32(2)) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_GT_S) { if (I32(1) > I32(2)) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_GT_U) { if (U32(1) > U32(2)) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_LE_S) { if (I32(1) <= I32(2)) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_LE_U) { if (U32(1) <= U32(2)) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_GE_S) { if (I32(1) >= I32(2)) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_GE_U) { if (U32(1) >= U32(2)) JUMP(3); NEXT(4); }
+
+        /* ---- Loads and stores, memory 0 with a 32-bit index: one compare.
+           The index is read as u32 so a host that wrote garbage above bit 31
+           cannot widen the access (the check stays sound). */
+#define LD(kx, T, conv)                                                       \
+        vmcase(kx) {                                                          \
+            uint64_t ea = (uint64_t)U32(2) + ip[3];                           \
+            if (UNLIKELY(ea + sizeof(T) > msize)) TRAP(KB_TRAP_MEMORY_OUT_OF_BOUNDS); \
+            T v; memcpy(&v, mem + ea, sizeof v);                              \
+            R(1) = conv;                                                      \
+            NEXT(4);                                                          \
+        }
+        LD(KX_I32_LOAD, uint32_t, v)
+        LD(KX_I64_LOAD, uint64_t, v)
+        LD(KX_F32_LOAD, uint32_t, v)
+        LD(KX_F64_LOAD, uint64_t, v)
+        LD(KX_I32_LOAD8_S, int8_t, (uint32_t)(int32_t)v)
+        LD(KX_I32_LOAD8_U, uint8_t, v)
+        LD(KX_I32_LOAD16_S, int16_t, (uint32_t)(int32_t)v)
+        LD(KX_I32_LOAD16_U, uint16_t, v)
+        LD(KX_I64_LOAD8_S, int8_t, (uint64_t)(int64_t)v)
+        LD(KX_I64_LOAD8_U, uint8_t, v)
+        LD(KX_I64_LOAD16_S, int16_t, (uint64_t)(int64_t)v)
+        LD(KX_I64_LOAD16_U, uint16_t, v)
+        LD(KX_I64_LOAD32_S, int32_t, (uint64_t)(int64_t)v)
+        LD(KX_I64_LOAD32_U, uint32_t, v)
+#undef LD
+#define ST(kx, T)                                                             \
+        vmcase(kx) {                                                          \
+            uint64_t ea = (uint64_t)U32(1) + ip[3];                           \
+            if (UNLIKELY(ea + sizeof(T) > msize)) TRAP(KB_TRAP_MEMORY_OUT_OF_BOUNDS); \
+            T v = (T)R(2); memcpy(mem + ea, &v, sizeof v);                    \
+            NEXT(4);                                                          \
+        }
+        ST(KX_I32_STORE, uint32_t)
+        ST(KX_I64_STORE, uint64_t)
+        ST(KX_F32_STORE, uint32_t)
+        ST(KX_F64_STORE, uint64_t)
+        ST(KX_I32_STORE8, uint8_t)
+        ST(KX_I32_STORE16, uint16_t)
+        ST(KX_I64_STORE8, uint8_t)
+        ST(KX_I64_STORE16, uint16_t)
+        ST(KX_I64_STORE32, uint32_t)
+#undef ST
+
+        /* ---- Numeric (core spec 4.4.1); exact semantics in kexec_numeric.h */
+#define UN32(kx, e) vmcase(kx) { uint32_t a = U32(2); SET32(1, e); NEXT(3); }
+#define UN64(kx, e) vmcase(kx) { uint64_t a = R(2); SET64(1, e); NEXT(3); }
+#define BI32(kx, e) vmcase(kx) { uint32_t a = U32(2), b = U32(3); SET32(1, e); NEXT(4); }
+#define BI64(kx, e) vmcase(kx) { uint64_t a = R(2), b = R(3); SET64(1, e); NEXT(4); }
+#define CMP64(kx, e) vmcase(kx) { uint64_t a = R(2), b = R(3); SET32(1, e); NEXT(4); }
+#define CMPF32(kx, f) vmcase(kx) { SET32(1, f(F32(2), F32(3))); NEXT(4); }
+#define CMPF64(kx, f) vmcase(kx) { SET32(1, f(F64(2), F64(3))); NEXT(4); }
+#define BF32(kx, f) vmcase(kx) { SETF32(1, f(F32(2), F32(3))); NEXT(4); }
+#define BF64(kx, f) vmcase(kx) { SETF64(1, f(F64(2), F64(3))); NEXT(4); }
+#define UF32(kx, f) vmcase(kx) { SETF32(1, f(F32(2))); NEXT(3); }
+#define UF64(kx, f) vmcase(kx) { SETF64(1, f(F64(2))); NEXT(3); }
+#define DIV32(kx, f) vmcase(kx) {                                             \
+            uint32_t r, t = f(U32(2), U32(3), &r);                            \
+            if (UNLIKELY(t != KB_TRAP_NONE)) TRAP(t);                         \
+            SET32(1, r); NEXT(4);                                             \
+        }
+#define DIV64(kx, f) vmcase(kx) {                                             \
+            uint64_t r; uint32_t t = f(R(2), R(3), &r);                       \
+            if (UNLIKELY(t != KB_TRAP_NONE)) TRAP(t);                         \
+            SET64(1, r); NEXT(4);                                             \
+        }
+#define TRUNC(kx, f, RT, arg, set) vmcase(kx) {                               \
+            RT r; uint32_t t = f(arg, &r);                                    \
+            if (UNLIKELY(t != KB_TRAP_NONE)) TRAP(t);                         \
+            set(1, r); NEXT(3);                                               \
+        }
+        UN32(KX_I32_EQZ, a == 0)
+        BI32(KX_I32_EQ, a == b)
+        BI32(KX_I32_NE, a != b)
+        BI32(KX_I32_LT_S, (int32_t)a < (int32_t)b)
+        BI32(KX_I32_LT_U, a < b)
+        BI32(KX_I32_GT_S, (int32_t)a > (int32_t)b)
+        BI32(KX_I32_GT_U, a > b)
+        BI32(KX_I32_LE_S, (int32_t)a <= (int32_t)b)
+        BI32(KX_I32_LE_U, a <= b)
+        BI32(KX_I32_GE_S, (int32_t)a >= (int32_t)b)
+        BI32(KX_I32_GE_U, a >= b)
+        vmcase(KX_I64_EQZ) { SET32(1, R(2) == 0); NEXT(3); }
+        CMP64(KX_I64_EQ, a == b)
+        CMP64(KX_I64_NE, a != b)
+        CMP64(KX_I64_LT_S, (int64_t)a < (int64_t)b)
+        CMP64(KX_I64_LT_U, a < b)
+        CMP64(KX_I64_GT_S, (int64_t)a > (int64_t)b)
+        CMP64(KX_I64_GT_U, a > b)
+        CMP64(KX_I64_LE_S, (int64_t)a <= (int64_t)b)
+        CMP64(KX_I64_LE_U, a <= b)
+        CMP64(KX_I64_GE_S, (int64_t)a >= (int64_t)b)
+        CMP64(KX_I64_GE_U, a >= b)
+        CMPF32(KX_F32_EQ, kexec_num_f32_eq)
+        CMPF32(KX_F32_NE, kexec_num_f32_ne)
+        CMPF32(KX_F32_LT, kexec_num_f32_lt)
+        CMPF32(KX_F32_GT, kexec_num_f32_gt)
+        CMPF32(KX_F32_LE, kexec_num_f32_le)
+        CMPF32(KX_F32_GE, kexec_num_f32_ge)
+        CMPF64(KX_F64_EQ, kexec_num_f64_eq)
+        CMPF64(KX_F64_NE, kexec_num_f64_ne)
+        CMPF64(KX_F64_LT, kexec_num_f64_lt)
+        CMPF64(KX_F64_GT, kexec_num_f64_gt)
+        CMPF64(KX_F64_LE, kexec_num_f64_le)
+        CMPF64(KX_F64_GE, kexec_num_f64_ge)
+        UN32(KX_I32_CLZ, kexec_num_i32_clz(a))
+        UN32(KX_I32_CTZ, kexec_num_i32_ctz(a))
+        UN32(KX_I32_POPCNT, kexec_num_i32_popcnt(a))
+        BI32(KX_I32_ADD, a + b)
+        BI32(KX_I32_SUB, a - b)
+        BI32(KX_I32_MUL, a * b)
+        DIV32(KX_I32_DIV_S, kexec_num_i32_div_s)
+        DIV32(KX_I32_DIV_U, kexec_num_i32_div_u)
+        DIV32(KX_I32_REM_S, kexec_num_i32_rem_s)
+        DIV32(KX_I32_REM_U, kexec_num_i32_rem_u)
+        BI32(KX_I32_AND, a & b)
+        BI32(KX_I32_OR, a | b)
+        BI32(KX_I32_XOR, a ^ b)
+        BI32(KX_I32_SHL, kexec_num_i32_shl(a, b))
+        BI32(KX_I32_SHR_S, kexec_num_i32_shr_s(a, b))
+        BI32(KX_I32_SHR_U, kexec_num_i32_shr_u(a, b))
+        BI32(KX_I32_ROTL, kexec_num_i32_rotl(a, b))
+        BI32(KX_I32_ROTR, kexec_num_i32_rotr(a, b))
+        UN64(KX_I64_CLZ, kexec_num_i64_clz(a))
+        UN64(KX_I64_CTZ, kexec_num_i64_ctz(a))
+        UN64(KX_I64_POPCNT, kexec_num_i64_popcnt(a))
+        BI64(KX_I64_ADD, a + b)
+        BI64(KX_I64_SUB, a - b)
+        BI64(KX_I64_MUL, a * b)
+        DIV64(KX_I64_DIV_S, kexec_num_i64_div_s)
+        DIV64(KX_I64_DIV_U, kexec_num_i64_div_u)
+        DIV64(KX_I64_REM_S, kexec_num_i64_rem_s)
+        DIV64(KX_I64_REM_U, kexec_num_i64_rem_u)
+        BI64(KX_I64_AND, a & b)
+        BI64(KX_I64_OR, a | b)
+        BI64(KX_I64_XOR, a ^ b)
+        BI64(KX_I64_SHL, kexec_num_i64_shl(a, b))
+        BI64(KX_I64_SHR_S, kexec_num_i64_shr_s(a, b))
+        BI64(KX_I64_SHR_U, kexec_num_i64_shr_u(a, b))
+        BI64(KX_I64_ROTL, kexec_num_i64_rotl(a, b))
+        BI64(KX_I64_ROTR, kexec_num_i64_rotr(a, b))
+        UN32(KX_F32_ABS, kexec_num_f32_abs(a))
+        UN32(KX_F32_NEG, kexec_num_f32_neg(a))
+        UF32(KX_F32_CEIL, kexec_num_f32_ceil)
+        UF32(KX_F32_FLOOR, kexec_num_f32_floor)
+        UF32(KX_F32_TRUNC, kexec_num_f32_trunc)
+        UF32(KX_F32_NEAREST, kexec_num_f32_nearest)
+        UF32(KX_F32_SQRT, kexec_num_f32_sqrt)
+        BF32(KX_F32_ADD, kexec_num_f32_add)
+        BF32(KX_F32_SUB, kexec_num_f32_sub)
+        BF32(KX_F32_MUL, kexec_num_f32_mul)
+        BF32(KX_F32_DIV, kexec_num_f32_div)
+        BF32(KX_F32_MIN, kexec_num_f32_min)
+        BF32(KX_F32_MAX, kexec_num_f32_max)
+        BI32(KX_F32_COPYSIGN, kexec_num_f32_copysign(a, b))
+        UN64(KX_F64_ABS, kexec_num_f64_abs(a))
+        UN64(KX_F64_NEG, kexec_num_f64_neg(a))
+        UF64(KX_F64_CEIL, kexec_num_f64_ceil)
+        UF64(KX_F64_FLOOR, kexec_num_f64_floor)
+        UF64(KX_F64_TRUNC, kexec_num_f64_trunc)
+        UF64(KX_F64_NEAREST, kexec_num_f64_nearest)
+        UF64(KX_F64_SQRT, kexec_num_f64_sqrt)
+        BF64(KX_F64_ADD, kexec_num_f64_add)
+        BF64(KX_F64_SUB, kexec_num_f64_sub)
+        BF64(KX_F64_MUL, kexec_num_f64_mul)
+        BF64(KX_F64_DIV, kexec_num_f64_div)
+        BF64(KX_F64_MIN, kexec_num_f64_min)
+        BF64(KX_F64_MAX, kexec_num_f64_max)
+        BI64(KX_F64_COPYSIGN, kexec_num_f64_copysign(a, b))
+        vmcase(KX_I32_WRAP_I64) { SET32(1, R(2)); NEXT(3); }
+        TRUNC(KX_I32_TRUNC_F32_S, kexec_num_i32_trunc_f32_s, uint32_t, F32(2), SET32)
+        TRUNC(KX_I32_TRUNC_F32_U, kexec_num_i32_trunc_f32_u, uint32_t, F32(2), SET32)
+        TRUNC(KX_I32_TRUNC_F64_S, kexec_num_i32_trunc_f64_s, uint32_t, F64(2), SET32)
+        TRUNC(KX_I32_TRUNC_F64_U, kexec_num_i32_trunc_f64_u, uint32_t, F64(2), SET32)
+        vmcase(KX_I64_EXTEND_I32_S) { SET64(1, kexec_num_i64_extend_i32_s(U32(2))); NEXT(3); }
+        vmcase(KX_I64_EXTEND_I32_U) { SET64(1, U32(2)); NEXT(3); }
+        TRUNC(KX_I64_TRUNC_F32_S, kexec_num_i64_trunc_f32_s, uint64_t, F32(2), SET64)
+        TRUNC(KX_I64_TRUNC_F32_U, kexec_num_i64_trunc_f32_u, uint64_t, F32(2), SET64)
+        TRUNC(KX_I64_TRUNC_F64_S, kexec_num_i64_trunc_f64_s, uint64_t, F64(2), SET64)
+        TRUNC(KX_I64_TRUNC_F64_U, kexec_num_i64_trunc_f64_u, uint64_t, F64(2), SET64)
+        vmcase(KX_F32_CONVERT_I32_S) { SETF32(1, kexec_num_f32_convert_i32_s(U32(2))); NEXT(3); }
+        vmcase(KX_F32_CONVERT_I32_U) { SETF32(1, kexec_num_f32_convert_i32_u(U32(2))); NEXT(3); }
+        vmcase(KX_F32_CONVERT_I64_S) { SETF32(1, kexec_num_f32_convert_i64_s(R(2))); NEXT(3); }
+        vmcase(KX_F32_CONVERT_I64_U) { SETF32(1, kexec_num_f32_convert_i64_u(R(2))); NEXT(3); }
+        vmcase(KX_F32_DEMOTE_F64) { SETF32(1, kexec_num_f32_demote_f64(F64(2))); NEXT(3); }
+        vmcase(KX_F64_CONVERT_I32_S) { SETF64(1, kexec_num_f64_convert_i32_s(U32(2))); NEXT(3); }
+        vmcase(KX_F64_CONVERT_I32_U) { SETF64(1, kexec_num_f64_convert_i32_u(U32(2))); NEXT(3); }
+        vmcase(KX_F64_CONVERT_I64_S) { SETF64(1, kexec_num_f64_convert_i64_s(R(2))); NEXT(3); }
+        vmcase(KX_F64_CONVERT_I64_U) { SETF64(1, kexec_num_f64_convert_i64_u(R(2))); NEXT(3); }
+        vmcase(KX_F64_PROMOTE_F32) { SETF64(1, kexec_num_f64_promote_f32(F32(2))); NEXT(3); }
+        UN32(KX_I32_EXTEND8_S, kexec_num_i32_extend8_s(a))
+        UN32(KX_I32_EXTEND16_S, kexec_num_i32_extend16_s(a))
+        UN64(KX_I64_EXTEND8_S, kexec_num_i64_extend8_s(a))
+        UN64(KX_I64_EXTEND16_S, kexec_num_i64_extend16_s(a))
+        UN64(KX_I64_EXTEND32_S, kexec_num_i64_extend32_s(a))
+        vmcase(KX_I32_TRUNC_SAT_F32_S) { SET32(1, kexec_num_i32_trunc_sat_f32_s(F32(2))); NEXT(3); }
+        vmcase(KX_I32_TRUNC_SAT_F32_U) { SET32(1, kexec_num_i32_trunc_sat_f32_u(F32(2))); NEXT(3); }
+        vmcase(KX_I32_TRUNC_SAT_F64_S) { SET32(1, kexec_num_i32_trunc_sat_f64_s(F64(2))); NEXT(3); }
+        vmcase(KX_I32_TRUNC_SAT_F64_U) { SET32(1, kexec_num_i32_trunc_sat_f64_u(F64(2))); NEXT(3); }
+        vmcase(KX_I64_TRUNC_SAT_F32_S) { SET64(1, kexec_num_i64_trunc_sat_f32_s(F32(2))); NEXT(3); }
+        vmcase(KX_I64_TRUNC_SAT_F32_U) { SET64(1, kexec_num_i64_trunc_sat_f32_u(F32(2))); NEXT(3); }
+        vmcase(KX_I64_TRUNC_SAT_F64_S) { SET64(1, kexec_num_i64_trunc_sat_f64_s(F64(2))); NEXT(3); }
+        vmcase(KX_I64_TRUNC_SAT_F64_U) { SET64(1, kexec_num_i64_trunc_sat_f64_u(F64(2))); NEXT(3); }
+#undef UN32
+#undef UN64
+#undef BI32
+#undef BI64
+#undef CMP64
+#undef CMPF32
+#undef CMPF64
+#undef BF32
+#undef BF64
+#undef UF32
+#undef UF64
+#undef DIV32
+#undef DIV64
+#undef TRUNC
+
+        /* ---- Wide arithmetic: results in dst, dst + 1 */
+        vmcase(KX_I64_ADD128) {
+            uint64_t lo, hi;
+            kexec_num_i64_add128(R(2), R(3), R(4), R(5), &lo, &hi);
+            (&R(1))[0] = lo; (&R(1))[1] = hi;
+            NEXT(6);
+        }
+        vmcase(KX_I64_SUB128) {
+            uint64_t lo, hi;
+            kexec_num_i64_sub128(R(2), R(3), R(4), R(5), &lo, &hi);
+            (&R(1))[0] = lo; (&R(1))[1] = hi;
+            NEXT(6);
+        }
+        vmcase(KX_I64_MUL_WIDE_S) {
+            uint64_t lo, hi;
+            kexec_num_i64_mul_wide_s(R(2), R(3), &lo, &hi);
+            (&R(1))[0] = lo; (&R(1))[1] = hi;
+            NEXT(4);
+        }
+        vmcase(KX_I64_MUL_WIDE_U) {
+            uint64_t lo, hi;
+            kexec_num_i64_mul_wide_u(R(2), R(3), &lo, &hi);
+            (&R(1))[0] = lo; (&R(1))[1] = hi;
+            NEXT(4);
+        }
+#if !KEXEC_COMPUTED_GOTO
+        default:
+            err = kb_error_new(KB_ERR_INTERNAL, "bad internal op %u", *ip);
+            goto error_out;
+#endif
+        }
+    }
+
+do_call: {
+    /* 'callee' with its arguments at 'nfp'; 'tail' replaces the current frame. */
+    uint32_t oplen = 1u + (uint32_t)kcomp_ops[*ip].words;
+    if (callee->instance == NULL) {
+        const kbin_type *ft = callee->type;
+        uint32_t np = kexec_type_slots(ft, false), nr = kexec_type_slots(ft, true);
+        if (tail) {
+            memmove(fp, nfp, np * sizeof *fp);
+            nfp = fp;
+        }
+        if (UNLIKELY((size_t)(cx->stack_end - nfp) < (size_t)np + nr)) TRAP(KB_TRAP_STACK_EXHAUSTED);
+        cx->frames[top - 1].ip = ip + 1; /* inside the call op, for nested backtraces */
+        uint64_t *saved_sp = cx->sp;
+        cx->sp = nfp + np + nr;
+        kb_error *e = callee->host(callee->env, s, inst, nfp, nfp + np);
+        cx->sp = saved_sp;
+        if (e != NULL) {
+            if (e->kind == KB_ERR_EXCEPTION && e->exception != NULL) {
+                /* An exception that crossed the host frame is rethrown here. */
+                exn = e->exception;
+                e->exception = NULL;
+                kb_error_free(e);
+                goto throw_exn;
+            }
+            err = e;
+            if (e->kind == KB_ERR_TRAP) goto error_bt;
+            goto error_out;
+        }
+        memmove(nfp, nfp + np, nr * sizeof *fp);
+        REFRESH_MEM();
+        if (tail) goto do_return;
+        ip += oplen;
+        goto resume;
+    }
+    const kcomp_func *cf = callee->code;
+    if (UNLIKELY((size_t)(cx->stack_end - nfp) < (size_t)cf->frame_slots + 1))
+        TRAP(KB_TRAP_STACK_EXHAUSTED);
+    if (tail) {
+        /* A true tail call: the frame is reused, the frame stack does not grow. */
+        memmove(fp, nfp, cf->param_slots * sizeof *fp);
+        fr = &cx->frames[top - 1];
+        fr->fn = cf;
+        fr->inst = callee->instance;
+    } else {
+        if (UNLIKELY(top >= cx->frame_cap)) TRAP(KB_TRAP_STACK_EXHAUSTED);
+        cx->frames[top - 1].ip = ip + oplen;
+        fr = &cx->frames[top];
+        fr->fn = cf;
+        fr->inst = callee->instance;
+        fr->fp = nfp;
+        fr->ip = NULL;
+        top++;
+        PUBLISH_TOP(top);
+        fp = nfp;
+    }
+    fn = cf;
+    inst = callee->instance;
+    goto enter;
+}
+
+throw_exn:
+    /* Unwind to the innermost handler (exception handling 3.0 and legacy). */
+    for (;;) {
+        const uint32_t *code = kcomp_func_code(fn);
+        uint32_t target = find_handler(fn, inst, fp, (uint32_t)(ip - code), exn);
+        if (target != UINT32_MAX) {
+            ip = code + target;
+            exn = NULL;
+            REFRESH_MEM();
+            goto resume;
+        }
+        top--;
+        PUBLISH_TOP(top);
+        if (top == entry) {
+            kb_error *e = kb_error_new(KB_ERR_EXCEPTION, "uncaught exception");
+            if (e->kind == KB_ERR_EXCEPTION) e->exception = exn;
+            return e;
+        }
+        fr = &cx->frames[top - 1];
+        fn = fr->fn; inst = fr->inst; fp = fr->fp; ip = fr->ip - 1;
+    }
+
+trap_out:
+    err = kb_error_trap(trap);
+error_bt:
+    kexec_backtrace(cx, entry, ip, err);
+error_out:
+    PUBLISH_TOP(entry);
+    return err;
+}
