@@ -263,6 +263,7 @@ typedef struct kbin_module {
 
     /* Set by valid/: */
     bool validated;
+    const struct kval_registry *registry; /* the registry 'canon' ids refer to (kval_types.h) */
     uint32_t *declared_funcs; /* sorted function indices that may be used by ref.func (spec 3.4.x "C.refs"), owned */
     uint32_t declared_func_count;
 } kbin_module;
