@@ -1,0 +1,114 @@
+/*
+** krt_module.c -- the engine and compiled modules.
+**
+** DESIGN.md "Ownership" 1: the engine and its modules are immutable once
+** created and shared by every store and thread. The engine owns the
+** canonical type registry (which has its own lock); a module owns its
+** decoded description and its compiled code. Nothing here is ever written
+** after creation, so no lock is needed.
+*/
+#include <string.h>
+
+#include "base/kb_alloc.h"
+#include "compile/kcomp.h"
+#include "rt/krt_int.h"
+#include "valid/kval.h"
+
+/*
+** Default limits. The spec test suite's deepest legal non-tail recursion is a
+** few hundred frames (call.wast, call_indirect.wast "even"/"odd" of 200) and
+** real programs (recursive parsers, compilers compiled to wasm) go to a few
+** thousand; 20000 frames keeps them all while a runaway recursion
+** (fac.wast "fac-rec" of 2^30) traps in well under a millisecond. The value
+** stack holds every frame's locals and operands: 8 MiB is ~50 slots per frame
+** at full depth, mapped lazily by exec/.
+*/
+#define KRT_DEFAULT_CALL_DEPTH 20000u
+#define KRT_DEFAULT_VALUE_STACK ((size_t)8 << 20)
+
+kb_error *krt_engine_new(const krt_features *features, const krt_limits *limits, krt_engine **out) {
+    *out = NULL;
+    krt_engine *e = kb_calloc(1, sizeof *e);
+    if (e == NULL) return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory creating an engine");
+    if (features != NULL) {
+        e->features = *features;
+    } else {
+        krt_features all = {true, true, true, true, true, true, true, true, true, true, true};
+        e->features = all;
+    }
+    e->limits.max_call_depth = KRT_DEFAULT_CALL_DEPTH;
+    e->limits.value_stack_bytes = KRT_DEFAULT_VALUE_STACK;
+    if (limits != NULL) {
+        if (limits->max_call_depth != 0) e->limits.max_call_depth = limits->max_call_depth;
+        if (limits->value_stack_bytes != 0) e->limits.value_stack_bytes = limits->value_stack_bytes;
+    }
+    if ((e->types = kval_registry_new()) == NULL) {
+        kb_free(e);
+        return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory creating the type registry");
+    }
+    *out = e;
+    return NULL;
+}
+
+void krt_engine_free(krt_engine *engine) {
+    if (engine == NULL) return;
+    kval_registry_free(engine->types);
+    kb_free(engine);
+}
+
+/* Decoding features that follow from the engine's switches. */
+static uint32_t decode_features(const krt_engine *engine) {
+    uint32_t f = KBIN_FEATURES_DEFAULT;
+    if (engine->features.custom_page_sizes) f |= KBIN_FEATURE_CUSTOM_PAGE_SIZES;
+    return f;
+}
+
+static kb_error *decode_and_validate(krt_engine *engine, const uint8_t *bytes, size_t size,
+                                     kbin_module **out) {
+    *out = NULL;
+    if (engine == NULL || (bytes == NULL && size != 0))
+        return kb_error_new(KB_ERR_INVALID_ARGUMENT, "module needs an engine and bytes");
+    kbin_module *bin = NULL;
+    kb_error *err = kbin_decode_ex(bytes, size, decode_features(engine), &bin);
+    if (err != NULL) return err;
+    if ((err = kval_module(engine->types, bin)) != NULL) {
+        kbin_module_free(bin);
+        return err;
+    }
+    *out = bin;
+    return NULL;
+}
+
+kb_error *krt_module_new(krt_engine *engine, const uint8_t *bytes, size_t size, krt_module **out) {
+    *out = NULL;
+    kbin_module *bin;
+    kb_error *err = decode_and_validate(engine, bytes, size, &bin);
+    if (err != NULL) return err;
+    krt_module *m = kb_calloc(1, sizeof *m);
+    if (m == NULL) {
+        kbin_module_free(bin);
+        return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory creating a module");
+    }
+    m->engine = engine;
+    m->bin = bin;
+    if ((err = kcomp_compile(engine, bin, &m->code)) != NULL) {
+        krt_module_free(m);
+        return err;
+    }
+    *out = m;
+    return NULL;
+}
+
+kb_error *krt_module_validate(krt_engine *engine, const uint8_t *bytes, size_t size) {
+    kbin_module *bin;
+    kb_error *err = decode_and_validate(engine, bytes, size, &bin);
+    if (err == NULL) kbin_module_free(bin);
+    return err;
+}
+
+void krt_module_free(krt_module *module) {
+    if (module == NULL) return;
+    if (module->code != NULL) kcomp_code_free(module->code);
+    kbin_module_free(module->bin);
+    kb_free(module);
+}

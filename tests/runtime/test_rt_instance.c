@@ -1,0 +1,460 @@
+/*
+** test_rt_instance.c -- module creation and instantiation end to end
+** (engine/rt with binary/, valid/, compile/ and exec/): globals with
+** extended constants, segments, exports, import matching, store mismatch,
+** a segment that traps half-way, and SEEDS.md 1: a function written into an
+** imported table by an instance whose start function trapped stays callable.
+**
+** The modules were assembled once from the WAT shown above each array
+** (wat2wasm --enable-all); the bytes are committed so the test depends on
+** nothing but the engine.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "exec/kexec.h"
+#include "rt/krt.h"
+
+/*
+** (module
+**   
+**   (global $g1 (export "g1") i32 (i32.add (i32.const 40) (i32.const 2)))
+**   (global $gm (export "gm") (mut i64) (i64.const -7))
+**   (memory (export "mem") 1 2)
+**   (data (i32.const 16) "hello")
+**   (data $p "passive")
+**   (table (export "tab") 4 funcref)
+**   (elem (i32.const 1) $f $g)
+**   (elem $pe func $g)
+**   (elem declare func $f)
+**   (func $f (export "f") (result i32) (i32.const 42))
+**   (func $g (result i32) (global.get $g1))
+** )
+*/
+static const uint8_t basic_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x03,
+    0x03, 0x02, 0x00, 0x00, 0x04, 0x04, 0x01, 0x70, 0x00, 0x04, 0x05, 0x04, 0x01, 0x01, 0x01, 0x02,
+    0x06, 0x0e, 0x02, 0x7f, 0x00, 0x41, 0x28, 0x41, 0x02, 0x6a, 0x0b, 0x7e, 0x01, 0x42, 0x79, 0x0b,
+    0x07, 0x1b, 0x05, 0x02, 0x67, 0x31, 0x03, 0x00, 0x02, 0x67, 0x6d, 0x03, 0x01, 0x03, 0x6d, 0x65,
+    0x6d, 0x02, 0x00, 0x03, 0x74, 0x61, 0x62, 0x01, 0x00, 0x01, 0x66, 0x00, 0x00, 0x09, 0x10, 0x03,
+    0x00, 0x41, 0x01, 0x0b, 0x02, 0x00, 0x01, 0x01, 0x00, 0x01, 0x01, 0x03, 0x00, 0x01, 0x00, 0x0a,
+    0x0b, 0x02, 0x04, 0x00, 0x41, 0x2a, 0x0b, 0x04, 0x00, 0x23, 0x00, 0x0b, 0x0b, 0x14, 0x02, 0x00,
+    0x41, 0x10, 0x0b, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x01, 0x07, 0x70, 0x61, 0x73, 0x73, 0x69,
+    0x76, 0x65,
+};
+
+/*
+** (module
+**   (type $r (func (result i32)))
+**   (table (export "t") 2 funcref)
+**   (func (export "call") (param i32) (result i32) (call_indirect (type $r) (local.get 0)))
+** )
+*/
+static const uint8_t a_table_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x02, 0x60, 0x00, 0x01, 0x7f, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x01, 0x04, 0x04, 0x01, 0x70, 0x00, 0x02, 0x07, 0x0c,
+    0x02, 0x01, 0x74, 0x01, 0x00, 0x04, 0x63, 0x61, 0x6c, 0x6c, 0x00, 0x00, 0x0a, 0x09, 0x01, 0x07,
+    0x00, 0x20, 0x00, 0x11, 0x00, 0x00, 0x0b,
+};
+
+/*
+** (module
+**   (import "a" "t" (table 2 funcref))
+**   (elem (i32.const 0) $f)
+**   (func $f (result i32) (i32.const 42))
+**   (func $s unreachable)
+**   (start $s)
+** )
+*/
+static const uint8_t b_trap_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60, 0x00, 0x01, 0x7f, 0x60,
+    0x00, 0x00, 0x02, 0x09, 0x01, 0x01, 0x61, 0x01, 0x74, 0x01, 0x70, 0x00, 0x02, 0x03, 0x03, 0x02,
+    0x00, 0x01, 0x08, 0x01, 0x01, 0x09, 0x07, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x01, 0x00, 0x0a, 0x0a,
+    0x02, 0x04, 0x00, 0x41, 0x2a, 0x0b, 0x03, 0x00, 0x00, 0x0b,
+};
+
+/*
+** (module
+**   (memory (export "mem") 1)
+**   (data (i32.const 0) "abc")
+**   (data (i32.const 65534) "xyz")
+**   (data (i32.const 100) "never")
+** )
+*/
+static const uint8_t seg_trap_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x07, 0x01,
+    0x03, 0x6d, 0x65, 0x6d, 0x02, 0x00, 0x0b, 0x1e, 0x03, 0x00, 0x41, 0x00, 0x0b, 0x03, 0x61, 0x62,
+    0x63, 0x00, 0x41, 0xfe, 0xff, 0x03, 0x0b, 0x03, 0x78, 0x79, 0x7a, 0x00, 0x41, 0xe4, 0x00, 0x0b,
+    0x05, 0x6e, 0x65, 0x76, 0x65, 0x72,
+};
+
+/*
+** (module
+**   (import "h" "f" (func $hf (param i32) (result i32)))
+**   (import "h" "t" (table 2 10 funcref))
+**   (import "h" "m" (memory 1 4))
+**   (import "h" "g" (global $g i32))
+**   (import "h" "gm" (global (mut i32)))
+**   (global (export "g2") i32 (i32.mul (global.get $g) (i32.const 3)))
+**   (elem (i32.const 1) $hf $w)
+**   (func $w (export "w") (param i32) (result i32) (call $hf (i32.add (local.get 0) (i32.const 1))))
+** )
+*/
+static const uint8_t imports_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+    0x02, 0x27, 0x05, 0x01, 0x68, 0x01, 0x66, 0x00, 0x00, 0x01, 0x68, 0x01, 0x74, 0x01, 0x70, 0x01,
+    0x02, 0x0a, 0x01, 0x68, 0x01, 0x6d, 0x02, 0x01, 0x01, 0x04, 0x01, 0x68, 0x01, 0x67, 0x03, 0x7f,
+    0x00, 0x01, 0x68, 0x02, 0x67, 0x6d, 0x03, 0x7f, 0x01, 0x03, 0x02, 0x01, 0x00, 0x06, 0x09, 0x01,
+    0x7f, 0x00, 0x23, 0x00, 0x41, 0x03, 0x6c, 0x0b, 0x07, 0x0a, 0x02, 0x02, 0x67, 0x32, 0x03, 0x02,
+    0x01, 0x77, 0x00, 0x01, 0x09, 0x08, 0x01, 0x00, 0x41, 0x01, 0x0b, 0x02, 0x00, 0x01, 0x0a, 0x0b,
+    0x01, 0x09, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x10, 0x00, 0x0b,
+};
+
+static krt_engine *engine;
+
+static int setup(void **state) {
+    (void)state;
+    return krt_engine_new(NULL, NULL, &engine) == NULL ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    krt_engine_free(engine);
+    return 0;
+}
+
+static krt_module *load(const uint8_t *bytes, size_t size) {
+    krt_module *m = NULL;
+    kb_error *err = krt_module_new(engine, bytes, size, &m);
+    if (err != NULL) fail_msg("module: %s", err->message);
+    return m;
+}
+
+static krt_extern get_export(krt_instance *inst, const char *name, uint8_t kind) {
+    krt_extern e;
+    memset(&e, 0, sizeof e);
+    assert_true(krt_instance_export(inst, name, strlen(name), &e));
+    assert_int_equal(e.kind, kind);
+    return e;
+}
+
+static void test_basic(void **state) {
+    (void)state;
+    krt_module *m = load(basic_wasm, sizeof basic_wasm);
+    krt_store *s;
+    assert_null(krt_store_new(engine, &s));
+    krt_instance *inst;
+    kb_error *err = krt_instantiate(s, m, NULL, 0, &inst);
+    if (err != NULL) fail_msg("instantiate: %s", err->message);
+    assert_int_equal(get_export(inst, "g1", KEXT_GLOBAL).of.global->value[0], 42);
+    krt_global *gm = get_export(inst, "gm", KEXT_GLOBAL).of.global;
+    assert_true(gm->mutable_);
+    assert_true(gm->value[0] == (uint64_t)-7);
+    krt_memory *mem = get_export(inst, "mem", KEXT_MEMORY).of.memory;
+    assert_int_equal(mem->size, 65536);
+    assert_memory_equal(mem->data + 16, "hello", 5);
+    assert_false(inst->data_dropped[1]); /* passive stays */
+    assert_true(inst->data_dropped[0]);
+    krt_table *t = get_export(inst, "tab", KEXT_TABLE).of.table;
+    krt_func *f = get_export(inst, "f", KEXT_FUNC).of.func;
+    assert_null(t->elems[0]);
+    assert_ptr_equal(t->elems[1], f);
+    krt_func *g = t->elems[2];
+    assert_non_null(g);
+    assert_ptr_equal(g->instance, inst);
+    assert_int_equal(g->index, 1);
+    assert_null(t->elems[3]);
+    /* Active and declarative segments are dropped, the passive one kept. */
+    assert_int_equal(inst->elem_sizes[0], 0);
+    assert_int_equal(inst->elem_sizes[1], 1);
+    assert_ptr_equal(inst->elem_refs[1][0], g);
+    assert_int_equal(inst->elem_sizes[2], 0);
+    krt_extern none;
+    assert_false(krt_instance_export(inst, "nope", 4, &none));
+    assert_false(krt_instance_export(inst, "g", 1, &none)); /* prefix of "g1" */
+    uint64_t res[2] = {0, 0};
+    assert_null(kexec_call(s, g, NULL, res));
+    assert_int_equal(res[0], 42);
+    krt_store_free(s);
+    krt_module_free(m);
+}
+
+static kb_error *host_double(void *env, krt_store *store, krt_instance *caller, const uint64_t *args,
+                             uint64_t *results) {
+    (void)store;
+    (void)caller;
+    (*(int *)env)++;
+    results[0] = (uint32_t)(args[0] * 2);
+    return NULL;
+}
+
+static int finalized;
+static void env_fin(void *env) {
+    (void)env;
+    finalized++;
+}
+
+typedef struct host_env {
+    krt_func *f;
+    krt_table *t;
+    krt_memory *m;
+    krt_global *g, *gm;
+    int calls;
+} host_env;
+
+static void make_host(krt_store *s, host_env *h, const kbin_type *ft) {
+    memset(h, 0, sizeof *h);
+    assert_null(krt_func_new_host(s, ft, host_double, &h->calls, env_fin, &h->f));
+    kbin_limits tl = {3, 10, true, false, false, 16};
+    assert_null(krt_table_new(s, kbin_ref(true, KHT_FUNC), &tl, NULL, &h->t));
+    kbin_limits ml = {1, 4, true, false, false, 16};
+    assert_null(krt_memory_new(s, &ml, &h->m));
+    uint64_t v[2] = {14, 0};
+    assert_null(krt_global_new(s, kbin_vt(KVT_I32), false, v, &h->g));
+    assert_null(krt_global_new(s, kbin_vt(KVT_I32), true, v, &h->gm));
+}
+
+static void fill_imports(const host_env *h, krt_extern im[5]) {
+    im[0].kind = KEXT_FUNC;
+    im[0].of.func = h->f;
+    im[1].kind = KEXT_TABLE;
+    im[1].of.table = h->t;
+    im[2].kind = KEXT_MEMORY;
+    im[2].of.memory = h->m;
+    im[3].kind = KEXT_GLOBAL;
+    im[3].of.global = h->g;
+    im[4].kind = KEXT_GLOBAL;
+    im[4].of.global = h->gm;
+}
+
+static void expect_unlinkable(krt_store *s, krt_module *m, const krt_extern *im, uint32_t kind, const char *words) {
+    krt_instance *inst = (krt_instance *)1;
+    kb_error *err = krt_instantiate(s, m, im, 5, &inst);
+    assert_non_null(err);
+    assert_null(inst);
+    if (err->kind != kind || strstr(err->message, words) == NULL)
+        fail_msg("expected kind %u '%s', got %u '%s'", kind, words, err->kind, err->message);
+    kb_error_free(err);
+}
+
+static void test_imports(void **state) {
+    (void)state;
+    krt_module *m = load(imports_wasm, sizeof imports_wasm);
+    krt_store *s, *other;
+    assert_null(krt_store_new(engine, &s));
+    assert_null(krt_store_new(engine, &other));
+    finalized = 0;
+    kbin_valtype i32x2[2] = {kbin_vt(KVT_I32), kbin_vt(KVT_I32)};
+    kbin_valtype i64i32[2] = {kbin_vt(KVT_I64), kbin_vt(KVT_I32)};
+    kbin_type ft;
+    memset(&ft, 0, sizeof ft);
+    ft.comp = KCT_FUNC;
+    ft.param_count = 1;
+    ft.result_count = 1;
+    ft.params = i32x2;
+    host_env h;
+    make_host(s, &h, &ft);
+    krt_extern im[5];
+
+    /* Everything matches: host function through wasm and through the table. */
+    fill_imports(&h, im);
+    krt_instance *inst;
+    kb_error *err = krt_instantiate(s, m, im, 5, &inst);
+    if (err != NULL) fail_msg("instantiate: %s", err->message);
+    assert_int_equal(get_export(inst, "g2", KEXT_GLOBAL).of.global->value[0], 42);
+    assert_ptr_equal(h.t->elems[1], h.f);
+    krt_func *w = h.t->elems[2];
+    assert_ptr_equal(w, get_export(inst, "w", KEXT_FUNC).of.func);
+    uint64_t args[1] = {20}, res[1] = {0};
+    assert_null(kexec_call(s, w, args, res));
+    assert_int_equal(res[0], 42);
+    assert_int_equal(h.calls, 1);
+
+    /* Kind mismatch. */
+    fill_imports(&h, im);
+    im[0].kind = KEXT_GLOBAL;
+    im[0].of.global = h.g;
+    expect_unlinkable(s, m, im, KB_ERR_UNLINKABLE, "incompatible import type");
+    /* Function type mismatch. */
+    krt_func *f64;
+    ft.params = i64i32;
+    assert_null(krt_func_new_host(s, &ft, host_double, &h.calls, NULL, &f64));
+    fill_imports(&h, im);
+    im[0].of.func = f64;
+    expect_unlinkable(s, m, im, KB_ERR_UNLINKABLE, "incompatible import type");
+    /* Table: current size 3 >= 2 fine; a table whose maximum is absent or too large is not. */
+    kbin_limits tl = {2, 0, false, false, false, 16};
+    krt_table *t2;
+    assert_null(krt_table_new(s, kbin_ref(true, KHT_FUNC), &tl, NULL, &t2));
+    fill_imports(&h, im);
+    im[1].of.table = t2;
+    expect_unlinkable(s, m, im, KB_ERR_UNLINKABLE, "incompatible import type");
+    kbin_limits tl2 = {1, 10, true, false, false, 16};
+    assert_null(krt_table_new(s, kbin_ref(true, KHT_EXTERN), &tl2, NULL, &t2));
+    im[1].of.table = t2; /* wrong element type */
+    expect_unlinkable(s, m, im, KB_ERR_UNLINKABLE, "incompatible import type");
+    assert_null(krt_table_new(s, kbin_ref(true, KHT_FUNC), &tl2, NULL, &t2));
+    im[1].of.table = t2; /* size 1 < min 2 ... */
+    expect_unlinkable(s, m, im, KB_ERR_UNLINKABLE, "incompatible import type");
+    assert_int_equal(krt_table_grow(t2, 1, NULL), 1);
+    /* ... until it grows: matching uses the current size. At size 2 the
+       table matches but the segment (offset 1, two functions) does not fit. */
+    inst = NULL;
+    assert_non_null(err = krt_instantiate(s, m, im, 5, &inst));
+    assert_int_equal(err->trap, KB_TRAP_TABLE_OUT_OF_BOUNDS);
+    assert_non_null(strstr(err->message, "out of bounds table access"));
+    assert_non_null(inst);
+    kb_error_free(err);
+    assert_null(t2->elems[1]); /* nothing written by the failed segment */
+    assert_int_equal(krt_table_grow(t2, 1, NULL), 2);
+    err = krt_instantiate(s, m, im, 5, &inst);
+    if (err != NULL) fail_msg("instantiate after grow: %s", err->message);
+    assert_ptr_equal(t2->elems[1], h.f);
+    /* Memory: maximum 5 > 4. */
+    kbin_limits ml = {1, 5, true, false, false, 16};
+    krt_memory *m2;
+    assert_null(krt_memory_new(s, &ml, &m2));
+    fill_imports(&h, im);
+    im[2].of.memory = m2;
+    expect_unlinkable(s, m, im, KB_ERR_UNLINKABLE, "incompatible import type");
+    /* Global mutability both ways. */
+    fill_imports(&h, im);
+    im[3].of.global = h.gm;
+    expect_unlinkable(s, m, im, KB_ERR_UNLINKABLE, "incompatible import type");
+    fill_imports(&h, im);
+    im[4].of.global = h.g;
+    expect_unlinkable(s, m, im, KB_ERR_UNLINKABLE, "incompatible import type");
+    /* Global value type. */
+    krt_global *g64;
+    uint64_t v[2] = {1, 0};
+    assert_null(krt_global_new(s, kbin_vt(KVT_I64), false, v, &g64));
+    fill_imports(&h, im);
+    im[3].of.global = g64;
+    expect_unlinkable(s, m, im, KB_ERR_UNLINKABLE, "incompatible import type");
+    /* An object of another store. */
+    host_env ho;
+    make_host(other, &ho, &ft); /* ft has i64 params now: the store check comes first */
+    fill_imports(&h, im);
+    im[2].of.memory = ho.m;
+    expect_unlinkable(s, m, im, KB_ERR_STORE_MISMATCH, "store mismatch");
+    /* Wrong number of imports. */
+    inst = NULL;
+    assert_non_null(err = krt_instantiate(s, m, im, 4, &inst));
+    assert_int_equal(err->kind, KB_ERR_UNLINKABLE);
+    kb_error_free(err);
+
+    krt_store_free(other);
+    assert_int_equal(finalized, 1);
+    krt_store_free(s);
+    assert_int_equal(finalized, 2); /* host env finalizers run at store free, once each */
+    krt_module_free(m);
+}
+
+static void test_segment_trap_keeps_earlier(void **state) {
+    (void)state;
+    krt_module *m = load(seg_trap_wasm, sizeof seg_trap_wasm);
+    krt_store *s;
+    assert_null(krt_store_new(engine, &s));
+    krt_instance *inst = NULL;
+    kb_error *err = krt_instantiate(s, m, NULL, 0, &inst);
+    assert_non_null(err);
+    assert_int_equal(err->kind, KB_ERR_TRAP);
+    assert_int_equal(err->trap, KB_TRAP_MEMORY_OUT_OF_BOUNDS);
+    assert_non_null(strstr(err->message, "out of bounds memory access"));
+    kb_error_free(err);
+    /* Allocated, so handed out; the first segment was written, nothing after. */
+    assert_non_null(inst);
+    krt_memory *mem = get_export(inst, "mem", KEXT_MEMORY).of.memory;
+    assert_memory_equal(mem->data, "abc", 3);
+    assert_int_equal(mem->data[65534], 0);
+    assert_int_equal(mem->data[100], 0);
+    krt_store_free(s);
+    krt_module_free(m);
+}
+
+/* SEEDS.md 1: B writes its function into A's table and traps in its start
+   function; A's call_indirect through the table still reaches B's code. */
+static void test_start_trap_table_stays_valid(void **state) {
+    (void)state;
+    krt_module *ma = load(a_table_wasm, sizeof a_table_wasm);
+    krt_module *mb = load(b_trap_wasm, sizeof b_trap_wasm);
+    krt_store *s;
+    assert_null(krt_store_new(engine, &s));
+    krt_instance *a, *b = NULL;
+    assert_null(krt_instantiate(s, ma, NULL, 0, &a));
+    krt_extern im[1] = {get_export(a, "t", KEXT_TABLE)};
+    kb_error *err = krt_instantiate(s, mb, im, 1, &b);
+    assert_non_null(err);
+    assert_int_equal(err->kind, KB_ERR_TRAP);
+    assert_int_equal(err->trap, KB_TRAP_UNREACHABLE);
+    kb_error_free(err);
+    assert_non_null(b);
+    krt_func *call = get_export(a, "call", KEXT_FUNC).of.func;
+    for (int i = 0; i < 3; i++) {
+        uint64_t args[1] = {0}, res[1] = {0};
+        err = kexec_call(s, call, args, res);
+        if (err != NULL) fail_msg("call: %s", err->message);
+        assert_int_equal(res[0], 42);
+    }
+    /* Slot 1 is still null: "uninitialized element". */
+    uint64_t args[1] = {1}, res[1];
+    assert_non_null(err = kexec_call(s, call, args, res));
+    assert_int_equal(err->trap, KB_TRAP_UNINITIALIZED_ELEMENT);
+    kb_error_free(err);
+    /* Module B's handle can go before the store: instances borrow modules
+       that capi keeps alive, so here the test keeps mb until the end. */
+    krt_store_free(s);
+    krt_module_free(mb);
+    krt_module_free(ma);
+}
+
+static void test_instance_limit(void **state) {
+    (void)state;
+    krt_module *m = load(a_table_wasm, sizeof a_table_wasm);
+    krt_store *s;
+    assert_null(krt_store_new(engine, &s));
+    s->max_instances = 2;
+    krt_instance *inst;
+    assert_null(krt_instantiate(s, m, NULL, 0, &inst));
+    assert_null(krt_instantiate(s, m, NULL, 0, &inst));
+    kb_error *err = krt_instantiate(s, m, NULL, 0, &inst);
+    assert_non_null(err);
+    assert_int_equal(err->kind, KB_ERR_OUT_OF_MEMORY);
+    kb_error_free(err);
+    krt_store_free(s);
+    krt_module_free(m);
+}
+
+static void test_module_errors(void **state) {
+    (void)state;
+    krt_module *m = (krt_module *)1;
+    static const uint8_t junk[] = {0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00};
+    kb_error *err = krt_module_new(engine, junk, sizeof junk, &m);
+    assert_non_null(err);
+    assert_int_equal(err->kind, KB_ERR_MALFORMED);
+    assert_null(m);
+    kb_error_free(err);
+    assert_null(krt_module_validate(engine, basic_wasm, sizeof basic_wasm));
+    /* Truncations of a valid module never crash. */
+    for (size_t n = 0; n < sizeof basic_wasm; n++) {
+        err = krt_module_new(engine, basic_wasm, n, &m);
+        if (err == NULL) krt_module_free(m);
+        kb_error_free(err);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_basic),
+        cmocka_unit_test(test_imports),
+        cmocka_unit_test(test_segment_trap_keeps_earlier),
+        cmocka_unit_test(test_start_trap_table_stays_valid),
+        cmocka_unit_test(test_instance_limit),
+        cmocka_unit_test(test_module_errors),
+    };
+    return cmocka_run_group_tests_name("rt_instance", tests, setup, teardown);
+}
