@@ -16,11 +16,8 @@
 
 #include "base/kb_alloc.h"
 #include "base/kb_buf.h"
+#include "exec/kexec.h"
 #include "rt/krt_int.h"
-
-/* exec/ contract (engine/exec/kexec.h, C1 brief): frees a store's execution
-   context. Declared here until exec/kexec.h lands. */
-void kexec_context_free(kexec_context *ctx);
 
 typedef struct krt_obj {
     uint8_t kind;  /* KRT_OBJ_* */

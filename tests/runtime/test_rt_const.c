@@ -11,10 +11,6 @@
 
 #include "rt/krt_int.h"
 
-/* Never called here: satisfies the linker when exec/ is not linked in. */
-__attribute__((weak)) void kexec_context_free(kexec_context *ctx);
-__attribute__((weak)) void kexec_context_free(kexec_context *ctx) { (void)ctx; }
-
 typedef struct fixture {
     kbin_module bin;
     krt_module module;

@@ -12,11 +12,6 @@
 
 #include "rt/krt.h"
 
-/* These tests never run code, so no execution context is ever created; the
-   weak definition only satisfies the linker when exec/ is not linked in. */
-__attribute__((weak)) void kexec_context_free(kexec_context *ctx);
-__attribute__((weak)) void kexec_context_free(kexec_context *ctx) { (void)ctx; }
-
 /* A store needs an engine only as a back pointer here; no registry use. */
 static krt_engine fake_engine;
 
