@@ -203,7 +203,7 @@ static bool memarg(ktext_mod *m, kb_buf *b, unsigned natural, bool allow_memidx)
     }
     if (t->kind == KTEXT_T_ATOM && t->len > 6 && memcmp(p->src + t->off, "align=", 6) == 0) {
         uint64_t a;
-        ktext_num_status st = ktext_num_u(p->src + t->off + 6, t->len - 6, 32, &a);
+        ktext_num_status st = ktext_num_u(p->src + t->off + 6, t->len - 6, 64, &a);
         if (st != KTEXT_NUM_OK) {
             if (st == KTEXT_NUM_RANGE) return ktext_fail(p, t, "alignment constant out of range");
             return ktext_fail(p, t, "unknown operator '%.*s'", (int)t->len, p->src + t->off);
@@ -364,7 +364,12 @@ static bool plain_immediates(ktext_mod *m, const op_row *op, const ktext_tok *at
     case KTEXT_IMM_MEMARG_LANE: {
         /* memidx? memarg lane: with two numbers the first is the memory */
         if (!emit_op(m, b, op, op->code)) return false;
-        bool memidx = ktext_peek(p)->kind == KTEXT_T_ID || count_indices(m) >= 2;
+        const ktext_tok *t2 = ktext_peek2(p);
+        bool memidx = ktext_peek(p)->kind == KTEXT_T_ID ||
+                      (ktext_at_num(p) && t2->kind == KTEXT_T_ATOM &&
+                       ((p->src[t2->off] >= '0' && p->src[t2->off] <= '9') ||
+                        (t2->len > 6 && (memcmp(p->src + t2->off, "offset=", 7) == 0 ||
+                                         memcmp(p->src + t2->off, "align=", 6) == 0))));
         uint8_t lane;
         return memarg(m, b, op->arg, memidx) && lane_literal(m, &lane) && (kb_buf_byte(b, lane) || OOM(m));
     }
@@ -578,12 +583,18 @@ static bool flat_block(ktext_mod *m, const op_row *op, kb_buf *b) {
     if (op->code == 0x04 && is_kw(m, "else")) {
         p->i++;
         if (!check_end_label(m, k, n)) return false;
+        size_t at = b->len;
         EMIT_BYTE(m, b, 0x05);
         if (!body(m, b)) return false;
+        if (b->len == at + 1) b->len = at; /* an empty else is omitted, as the spec's encoder does */
     }
     if (op->code == 0x06) { /* legacy try: catch/catch_all clauses or delegate */
+        bool any = false, seen_all = false;
         while (is_kw(m, "catch") || is_kw(m, "catch_all")) {
             bool all = is_kw(m, "catch_all");
+            if (seen_all) return ktext_unexpected(p);
+            seen_all = all;
+            any = true;
             p->i++;
             if (!all) {
                 uint32_t tag;
@@ -596,6 +607,7 @@ static bool flat_block(ktext_mod *m, const op_row *op, kb_buf *b) {
             if (!body(m, b)) return false;
         }
         if (is_kw(m, "delegate")) {
+            if (any) return ktext_unexpected(p);
             p->i++;
             m->labels.len--;
             uint32_t l;
@@ -630,8 +642,10 @@ static bool folded_block(ktext_mod *m, const op_row *op, kb_buf *b) {
         if (!ktext_expect_open(p, "then") || !body(m, b) || !ktext_expect_rpar(p)) return false;
         if (ktext_at_sexpr(p, "else")) {
             p->i += 2;
+            size_t at = b->len;
             EMIT_BYTE(m, b, 0x05);
             if (!body(m, b) || !ktext_expect_rpar(p)) return false;
+            if (b->len == at + 1) b->len = at; /* empty else omitted */
         }
         EMIT_BYTE(m, b, 0x0B);
         m->labels.len--;
@@ -643,8 +657,12 @@ static bool folded_block(ktext_mod *m, const op_row *op, kb_buf *b) {
     if (op->code == 0x06) {
         /* (try label bt (do instr*) (catch x instr*)* (catch_all instr*)?) or (delegate l) */
         if (!ktext_expect_open(p, "do") || !body(m, b) || !ktext_expect_rpar(p)) return false;
+        bool any = false, seen_all = false;
         while (ktext_at_sexpr(p, "catch") || ktext_at_sexpr(p, "catch_all")) {
             bool all = ktext_at_sexpr(p, "catch_all");
+            if (seen_all) return ktext_unexpected(p);
+            seen_all = all;
+            any = true;
             p->i += 2;
             if (!all) {
                 uint32_t tag;
@@ -657,6 +675,7 @@ static bool folded_block(ktext_mod *m, const op_row *op, kb_buf *b) {
             if (!body(m, b) || !ktext_expect_rpar(p)) return false;
         }
         if (ktext_at_sexpr(p, "delegate")) {
+            if (any) return ktext_unexpected(p);
             p->i += 2;
             m->labels.len--;
             uint32_t l;

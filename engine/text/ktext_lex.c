@@ -313,9 +313,10 @@ kb_error *ktext_lex(const char *src, size_t len, ktext_lexed *out) {
                 if (!scan_string(&lx)) break;
                 kind = KTEXT_T_STRING;
                 /* A string glued to more characters is one reserved token. */
-                if (lx.pos < len && (is_idchar((unsigned char)src[lx.pos]) ||
-                                     is_reserved_char((unsigned char)src[lx.pos]) ||
-                                     src[lx.pos] == '"')) {
+                bool comment = lx.pos + 1 < len && src[lx.pos] == ';' && src[lx.pos + 1] == ';';
+                if (lx.pos < len && !comment &&
+                    (is_idchar((unsigned char)src[lx.pos]) || is_reserved_char((unsigned char)src[lx.pos]) ||
+                     src[lx.pos] == '"')) {
                     if (!scan_run(&lx, &kind)) break;
                     kind = KTEXT_T_RESERVED;
                 }
@@ -342,7 +343,6 @@ kb_error *ktext_lex(const char *src, size_t len, ktext_lexed *out) {
         } else {
             lex_fail(&lx, start, "illegal character");
         }
-        if (annot == 0 && annot_start != 0 && lx.err == NULL) annot_start = 0;
     }
     if (lx.err == NULL && annot) lex_fail(&lx, annot_start, "unclosed annotation");
     if (lx.err == NULL) {

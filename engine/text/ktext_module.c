@@ -226,6 +226,15 @@ static bool func_field(ktext_mod *m) {
     ktext_param_names names = {{0}};
     uint32_t type;
     const ktext_tok *at = ktext_peek(p);
+    if (imp && ktext_at_sexpr(p, "exact")) {
+        /* custom descriptors: an exact function import (kind 0x20) */
+        p->i += 2;
+        bool ok = ktext_typeuse(m, &type, &names) && ktext_expect_rpar(p);
+        kb_buf *s = &m->sec[KTEXT_SEC_IMPORT];
+        ok = ok && ((kb_buf_byte(s, 0x20) && kb_buf_uleb(s, type)) || OOM(m));
+        kb_vec_free(&names.names);
+        return ok && ktext_expect_rpar(p);
+    }
     bool ok = ktext_typeuse(m, &type, &names);
     if (ok && imp) {
         kb_buf *s = &m->sec[KTEXT_SEC_IMPORT];
@@ -309,20 +318,16 @@ static bool func_field(ktext_mod *m) {
 
 /* ----------------------------------------------------- tables, memories */
 
-/* limits (spec 6.4.x): min max? as u32 (or u64 for i64 address types) */
-static bool limit_value(ktext_mod *m, bool is64, uint64_t *out) {
-    if (is64) return ktext_parse_u64(m->p, out);
-    uint32_t v = 0;
-    if (!ktext_parse_u32(m->p, &v)) return false;
-    *out = v;
-    return true;
-}
-
+/*
+** limits (spec 6.4.x): min max?. Parsed as u64 whatever the address type:
+** sizes too large for the type are a validation error ("table size").
+*/
 static bool limits(ktext_mod *m, bool is64, uint64_t *min, uint64_t *max, bool *has_max) {
-    if (!limit_value(m, is64, min)) return false;
+    (void)is64;
+    if (!ktext_parse_u64(m->p, min)) return false;
     *has_max = ktext_at_num(m->p);
     *max = 0;
-    return !*has_max || limit_value(m, is64, max);
+    return !*has_max || ktext_parse_u64(m->p, max);
 }
 
 /* Optional address type keyword (memory64/table64): 'i32' | 'i64'. */
@@ -711,9 +716,12 @@ static bool import_field(ktext_mod *m) {
     case KTEXT_SP_FUNC: {
         uint32_t type;
         ktext_param_names names = {{0}};
+        bool exact = ktext_at_sexpr(p, "exact");
+        if (exact) p->i += 2;
         ok = add_func_name(m, idx, k, n) && ktext_typeuse(m, &type, &names);
+        if (ok && exact) ok = ktext_expect_rpar(p);
         kb_vec_free(&names.names);
-        ok = ok && ((kb_buf_byte(s, 0x00) && kb_buf_uleb(s, type)) || OOM(m));
+        ok = ok && ((kb_buf_byte(s, exact ? 0x20 : 0x00) && kb_buf_uleb(s, type)) || OOM(m));
         break;
     }
     case KTEXT_SP_TABLE:
@@ -796,6 +804,10 @@ static bool elem_field(ktext_mod *m) {
             ok = ktext_index(m, KTEXT_SP_TABLE, &table) && ktext_expect_rpar(p);
             mode = 1;
             if (ok && !at_offset(m)) ok = ktext_unexpected(p);
+        } else if (ktext_at_num(p)) {
+            /* legacy: '(elem' tableidx offset ...)' */
+            ok = ktext_index(m, KTEXT_SP_TABLE, &table);
+            if (ok && !at_offset(m)) ok = ktext_unexpected(p);
         }
         if (ok && at_offset(m)) {
             mode = 1;
@@ -824,6 +836,10 @@ static bool data_field(ktext_mod *m) {
     if (ktext_at_sexpr(p, "memory")) {
         p->i += 2;
         ok = ktext_index(m, KTEXT_SP_MEM, &mem) && ktext_expect_rpar(p);
+        if (ok && !at_offset(m)) ok = ktext_unexpected(p);
+    } else if (ktext_at_num(p)) {
+        /* legacy: '(data' memidx offset ...)' */
+        ok = ktext_index(m, KTEXT_SP_MEM, &mem);
         if (ok && !at_offset(m)) ok = ktext_unexpected(p);
     }
     if (ok && at_offset(m)) {

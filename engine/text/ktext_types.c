@@ -462,28 +462,37 @@ static bool comptype(ktext_mod *m, ktext_type *ty, kb_buf *b) {
     return ok && ktext_expect_rpar(p);
 }
 
-/* subtype: '(' 'sub' 'final'? typeidx* comptype ')' | comptype */
+/*
+** subtype: '(' 'sub' 'final'? typeidx* clause* comptype ')' | clause* comptype
+** where clause is '(describes x)' or '(descriptor x)' (custom descriptors).
+*/
 static bool subtype(ktext_mod *m, ktext_type *ty, kb_buf *b) {
     ktext_p *p = m->p;
-    if (!ktext_at_sexpr(p, "sub")) {
-        ty->final_ = 1;
-        return comptype(m, ty, b);
-    }
-    p->i += 2;
-    if (ktext_tok_is(p, ktext_peek(p), "final")) {
-        ty->final_ = 1;
-        p->i++;
-    }
+    bool sub = ktext_at_sexpr(p, "sub");
     KB_VEC(uint32_t) supers = {0};
     bool ok = true;
-    while (ok && ktext_at_index(m)) {
-        uint32_t x;
-        ok = ktext_index(m, KTEXT_SP_TYPE, &x) && (kb_vec_push(&supers, x) || ktext_oom(p));
+    ty->final_ = 1;
+    if (sub) {
+        p->i += 2;
+        ty->final_ = 0;
+        if (ktext_tok_is(p, ktext_peek(p), "final")) {
+            ty->final_ = 1;
+            p->i++;
+        }
+        while (ok && ktext_at_index(m)) {
+            uint32_t x;
+            ok = ktext_index(m, KTEXT_SP_TYPE, &x) && (kb_vec_push(&supers, x) || ktext_oom(p));
+        }
     }
-    /* custom descriptors: (describes x) (descriptor x) clauses */
     kb_buf extra = {0};
+    int clause = 0; /* 1 after describes, 2 after descriptor: in this order, once each */
     while (ok && (ktext_at_sexpr(p, "describes") || ktext_at_sexpr(p, "descriptor"))) {
         bool describes = ktext_at_sexpr(p, "describes");
+        if (clause >= (describes ? 1 : 2)) {
+            ok = ktext_fail(p, ktext_peek2(p), "unexpected token '%s'", describes ? "describes" : "descriptor");
+            break;
+        }
+        clause = describes ? 1 : 2;
         p->i += 2;
         uint32_t x;
         ok = ktext_index(m, KTEXT_SP_TYPE, &x) && ktext_expect_rpar(p);
@@ -492,15 +501,17 @@ static bool subtype(ktext_mod *m, ktext_type *ty, kb_buf *b) {
     if (ok) {
         ty->has_super = supers.len > 0;
         /* 'sub final' without supertypes is the plain form (spec 5.3.x). */
-        if (!ty->final_ || supers.len || extra.len) {
+        if (!ty->final_ || supers.len) {
             ok = (kb_buf_byte(b, ty->final_ ? 0x4F : 0x50) && kb_buf_uleb(b, supers.len)) || ktext_oom(p);
             for (size_t i = 0; ok && i < supers.len; i++) ok = kb_buf_uleb(b, supers.items[i]) || ktext_oom(p);
         }
         if (ok) ok = kb_buf_append(b, extra.data, extra.len) || ktext_oom(p);
+        if (extra.len) ty->has_super = 1; /* never matches an implicit function type */
     }
     kb_buf_free(&extra);
     kb_vec_free(&supers);
-    return ok && comptype(m, ty, b) && ktext_expect_rpar(p);
+    ok = ok && comptype(m, ty, b);
+    return ok && (!sub || ktext_expect_rpar(p));
 }
 
 /* '(' 'type' id? subtype ')' ; 'idx' is the type's index from the scan */
