@@ -42,7 +42,7 @@ static kb_error *check_memtype(const kbin_limits *l) {
        (memory64 bounds 64 KiB pages by 2^48, i.e. 2^64 bytes). */
     uint64_t max_pages;
     if (l->is64) max_pages = l->page_log2 == 16 ? (uint64_t)1 << 48 : UINT64_MAX;
-    else max_pages = (uint64_t)1 << (32 - l->page_log2);
+    else max_pages = l->page_log2 == 16 ? (uint64_t)1 << 16 : UINT32_MAX; /* custom-page-sizes: 2^32-1 bytes */
     if (l->min > max_pages) {
         if (l->is64) return invalid("memory size must be at most 2^48 pages%.0u", 0);
         return invalid("memory size must be at most 65536 pages (4GiB)%.0u", 0);
@@ -249,7 +249,8 @@ static kb_error *validate(kval_registry *reg, kbin_module *m, kval_code *code) {
         const kbin_table *t = &m->tables[i];
         if ((err = check_tabletype(m, &t->type)) != NULL) return err;
         if (t->has_init) {
-            if ((err = kval_code_const(code, t->init, t->type.elem, m->global_count)) != NULL) return err;
+            /* Tables precede globals: only imported globals are in scope (global.wast). */
+            if ((err = kval_code_const(code, t->init, t->type.elem, m->imported_globals)) != NULL) return err;
         } else if (!t->type.elem.nullable) {
             return invalid("type mismatch: table %u without initializer needs a nullable type", i);
         }
