@@ -158,4 +158,26 @@ static inline const char *th_code_hex(const kb_buf *b) {
             fail_msg("%s: error '%s' lacks '%s'", (wat), th_err_, (needle));                 \
     } while (0)
 
+/* Asserts that two texts convert to the same binary (custom sections ignored). */
+#define TH_EXPECT_SAME(a, b)                                                                \
+    do {                                                                                     \
+        char th_err_[512] = "";                                                              \
+        kb_buf *th_p_ = th_convert((a), th_err_, sizeof th_err_);                            \
+        if (th_p_ == NULL) fail_msg("%s: unexpected error: %s", (a), th_err_);               \
+        kb_buf th_a_ = *th_p_;                                                               \
+        kb_buf *th_q_ = th_convert((b), th_err_, sizeof th_err_);                            \
+        if (th_q_ == NULL) {                                                                 \
+            kb_buf_free(&th_a_);                                                             \
+            fail_msg("%s: unexpected error: %s", (b), th_err_);                              \
+        }                                                                                    \
+        th_strip_custom(&th_a_);                                                             \
+        th_strip_custom(th_q_);                                                              \
+        bool th_same_ = th_a_.len == th_q_->len && memcmp(th_a_.data, th_q_->data, th_a_.len) == 0; \
+        char th_ha_[8192];                                                                   \
+        snprintf(th_ha_, sizeof th_ha_, "%s", th_hex(&th_a_));                               \
+        if (!th_same_) fail_msg("%s\n  vs %s\n  %s\n  %s", (a), (b), th_ha_, th_hex(th_q_)); \
+        kb_buf_free(&th_a_);                                                                 \
+        kb_buf_free(th_q_);                                                                  \
+    } while (0)
+
 #endif
