@@ -1,0 +1,306 @@
+"""Func: calling wasm functions from Python, and host functions made from
+Python callables.
+
+The GIL: CFFI's API mode releases the GIL around every C call, so other
+Python threads run while wasm runs; a host callback re-acquires it through
+``@ffi.def_extern``.
+
+Exceptions: a host function's exception travels through wasm inside a
+KEEL_ERROR_HOST error (see _errors.py) and is raised again, the same object,
+by the outer call.
+"""
+from __future__ import annotations
+
+import inspect
+import typing
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+from . import _values
+from ._errors import check, error_from, host_error_for
+from ._ffi import ffi, lib
+from ._handle import Handle
+from ._store import Store, host_states, register_host, store_of
+from ._types import FuncType, ValType, normalize_functype, valtype
+
+__all__ = ["Func", "Caller"]
+
+_NULL = ffi.NULL
+
+
+class Caller:
+    """The context of a host function call: the calling instance's exports.
+
+    Only valid while the host function runs; using it afterwards raises
+    ValueError.
+    """
+
+    __slots__ = ("_p", "store")
+
+    def __init__(self, p: Any, store: Store) -> None:
+        self._p = p
+        self.store = store
+        """The keel.Store the call runs in."""
+
+    def _ptr(self) -> Any:
+        if self._p is None:
+            raise ValueError("a keel.Caller is only valid inside its host function call")
+        return self._p
+
+    def export(self, name: str) -> Any:
+        """An export of the calling instance (e.g. its "memory"), or raise
+        InvalidArgumentError ("unknown export") when there is none."""
+        from ._objects import wrap_extern
+        b = name.encode("utf-8")
+        out = ffi.new("keel_extern **")
+        check(lib.keel_caller_export(self._ptr(), b, len(b), out))
+        return wrap_extern(self.store, out[0])
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Like export() but returns ``default`` when the export does not exist."""
+        try:
+            return self.export(name)
+        except Exception:
+            return default
+
+
+class _HostState:
+    """What a host function needs at each call (owned by its Store)."""
+
+    __slots__ = ("fn", "ftype", "writers", "nres", "store_ref", "wants_caller", "exact", "__weakref__")
+
+
+def _signature_from_annotations(fn: Callable[..., Any], wants_caller: bool) -> FuncType:
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception as e:
+        raise TypeError("cannot read the annotations of host function %r: %s" % (fn, e)) from None
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise TypeError("host function %r has no signature; pass type=keel.FuncType(...)" % (fn,)) from None
+    params = []
+    names = list(sig.parameters)
+    if wants_caller:
+        names = names[1:]
+    for n in names:
+        p = sig.parameters[n]
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
+            raise TypeError("host function %r: parameter %r must be positional; pass type=" % (fn, n))
+        if n not in hints:
+            raise TypeError("host function %r: parameter %r has no annotation; annotate it "
+                            "(keel.i32, keel.f64, ...) or pass type=keel.FuncType(...)" % (fn, n))
+        params.append(valtype(hints[n]))
+    ret = hints.get("return", type(None))
+    if ret is type(None) or ret is None:
+        results: Tuple[ValType, ...] = ()
+    elif typing.get_origin(ret) in (tuple, Tuple):
+        results = tuple(valtype(a) for a in typing.get_args(ret))
+    else:
+        results = (valtype(ret),)
+    return FuncType(tuple(params), results)
+
+
+def _make_host(store: Store, fn: Callable[..., Any], ftype: Optional[Any], caller: bool, exact: bool) -> Any:
+    if not callable(fn):
+        raise TypeError("a host function must be callable, got %s" % type(fn).__name__)
+    ft = normalize_functype(ftype) if ftype is not None else _signature_from_annotations(fn, caller)
+    st = _HostState()
+    st.fn = fn
+    st.ftype = ft
+    st.writers = [_values.writer_for(t) for t in ft.results]
+    st.nres = len(ft.results)
+    st.store_ref = __import__("weakref").ref(store)
+    st.wants_caller = caller
+    st.exact = exact
+    return ft, st
+
+
+@ffi.def_extern()
+def _keel_py_host_cb(env, caller, args, nargs, results, nresults):  # type: ignore[no-untyped-def]
+    """The one C callback of every Python host function (env = token)."""
+    try:
+        r = host_states.get(env)
+        st = r() if r is not None else None
+        store = st.store_ref() if st is not None else None
+        if st is None or store is None:
+            return lib.keel_error_new_trap(b"keel: the Python host function was garbage-collected")
+        pyargs = _values.read_all(args, nargs, store, False, st.exact) if nargs else []
+        if st.wants_caller:
+            c = Caller(caller, store)
+            try:
+                res = st.fn(c, *pyargs)
+            finally:
+                c._p = None
+        else:
+            res = st.fn(*pyargs)
+        n = st.nres
+        if n != nresults:
+            raise TypeError("keel: host function called with %d result slots, declared %d" % (nresults, n))
+        if n == 1:
+            st.writers[0](results[0], res, store)
+            _values.retain_into_keel(results[0])
+        elif n:
+            if not isinstance(res, (tuple, list)) or len(res) != n:
+                raise TypeError("host function %s must return a tuple of %d values (%s), got %r"
+                                % (getattr(st.fn, "__name__", "?"), n,
+                                   ", ".join(map(str, st.ftype.results)), res))
+            for i in range(n):
+                st.writers[i](results[i], res[i], store)
+            for i in range(n):
+                _values.retain_into_keel(results[i])
+        elif res is not None:
+            raise TypeError("host function %s has no results but returned %r"
+                            % (getattr(st.fn, "__name__", "?"), res))
+        return _NULL
+    except BaseException as e:
+        try:
+            return host_error_for(e)
+        except BaseException:
+            return lib.keel_error_new_trap(b"keel: a Python host function failed")
+
+
+class _Sig:
+    __slots__ = ("ftype", "nparams", "nres", "writers", "nbuf")
+
+
+class Func(Handle):
+    """A function of a store: a wasm export or a host function.
+
+    ``Func(store, fn, type=None, *, caller=False, exact=False)`` makes a host
+    function from a Python callable. Its type comes from ``type`` (a
+    keel.FuncType or a (params, results) pair of type names) or from the
+    callable's annotations (keel.i32, keel.f64, ... ; int means i32, float f64;
+    a ``tuple[...]`` return means several results). With ``caller=True`` the
+    callable receives a keel.Caller first. With ``exact=True`` it receives
+    keel.Val arguments (bit-exact floats).
+
+    Calling: ``f(*args)`` converts arguments with type checks (TypeError,
+    OverflowError), runs the function with the GIL released, and returns None,
+    one value, or a tuple for several results. A trap raises keel.Trap; an
+    exception raised by a host function inside comes out as the same object.
+    """
+
+    _free = lib.keel_func_release
+
+    def __init__(self, store: Store, fn: Callable[..., Any], type: Optional[Any] = None, *,
+                 caller: bool = False, exact: bool = False) -> None:
+        store_of(store, "Func(store, fn)")
+        ft, st = _make_host(store, fn, type, caller, exact)
+        key = register_host(store, st)
+        ctype = ft._new_c()
+        try:
+            out = ffi.new("keel_func **")
+            check(lib.keel_func_new(store._ptr(), ctype, lib._keel_py_host_cb, key, ffi.NULL, out))
+        finally:
+            lib.keel_functype_free(ctype)
+        self._init_handle(out[0])
+        self._store = store
+        self._sig = self._make_sig(ft)
+        self._buf = None
+        self._name = getattr(fn, "__name__", "host function")
+        self._host = st
+
+    @classmethod
+    def _wrap(cls, store: Store, h: Any, name: Optional[str] = None) -> "Func":
+        self = cls.__new__(cls)
+        self._init_handle(h)
+        self._store = store
+        self._sig = None
+        self._buf = None
+        self._name = name or "wasm function"
+        self._host = None
+        return self
+
+    @staticmethod
+    def _make_sig(ft: FuncType) -> _Sig:
+        s = _Sig()
+        s.ftype = ft
+        s.nparams = len(ft.params)
+        s.nres = len(ft.results)
+        s.writers = [_values.writer_for(t) for t in ft.params]
+        s.nbuf = max(1, s.nparams + s.nres)
+        return s
+
+    def _load_sig(self) -> _Sig:
+        out = ffi.new("keel_functype **")
+        check(lib.keel_func_type(self._ptr(), out))
+        try:
+            ft = FuncType._from_c(out[0])
+        finally:
+            lib.keel_functype_free(out[0])
+        self._sig = self._make_sig(ft)
+        return self._sig
+
+    @property
+    def store(self) -> Store:
+        """The keel.Store the function belongs to."""
+        return self._store
+
+    @property
+    def type(self) -> FuncType:
+        """The function's type."""
+        return (self._sig or self._load_sig()).ftype
+
+    @property
+    def param_count(self) -> int:
+        """The number of parameters."""
+        return (self._sig or self._load_sig()).nparams
+
+    @property
+    def result_count(self) -> int:
+        """The number of results."""
+        return (self._sig or self._load_sig()).nres
+
+    def __repr__(self) -> str:
+        return "<keel.Func %s %s>" % (self._name, self._sig.ftype if self._sig else "")
+
+    def _invoke(self, args: Sequence[Any], exact: bool, try_only: bool = False) -> Any:
+        sig = self._sig or self._load_sig()
+        n = sig.nparams
+        if len(args) != n:
+            raise TypeError("%s expects %d argument%s (%s), got %d" % (
+                self._name, n, "" if n == 1 else "s", ", ".join(map(str, sig.ftype.params)), len(args)))
+        buf = self._buf
+        self._buf = None  # taken: a reentrant or concurrent call allocates its own
+        if buf is None:
+            buf = ffi.new("keel_val[]", sig.nbuf)
+        store = self._store
+        i = 0
+        try:
+            for i in range(n):
+                sig.writers[i](buf[i], args[i], store)
+        except (TypeError, OverflowError) as e:
+            self._buf = buf
+            raise type(e)("argument %d of %s: %s" % (i + 1, self._name, e)) from None
+        nres = sig.nres
+        h = self._enter()
+        try:
+            if try_only:
+                err = lib.keel_func_try_call(h, buf, n, buf + n, nres)
+            else:
+                err = lib.keel_func_call(h, buf, n, buf + n, nres)
+        finally:
+            self._leave()
+        if err != _NULL:
+            self._buf = buf
+            raise error_from(err, store._wrap_exn)
+        if nres == 1:
+            r = _values.read(buf[n], store, True, exact)
+        elif nres == 0:
+            r = None
+        else:
+            r = tuple(_values.read_all(buf + n, nres, store, True, exact))
+        self._buf = buf
+        return r
+
+    def __call__(self, *args: Any) -> Any:
+        return self._invoke(args, False)
+
+    def call_exact(self, *args: Any) -> Any:
+        """Call and return keel.Val results (bit-exact floats): one Val, a
+        tuple of Vals, or None."""
+        return self._invoke(args, True)
+
+    def try_call(self, *args: Any) -> Any:
+        """Call, but raise keel.BusyError at once when another thread is inside the store."""
+        return self._invoke(args, False, True)
