@@ -1,0 +1,3 @@
+module keel.dev/keel
+
+go 1.24
