@@ -5,7 +5,7 @@
   (func (export "unreachable") (unreachable))
   (func (export "div_zero") (result i64) (i64.div_u (i64.const 1) (i64.const 0)))
   (func (export "overflow") (result i64) (i64.div_s (i64.const 0x8000000000000000) (i64.const -1)))
-  (func (export "conversion") (result i32) (i32.trunc_f32_u (f32.const -1)))
+  (func (export "conversion") (result i32) (i32.trunc_f32_u (f32.const nan)))
   (func (export "oob_memory") (result i32) (i32.load (i32.const 65536)))
   (func (export "oob_table") (call_indirect (type $v) (i32.const 5)))
   (func (export "null_element") (call_indirect (type $v) (i32.const 0)))
