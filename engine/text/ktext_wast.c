@@ -246,6 +246,7 @@ static bool strings_concat(ktext_p *p, kb_buf *b) {
 static bool module(ktext_p *p, ktext_modsrc *ms, uint32_t *kind, char **ref_id) {
     size_t open = p->i;
     size_t end = ktext_match_close(p, open);
+    if (p->t[end - 1].kind != KTEXT_T_RPAR) return ktext_fail(p, &p->t[open], "unclosed module");
     if (!ktext_expect_open(p, "module")) return false;
     *kind = KTEXT_CMD_MODULE;
     if (ktext_tok_is(p, ktext_peek(p), "definition")) {

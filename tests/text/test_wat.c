@@ -144,7 +144,7 @@ static void test_gc_types(void **state) {
                   "010e01 4e02 50005f00 4f01005f017f00");
     TH_EXPECT_HEX("(type (func (param funcref externref anyref eqref i31ref structref arrayref nullref "
                   "nullfuncref nullexternref exnref nullexnref (ref any) (ref null 0)) (result v128)))",
-                  "011601 60 0e 706f6e6d6c6b6a717372697464 6e 6300 01 7b");
+                  "011501 60 0e 706f6e6d6c6b6a717372697464 6e 6300 01 7b");
     TH_EXPECT_CODE("(type $s (struct (field $x i32) (field $y (mut i64)))) "
                    "(func (struct.get $s $y (struct.new_default $s)) drop)",
                    "fb0100 fb020001 1a0b");
