@@ -69,7 +69,7 @@ def generate_cdef(root):
     defs = []
     for m in re.finditer(r"^#define (KEEL_\w+) (.+)$", macros, re.M):
         name, value = m.group(1), m.group(2).strip()
-        if name.endswith("_H") or name == "KEEL_API" or '"' in value:
+        if name.endswith("_H") or name in ("KEEL_API", "KEEL_CDEF_GEN") or '"' in value:
             continue
         # Integer constants only (CFFI reads their values from the header).
         if re.fullmatch(r"[0-9A-Za-z_()<>|+\- ]+", value):
