@@ -11,7 +11,7 @@
 #include <string.h>
 
 typedef struct wb {
-    uint8_t b[1 << 16];
+    uint8_t b[1 << 17];
     size_t n;
 } wb;
 
@@ -52,7 +52,7 @@ static inline void wb_section(wb *w, uint8_t id, const uint8_t *content, size_t 
 ** section by the caller. Most validator tests use wb_func_module.
 */
 static inline void wb_code1(wb *w, const uint8_t *body, size_t n) {
-    uint8_t tmp[1 << 15];
+    static uint8_t tmp[1 << 17]; /* not thread-safe: tests are single-threaded here */
     size_t k = 0;
     tmp[k++] = 1; /* one function */
     /* entry size */

@@ -1,0 +1,420 @@
+/*
+** test_valid.c -- the validator (engine/valid/kval_module.c, kval_code.c):
+** module-level rules and instruction typing, each with the spec test
+** suite's wording for the error.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../binary/wasm_builder.h"
+#include "base/kb_error.h"
+#include "binary/kbin_module.h"
+#include "valid/kval.h"
+
+static kval_registry *reg;
+
+static int setup(void **state) {
+    (void)state;
+    reg = kval_registry_new();
+    return reg ? 0 : -1;
+}
+static int teardown(void **state) {
+    (void)state;
+    kval_registry_free(reg);
+    return 0;
+}
+
+static kb_error *check(const wb *w) {
+    kbin_module *m = NULL;
+    kb_error *err = kbin_decode(w->b, w->n, &m);
+    if (err == NULL) err = kval_module(reg, m);
+    if (err == NULL) assert_true(m->validated);
+    kbin_module_free(m);
+    return err;
+}
+
+static void expect_ok(const wb *w) {
+    kb_error *err = check(w);
+    if (err) fail_msg("unexpected error: %s (offset %lld)", err->message, (long long)err->offset);
+}
+
+static void expect_err(const wb *w, uint32_t kind, const char *msg) {
+    kb_error *err = check(w);
+    if (err == NULL) fail_msg("accepted, expected '%s'", msg);
+    if (err->kind != kind || strstr(err->message, msg) == NULL)
+        fail_msg("got %s '%s', want '%s'", kb_error_kind_name(err->kind), err->message, msg);
+    kb_error_free(err);
+}
+
+/*
+** Builds: type section 'types', a function section declaring function 0 of
+** type 0, the framed sections 'pre' (tables, memories, globals, exports,
+** elems...), then the code section with 'body' (locals included).
+*/
+static void func_module(wb *w, const uint8_t *types, size_t tn, const wb *pre, const uint8_t *body, size_t bn) {
+    wb_module(w);
+    wb_section(w, 1, types, tn);
+    WB_SEC(w, 3, 0x01, 0x00);
+    if (pre) wb_bytes(w, pre->b, pre->n);
+    wb_code1(w, body, bn);
+}
+
+/* Type sections used below. */
+#define T_V 0x01, 0x60, 0x00, 0x00             /* 0: [] -> [] */
+#define T_I 0x01, 0x60, 0x00, 0x01, 0x7F       /* 0: [] -> [i32] */
+
+/* FN(expect, pre, types..., BODY(...)) is too much macro: use helpers. */
+static void body_ok(const uint8_t *types, size_t tn, const wb *pre, const uint8_t *body, size_t bn) {
+    wb w;
+    func_module(&w, types, tn, pre, body, bn);
+    expect_ok(&w);
+}
+static void body_invalid(const uint8_t *types, size_t tn, const wb *pre, const uint8_t *body, size_t bn,
+                         const char *msg) {
+    wb w;
+    func_module(&w, types, tn, pre, body, bn);
+    expect_err(&w, KB_ERR_INVALID, msg);
+}
+#define TYPES(...) WB_ARR(__VA_ARGS__), WB_LEN(__VA_ARGS__)
+#define BODY(...) WB_ARR(__VA_ARGS__), WB_LEN(__VA_ARGS__)
+
+/* ---------------------------------------------------------------- basics */
+
+static void test_valid_basic_typing(void **state) {
+    (void)state;
+    body_ok(TYPES(T_V), NULL, BODY(0x00, 0x41, 0x01, 0x1A, 0x0B));
+    body_ok(TYPES(T_I), NULL, BODY(0x00, 0x41, 0x01, 0x41, 0x02, 0x6A, 0x0B));
+    body_invalid(TYPES(T_I), NULL, BODY(0x00, 0x42, 0x00, 0x0B), "type mismatch");
+    body_invalid(TYPES(T_I), NULL, BODY(0x00, 0x0B), "type mismatch");
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x41, 0x00, 0x0B), "type mismatch"); /* leftover value */
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x6A, 0x1A, 0x0B), "type mismatch");
+    /* Unreachable code is polymorphic. */
+    body_ok(TYPES(T_I), NULL, BODY(0x00, 0x00, 0x6A, 0x0B));
+    body_ok(TYPES(T_V), NULL, BODY(0x00, 0x00, 0x1B, 0x1A, 0x0B));
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x00, 0x42, 0x00, 0x6A, 0x1A, 0x0B), "type mismatch");
+    /* Multi-value block with parameters: type 1 = [i32] -> [i32 i32]. */
+    body_ok(TYPES(0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7F, 0x02, 0x7F, 0x7F),
+            NULL, BODY(0x00, 0x41, 0x05, 0x02, 0x01, 0x41, 0x06, 0x0B, 0x1A, 0x1A, 0x0B));
+    /* if without else must have matching params and results. */
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x41, 0x01, 0x04, 0x7F, 0x41, 0x01, 0x0B, 0x1A, 0x0B),
+                 "type mismatch");
+    body_ok(TYPES(T_V), NULL, BODY(0x00, 0x41, 0x01, 0x04, 0x7F, 0x41, 0x01, 0x05, 0x41, 0x02, 0x0B, 0x1A, 0x0B));
+    /* Untyped select rejects references; typed select needs exactly one type. */
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0xD0, 0x70, 0xD0, 0x70, 0x41, 0x00, 0x1B, 0x1A, 0x0B), "type mismatch");
+    body_ok(TYPES(T_V), NULL, BODY(0x00, 0xD0, 0x70, 0xD0, 0x70, 0x41, 0x00, 0x1C, 0x01, 0x70, 0x1A, 0x0B));
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0x1C, 0x02, 0x7F, 0x7F, 0x1A, 0x0B),
+                 "invalid result arity");
+}
+
+static void test_valid_unknown_indices(void **state) {
+    (void)state;
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x20, 0x05, 0x1A, 0x0B), "unknown local");
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x10, 0x09, 0x0B), "unknown function");
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x23, 0x00, 0x1A, 0x0B), "unknown global");
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x41, 0x00, 0x25, 0x00, 0x1A, 0x0B), "unknown table");
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x1A, 0x0B), "unknown memory 0");
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x02, 0x07, 0x0B, 0x0B), "unknown type");
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x0C, 0x01, 0x0B), "unknown label");
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0x08, 0x00, 0x0B), "unknown tag 0");
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0xFC, 0x0D, 0x00, 0x0B), "unknown elem segment 0");
+    wb pre;
+    pre.n = 0;
+    WB_SEC(&pre, 5, 0x01, 0x00, 0x01);
+    WB_SEC(&pre, 12, 0x00);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0xFC, 0x09, 0x00, 0x0B), "unknown data segment 0");
+}
+
+/* ---------------------------------------------------------------- locals */
+
+static void test_valid_local_init(void **state) {
+    (void)state;
+    /* type 0: [] -> [], type 1: (struct); local 0: (ref 1) */
+    const uint8_t types[] = {0x02, 0x60, 0x00, 0x00, 0x5F, 0x00};
+    body_invalid(types, sizeof types, NULL, BODY(0x01, 0x01, 0x64, 0x01, 0x20, 0x00, 0x1A, 0x0B),
+                 "uninitialized local");
+    body_ok(types, sizeof types, NULL,
+            BODY(0x01, 0x01, 0x64, 0x01, 0xFB, 0x00, 0x01, 0x21, 0x00, 0x20, 0x00, 0x1A, 0x0B));
+    /* Set inside a block is forgotten at its end (spec 3.0). */
+    body_invalid(types, sizeof types, NULL,
+                 BODY(0x01, 0x01, 0x64, 0x01, 0x02, 0x40, 0xFB, 0x00, 0x01, 0x21, 0x00, 0x0B, 0x20, 0x00, 0x1A, 0x0B),
+                 "uninitialized local");
+    /* ...but visible inside it. */
+    body_ok(types, sizeof types, NULL,
+            BODY(0x01, 0x01, 0x64, 0x01, 0x02, 0x40, 0xFB, 0x00, 0x01, 0x22, 0x00, 0x1A, 0x20, 0x00, 0x1A, 0x0B, 0x0B));
+    /* Nullable references default to null. */
+    body_ok(types, sizeof types, NULL, BODY(0x01, 0x01, 0x63, 0x01, 0x20, 0x00, 0x1A, 0x0B));
+}
+
+/* ---------------------------------------------------------------- module level */
+
+static void test_valid_func_refs(void **state) {
+    (void)state;
+    body_invalid(TYPES(T_V), NULL, BODY(0x00, 0xD2, 0x00, 0x1A, 0x0B), "undeclared function reference");
+    wb pre;
+    pre.n = 0;
+    WB_SEC(&pre, 9, 0x01, 0x03, 0x00, 0x01, 0x00); /* declarative elem func 0 */
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0xD2, 0x00, 0x1A, 0x0B));
+    pre.n = 0;
+    WB_SEC(&pre, 7, 0x01, 0x01, 'f', 0x00, 0x00); /* an export declares it too */
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0xD2, 0x00, 0x1A, 0x0B));
+}
+
+static void test_valid_const_exprs(void **state) {
+    (void)state;
+    wb pre;
+    /* Extended constants are fine. */
+    pre.n = 0;
+    WB_SEC(&pre, 6, 0x01, 0x7F, 0x00, 0x41, 0x01, 0x41, 0x02, 0x6A, 0x0B);
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0x0B));
+    pre.n = 0;
+    WB_SEC(&pre, 6, 0x01, 0x7F, 0x00, 0x41, 0x01, 0x67, 0x0B); /* i32.clz */
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "constant expression required");
+    pre.n = 0; /* global.get of a mutable global */
+    WB_SEC(&pre, 6, 0x02, 0x7F, 0x01, 0x41, 0x01, 0x0B, 0x7F, 0x00, 0x23, 0x00, 0x0B);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "constant expression required");
+    pre.n = 0; /* earlier immutable global: fine in 3.0 */
+    WB_SEC(&pre, 6, 0x02, 0x7F, 0x00, 0x41, 0x01, 0x0B, 0x7F, 0x00, 0x23, 0x00, 0x0B);
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0x0B));
+    pre.n = 0; /* a later global */
+    WB_SEC(&pre, 6, 0x02, 0x7F, 0x00, 0x23, 0x01, 0x0B, 0x7F, 0x00, 0x41, 0x01, 0x0B);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "unknown global");
+    pre.n = 0; /* wrong type */
+    WB_SEC(&pre, 6, 0x01, 0x7E, 0x00, 0x41, 0x01, 0x0B);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "type mismatch");
+    pre.n = 0; /* global.set of an immutable global */
+    WB_SEC(&pre, 6, 0x01, 0x7F, 0x00, 0x41, 0x01, 0x0B);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x41, 0x00, 0x24, 0x00, 0x0B), "immutable global");
+}
+
+static void test_valid_module_rules(void **state) {
+    (void)state;
+    wb pre;
+    pre.n = 0;
+    WB_SEC(&pre, 7, 0x02, 0x01, 'a', 0x00, 0x00, 0x01, 'a', 0x00, 0x00);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "duplicate export name");
+    pre.n = 0;
+    WB_SEC(&pre, 7, 0x01, 0x01, 'a', 0x03, 0x00);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "unknown global 0");
+    pre.n = 0;
+    WB_SEC(&pre, 8, 0x00);
+    body_invalid(TYPES(T_I), &pre, BODY(0x00, 0x41, 0x00, 0x0B), "start function");
+    pre.n = 0;
+    WB_SEC(&pre, 8, 0x05);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "unknown function");
+    pre.n = 0;
+    WB_SEC(&pre, 5, 0x01, 0x01, 0x02, 0x01);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "size minimum must not be greater than maximum");
+    pre.n = 0;
+    WB_SEC(&pre, 5, 0x01, 0x00, 0x81, 0x80, 0x04);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "memory size must be at most 65536 pages (4GiB)");
+    pre.n = 0;
+    WB_SEC(&pre, 5, 0x01, 0x02, 0x01);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "shared memory must have maximum");
+    pre.n = 0; /* multiple memories are fine (3.0) */
+    WB_SEC(&pre, 5, 0x02, 0x00, 0x01, 0x04, 0x01);
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0x42, 0x00, 0x28, 0x42, 0x01, 0x00, 0x1A, 0x0B));
+    /* Tag types have no results. */
+    wb w;
+    wb_module(&w);
+    WB_SEC(&w, 1, 0x01, 0x60, 0x00, 0x01, 0x7F);
+    WB_SEC(&w, 13, 0x01, 0x00, 0x00);
+    expect_err(&w, KB_ERR_INVALID, "non-empty tag result type");
+    /* A table without initialiser needs a nullable element type. */
+    pre.n = 0;
+    WB_SEC(&pre, 4, 0x01, 0x64, 0x70, 0x00, 0x01);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "type mismatch");
+    pre.n = 0;
+    WB_SEC(&pre, 4, 0x01, 0x40, 0x00, 0x64, 0x70, 0x00, 0x01, 0xD2, 0x00, 0x0B);
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0x0B));
+    /* Element segment type must match its table. */
+    pre.n = 0;
+    WB_SEC(&pre, 4, 0x01, 0x6F, 0x00, 0x01);
+    WB_SEC(&pre, 9, 0x01, 0x00, 0x41, 0x00, 0x0B, 0x01, 0x00);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x0B), "type mismatch");
+}
+
+/* ---------------------------------------------------------------- memory */
+
+static void test_valid_memory(void **state) {
+    (void)state;
+    wb pre;
+    pre.n = 0;
+    WB_SEC(&pre, 5, 0x01, 0x00, 0x01);
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x1A, 0x0B));
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x41, 0x00, 0x28, 0x03, 0x00, 0x1A, 0x0B),
+                 "alignment must not be larger than natural");
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x41, 0x00, 0x28, 0x02, 0x80, 0x80, 0x80, 0x80, 0x10, 0x1A, 0x0B),
+                 "offset out of range");
+    /* Atomics need exactly natural alignment. */
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x41, 0x00, 0xFE, 0x10, 0x01, 0x00, 0x1A, 0x0B), "alignment");
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0x41, 0x00, 0xFE, 0x10, 0x02, 0x00, 0x1A, 0x0B));
+    /* SIMD lanes. */
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0xFD, 0x0C, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        0xFD, 0x15, 0x10, 0x1A, 0x0B),
+                 "invalid lane index");
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0xFD, 0x0C, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                   0xFD, 0x15, 0x0F, 0x1A, 0x0B));
+    /* memory64: addresses are i64. */
+    pre.n = 0;
+    WB_SEC(&pre, 5, 0x01, 0x04, 0x01);
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x1A, 0x0B), "type mismatch");
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0x42, 0x00, 0x28, 0x02, 0x00, 0x1A, 0x3F, 0x00, 0x1A, 0x0B));
+    /* memory.copy between i64 and i32 memories: the length is i32. */
+    pre.n = 0;
+    WB_SEC(&pre, 5, 0x02, 0x04, 0x01, 0x00, 0x01);
+    body_ok(TYPES(T_V), &pre, BODY(0x00, 0x42, 0x00, 0x41, 0x00, 0x41, 0x00, 0xFC, 0x0A, 0x00, 0x01, 0x0B));
+    body_invalid(TYPES(T_V), &pre, BODY(0x00, 0x42, 0x00, 0x41, 0x00, 0x42, 0x00, 0xFC, 0x0A, 0x00, 0x01, 0x0B),
+                 "type mismatch");
+}
+
+/* ---------------------------------------------------------------- control */
+
+static void test_valid_branches(void **state) {
+    (void)state;
+    /* br_table to labels of different arity. */
+    body_invalid(TYPES(T_V), NULL,
+                 BODY(0x00, 0x02, 0x40, 0x02, 0x7F, 0x41, 0x00, 0x41, 0x00, 0x0E, 0x01, 0x00, 0x01, 0x0B, 0x1A, 0x0B, 0x0B),
+                 "type mismatch");
+    body_ok(TYPES(T_V), NULL,
+            BODY(0x00, 0x02, 0x40, 0x02, 0x40, 0x41, 0x00, 0x0E, 0x02, 0x00, 0x01, 0x01, 0x0B, 0x0B, 0x0B));
+    /* br to a loop carries its parameters (none). */
+    body_ok(TYPES(T_V), NULL, BODY(0x00, 0x03, 0x40, 0x0C, 0x00, 0x0B, 0x0B));
+    /* return_call: callee results must match the caller's. type 1 = [] -> [i64], function 0 has [] -> [i32] */
+    wb w;
+    wb_module(&w);
+    WB_SEC(&w, 1, 0x02, 0x60, 0x00, 0x01, 0x7F, 0x60, 0x00, 0x01, 0x7E);
+    WB_SEC(&w, 3, 0x02, 0x00, 0x01);
+    WB_SEC(&w, 10, 0x02, 0x04, 0x00, 0x12, 0x01, 0x0B, 0x04, 0x00, 0x42, 0x00, 0x0B);
+    expect_err(&w, KB_ERR_INVALID, "type mismatch");
+    wb_module(&w);
+    WB_SEC(&w, 1, 0x02, 0x60, 0x00, 0x01, 0x7F, 0x60, 0x00, 0x01, 0x7E);
+    WB_SEC(&w, 3, 0x02, 0x00, 0x00);
+    WB_SEC(&w, 10, 0x02, 0x04, 0x00, 0x12, 0x01, 0x0B, 0x04, 0x00, 0x41, 0x00, 0x0B);
+    expect_ok(&w);
+    /* br_on_null / br_on_non_null / call_ref: type 1 = (func) */
+    body_ok(TYPES(0x02, 0x60, 0x00, 0x00, 0x60, 0x00, 0x00), NULL,
+            BODY(0x00, 0x02, 0x40, 0xD0, 0x01, 0xD5, 0x00, 0x14, 0x01, 0x0B, 0x0B));
+    body_ok(TYPES(0x02, 0x60, 0x00, 0x00, 0x60, 0x00, 0x00), NULL,
+            BODY(0x00, 0x02, 0x64, 0x01, 0xD0, 0x01, 0xD6, 0x00, 0x00, 0x0B, 0x1A, 0x0B));
+    body_invalid(TYPES(0x02, 0x60, 0x00, 0x00, 0x60, 0x00, 0x00), NULL,
+                 BODY(0x00, 0x02, 0x40, 0xD0, 0x01, 0xD6, 0x00, 0x0B, 0x0B), "type mismatch");
+}
+
+static void test_valid_deep_nesting(void **state) {
+    (void)state;
+    /* 20000 nested blocks: validated with an explicit stack. */
+    enum { DEPTH = 20000 };
+    uint8_t *body = malloc(DEPTH * 3 + 4);
+    size_t n = 0;
+    body[n++] = 0x00;
+    for (int i = 0; i < DEPTH; i++) {
+        body[n++] = 0x02;
+        body[n++] = 0x40;
+    }
+    for (int i = 0; i < DEPTH; i++) body[n++] = 0x0B;
+    body[n++] = 0x0B;
+    body_ok(TYPES(T_V), NULL, body, n);
+    free(body);
+}
+
+/* ---------------------------------------------------------------- exceptions */
+
+static void test_valid_exceptions(void **state) {
+    (void)state;
+    /* type 0 [] -> [], type 1 [i32] -> []; tag 0 of type 1 */
+    wb pre;
+    pre.n = 0;
+    WB_SEC(&pre, 13, 0x01, 0x00, 0x01);
+    const uint8_t types[] = {0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7F, 0x00};
+    /* block (result i32) try_table (catch 0 0) throw 0 end unreachable end drop */
+    body_ok(types, sizeof types, &pre,
+            BODY(0x00, 0x02, 0x7F, 0x1F, 0x40, 0x01, 0x00, 0x00, 0x00, 0x41, 0x01, 0x08, 0x00, 0x0B, 0x00, 0x0B, 0x1A, 0x0B));
+    /* catch into a label of the wrong type */
+    body_invalid(types, sizeof types, &pre,
+                 BODY(0x00, 0x02, 0x7E, 0x1F, 0x40, 0x01, 0x00, 0x00, 0x00, 0x0B, 0x00, 0x0B, 0x1A, 0x0B), "type mismatch");
+    /* catch_all_ref needs an exnref label */
+    body_ok(types, sizeof types, &pre,
+            BODY(0x00, 0x02, 0x64, 0x69, 0x1F, 0x40, 0x01, 0x03, 0x00, 0x0B, 0x00, 0x0B, 0x0A, 0x0B));
+    /* legacy try / catch / rethrow */
+    body_ok(types, sizeof types, &pre,
+            BODY(0x00, 0x06, 0x40, 0x41, 0x01, 0x08, 0x00, 0x07, 0x00, 0x1A, 0x09, 0x00, 0x19, 0x09, 0x00, 0x0B, 0x0B));
+    body_invalid(types, sizeof types, &pre, BODY(0x00, 0x02, 0x40, 0x09, 0x00, 0x0B, 0x0B), "rethrow");
+    body_invalid(types, sizeof types, &pre, BODY(0x00, 0x08, 0x00, 0x0B), "type mismatch");
+}
+
+/* ---------------------------------------------------------------- GC */
+
+static void test_valid_gc(void **state) {
+    (void)state;
+    /* 0: [] -> [], 1: (struct (field i32) (field (mut i8))), 2: (array (mut i32)), 3: (array i64) */
+    const uint8_t types[] = {0x04, 0x60, 0x00, 0x00, 0x5F, 0x02, 0x7F, 0x00, 0x78, 0x01,
+                             0x5E, 0x7F, 0x01, 0x5E, 0x7E, 0x00};
+    /* struct.new 1, struct.get_u 1 1 */
+    body_ok(types, sizeof types, NULL,
+            BODY(0x00, 0x41, 0x01, 0x41, 0x02, 0xFB, 0x00, 0x01, 0xFB, 0x04, 0x01, 0x01, 0x1A, 0x0B));
+    /* struct.get on a packed field */
+    body_invalid(types, sizeof types, NULL,
+                 BODY(0x00, 0x41, 0x01, 0x41, 0x02, 0xFB, 0x00, 0x01, 0xFB, 0x02, 0x01, 0x01, 0x1A, 0x0B), "type mismatch");
+    /* struct.set on an immutable field */
+    body_invalid(types, sizeof types, NULL,
+                 BODY(0x00, 0xD0, 0x01, 0x41, 0x00, 0xFB, 0x05, 0x01, 0x00, 0x0B), "immutable field");
+    body_invalid(types, sizeof types, NULL, BODY(0x00, 0xD0, 0x01, 0xFB, 0x02, 0x01, 0x05, 0x1A, 0x0B), "unknown field");
+    /* array.copy from i64 array into i32 array */
+    body_invalid(types, sizeof types, NULL,
+                 BODY(0x00, 0xD0, 0x02, 0x41, 0x00, 0xD0, 0x03, 0x41, 0x00, 0x41, 0x00, 0xFB, 0x11, 0x02, 0x03, 0x0B),
+                 "array types do not match");
+    /* array.set on an immutable array */
+    body_invalid(types, sizeof types, NULL,
+                 BODY(0x00, 0xD0, 0x03, 0x41, 0x00, 0x42, 0x00, 0xFB, 0x0E, 0x03, 0x0B), "immutable array");
+    /* array.new_fixed 2 3, array.len */
+    body_ok(types, sizeof types, NULL,
+            BODY(0x00, 0x41, 0x01, 0x41, 0x02, 0x41, 0x03, 0xFB, 0x08, 0x02, 0x03, 0xFB, 0x0F, 0x1A, 0x0B));
+    /* ref.cast to (ref 1) from anyref, ref.test, i31 */
+    body_ok(types, sizeof types, NULL,
+            BODY(0x00, 0xD0, 0x6E, 0xFB, 0x16, 0x01, 0x1A, 0xD0, 0x6E, 0xFB, 0x14, 0x6C, 0x1A,
+                 0x41, 0x05, 0xFB, 0x1C, 0xFB, 0x1D, 0x1A, 0x0B));
+    /* ref.cast across hierarchies: a funcref cannot be cast to a struct */
+    body_invalid(types, sizeof types, NULL, BODY(0x00, 0xD0, 0x70, 0xFB, 0x16, 0x01, 0x1A, 0x0B), "type mismatch");
+    /* br_on_cast 0 anyref -> (ref 1) into a block of (ref null 1) */
+    body_ok(types, sizeof types, NULL,
+            BODY(0x00, 0x02, 0x63, 0x01, 0xD0, 0x6E, 0xFB, 0x18, 0x01, 0x00, 0x6E, 0x01, 0x1A, 0xD0, 0x01, 0x0B, 0x1A, 0x0B));
+    /* br_on_cast with a target that is not a subtype of the source */
+    body_invalid(types, sizeof types, NULL,
+                 BODY(0x00, 0x02, 0x63, 0x01, 0xD0, 0x6E, 0xFB, 0x18, 0x01, 0x00, 0x70, 0x01, 0x1A, 0xD0, 0x01, 0x0B,
+                      0x1A, 0x0B),
+                 "type mismatch");
+    /* any.convert_extern / extern.convert_any keep nullability */
+    body_ok(types, sizeof types, NULL, BODY(0x00, 0xD0, 0x6F, 0xFB, 0x1A, 0xFB, 0x1B, 0x1A, 0x0B));
+    /* array.new_data on a reference array */
+    const uint8_t types2[] = {0x02, 0x60, 0x00, 0x00, 0x5E, 0x6E, 0x01};
+    wb pre;
+    pre.n = 0;
+    WB_SEC(&pre, 12, 0x01);
+    wb w;
+    func_module(&w, types2, sizeof types2, &pre, BODY(0x00, 0x41, 0x00, 0x41, 0x00, 0xFB, 0x09, 0x01, 0x00, 0x1A, 0x0B));
+    WB_SEC(&w, 11, 0x01, 0x01, 0x00);
+    expect_err(&w, KB_ERR_INVALID, "array type is not numeric or vector");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_basic_typing),
+        cmocka_unit_test(test_valid_unknown_indices),
+        cmocka_unit_test(test_valid_local_init),
+        cmocka_unit_test(test_valid_func_refs),
+        cmocka_unit_test(test_valid_const_exprs),
+        cmocka_unit_test(test_valid_module_rules),
+        cmocka_unit_test(test_valid_memory),
+        cmocka_unit_test(test_valid_branches),
+        cmocka_unit_test(test_valid_deep_nesting),
+        cmocka_unit_test(test_valid_exceptions),
+        cmocka_unit_test(test_valid_gc),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
