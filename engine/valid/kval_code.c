@@ -38,6 +38,7 @@ typedef struct frame {
     bool unreachable;
     uint32_t height;      /* operand stack height at entry */
     uint32_t init_height; /* height of the local-initialisation undo log at entry */
+    uint32_t br_stamp;    /* br_table that last checked this label (see KOP_BR_TABLE) */
     kbin_blocktype bt;    /* module-local block type */
 } frame;
 
@@ -52,6 +53,7 @@ struct kval_code {
     bool const_mode;
     uint32_t global_limit;
     const kbin_instr *in;        /* the instruction being checked, for error offsets */
+    uint32_t br_gen;             /* counts br_table instructions */
 };
 
 kval_code *kval_code_new(kval_registry *reg, const kbin_module *m) {
@@ -582,13 +584,20 @@ static kb_error *step_control(kval_code *c, const kbin_instr *in, const kbin_rea
         if ((err = label_frame(c, in->imm.br_table.default_label, &def)) != NULL) return err;
         uint32_t arity = label_arity(c, def);
         size_t p = in->imm.br_table.labels;
-        uint32_t last_checked = UINT32_MAX;
+        /* Each distinct target is checked once per br_table: the operands do
+           not change between labels, so a repeat gives the same answer. This
+           keeps hostile tables from costing labels x arity. */
+        uint32_t stamp = ++c->br_gen;
+        if (stamp == 0) {
+            for (size_t k = 0; k < c->ctrls.len; k++) c->ctrls.items[k].br_stamp = 0;
+            stamp = c->br_gen = 1;
+        }
         for (uint32_t i = 0; i <= in->imm.br_table.count; i++) {
             uint32_t l = i < in->imm.br_table.count ? kbin_br_table_next(r, &p) : in->imm.br_table.default_label;
             if ((err = label_frame(c, l, &f)) != NULL) return err;
             if (label_arity(c, f) != arity) return mismatch(c);
-            if (l == last_checked) continue; /* same label again: same result */
-            last_checked = l;
+            if (f->br_stamp == stamp) continue;
+            f->br_stamp = stamp;
             /* Check the operands against this label without consuming them. */
             size_t saved_len = c->vals.len;
             for (uint32_t k = arity; k-- > 0;) {
