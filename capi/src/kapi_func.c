@@ -208,6 +208,12 @@ KEEL_API keel_error *keel_func_new(keel_store *store, const keel_functype *type,
     }
     host->callback = callback;
     host->store = s;
+    /* The handle first, so that no failure can follow the store taking 'env'. */
+    kapi_handle *h = kapi_handle_new(KEEL_HANDLE_FUNC, s, NULL);
+    if (h == NULL) {
+        host_finalize(host);
+        return ERR(KB_ERR_OUT_OF_MEMORY, "out of memory");
+    }
     krt_func *f = NULL;
     if ((err = kapi_store_lock(s, false)) == NULL) {
         err = krt_func_new_host(s->krt, &host->type, trampoline, host, host_finalize, &f);
@@ -215,13 +221,13 @@ KEEL_API keel_error *keel_func_new(keel_store *store, const keel_functype *type,
     }
     if (err) {
         host_finalize(host); /* no user finalizer yet: documented */
+        kapi_handle_release(h);
         return (keel_error *)err;
     }
     /* From here the store owns 'host' and runs host_finalize when freed. */
     host->env = env;
     host->finalizer = finalizer;
-    kapi_handle *h = kapi_handle_new(KEEL_HANDLE_FUNC, s, f);
-    if (h == NULL) return ERR(KB_ERR_OUT_OF_MEMORY, "out of memory");
+    h->u.func = f;
     *out = (keel_func *)h;
     return NULL;
 }
@@ -232,7 +238,7 @@ KEEL_API keel_error *keel_func_new(keel_store *store, const keel_functype *type,
    shows it as a keel_exn handle owned by the error. */
 void kapi_exn_handle_release(void *h) { kapi_handle_release(h); }
 
-static void wrap_exception(kapi_store *s, kb_error *err) {
+void kapi_wrap_exception(kapi_store *s, kb_error *err) {
     if (err->kind != KB_ERR_EXCEPTION || err->exception == NULL ||
         err->exception_release == kapi_exn_handle_release)
         return;
@@ -287,7 +293,7 @@ static keel_error *call(keel_func *func, const keel_val *args, size_t nargs, kee
     if (err && s->depth == 0 && err->kind == KB_ERR_TRAP && err->trap == KB_TRAP_INTERRUPTED)
         atomic_store(&s->krt->interrupt, 0u); /* the request is consumed */
     kapi_store_unlock(s);
-    if (err) wrap_exception(s, err);
+    if (err) kapi_wrap_exception(s, err);
     if (err == NULL) {
         slot = 0;
         uint32_t i = 0;

@@ -126,7 +126,10 @@ static kb_error *instantiate(kapi_store *s, keel_module *module, const krt_exter
     s->depth--;
     if (s->depth == 0 && err && err->kind == KB_ERR_TRAP && err->trap == KB_TRAP_INTERRUPTED)
         atomic_store(&s->krt->interrupt, 0u);
-    if (err) goto done;
+    if (err) {
+        kapi_wrap_exception(s, err);
+        goto done;
+    }
     kapi_handle *h = kapi_handle_new(KEEL_HANDLE_INSTANCE, s, inst);
     if (h == NULL) {
         err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory");

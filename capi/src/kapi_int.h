@@ -197,6 +197,8 @@ kb_error *kapi_ref_wrap(kapi_store *s, keel_valkind k, void *ref, void **out);
 
 /* exception_release of errors whose 'exception' is a keel_exn handle. */
 void kapi_exn_handle_release(void *h);
+/* Replaces an uncaught exception's krt_exn * in 'err' by a keel_exn handle. */
+void kapi_wrap_exception(kapi_store *s, kb_error *err);
 
 /* A new extern handle for an engine extern. */
 kb_error *kapi_extern_wrap(kapi_store *s, const krt_extern *ext, keel_extern **out);
