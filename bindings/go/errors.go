@@ -158,16 +158,15 @@ func (e *InvalidError) Error() string {
 // Kind is KindInvalid.
 func (e *InvalidError) Kind() ErrorKind { return KindInvalid }
 
-// LinkError: imports that do not resolve or do not match, and objects of
-// one store used with another (Kind tells which).
+// LinkError: imports that do not resolve or do not match.
 type LinkError struct {
-	ErrKind ErrorKind // KindUnlinkable or KindStoreMismatch
+	ErrKind ErrorKind // KindUnlinkable
 	Message string
 }
 
 func (e *LinkError) Error() string { return "link error: " + e.Message }
 
-// Kind is KindUnlinkable or KindStoreMismatch.
+// Kind is KindUnlinkable.
 func (e *LinkError) Kind() ErrorKind { return e.ErrKind }
 
 // ExitError: the guest asked to exit (WASI proc_exit).
@@ -260,7 +259,7 @@ func takeError(e *C.keel_error) error {
 		return &MalformedError{Message: msg, Offset: int64(C.keel_error_offset(e))}
 	case KindInvalid:
 		return &InvalidError{Message: msg, Offset: int64(C.keel_error_offset(e))}
-	case KindUnlinkable, KindStoreMismatch:
+	case KindUnlinkable:
 		return &LinkError{ErrKind: kind, Message: msg}
 	case KindExit:
 		return &ExitError{Code: int32(C.keel_error_exit_code(e))}

@@ -256,6 +256,11 @@ func generalHostFunc(ty FuncType, fn HostFunc) (*hostFunc, error) {
 		return nil, argErr("nil host function")
 	}
 	ty = FuncType{Params: append([]ValKind(nil), ty.Params...), Results: append([]ValKind(nil), ty.Results...)}
+	for _, k := range append(append([]ValKind(nil), ty.Params...), ty.Results...) {
+		if k > ExnRef {
+			return nil, argErr("unknown value kind %s", k)
+		}
+	}
 	return &hostFunc{ty: ty, call: func(c *C.keel_caller, args, results []C.keel_val) error {
 		in := make([]any, len(args))
 		for i := range args {
