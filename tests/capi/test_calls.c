@@ -5,6 +5,7 @@
 ** caller context, reentrant calls, try_call and the store lock, interrupts.
 */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "capi_test.h"
@@ -430,13 +431,13 @@ static void test_caller_and_reentry(void **state) {
 typedef struct spin_arg {
     keel_func *spin;
     keel_error *err;
-    volatile int started;
+    atomic_int started;
 } spin_arg;
 
 static keel_error *cb_started(void *env, keel_caller *caller, const keel_val *args, size_t nargs,
                               keel_val *results, size_t nresults) {
     (void)caller; (void)args; (void)nargs; (void)results; (void)nresults;
-    ((spin_arg *)env)->started = 1;
+    atomic_store(&((spin_arg *)env)->started, 1);
     return NULL;
 }
 
@@ -466,7 +467,7 @@ static void test_busy_and_interrupt(void **state) {
     keel_func *quick = export_func(inst, "quick");
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, spin_thread, &sa), 0);
-    while (!sa.started) usleep(1000);
+    while (!atomic_load(&sa.started)) usleep(1000);
     keel_val r;
     FAILS(KEEL_ERROR_BUSY, keel_func_try_call(quick, NULL, 0, &r, 1));
     keel_store_interrupt(fx->store);
