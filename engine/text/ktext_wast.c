@@ -180,6 +180,7 @@ static bool value(ktext_p *p, ktext_value *v, bool result) {
     } else if (result && ktext_tok_is(p, t, "either")) {
         v->kind = KTEXT_VAL_EITHER;
         val_vec alts = {0};
+        if (++p->depth > KTEXT_MAX_DEPTH) ok = ktext_fail(p, t, "nesting too deep");
         while (ok && ktext_peek(p)->kind == KTEXT_T_LPAR) {
             ktext_value a;
             ok = value(p, &a, true);
@@ -188,6 +189,7 @@ static bool value(ktext_p *p, ktext_value *v, bool result) {
                 ok = ktext_oom(p);
             }
         }
+        p->depth--;
         v->alts = alts.items;
         v->alt_count = alts.len;
     } else {
@@ -391,16 +393,19 @@ kb_error *ktext_wast_parse(const char *src, size_t len, ktext_script **out) {
     p.n = lx.count;
     cmd_vec cmds = {0};
     bool ok = true;
-    if (ktext_peek(&p)->kind == KTEXT_T_LPAR && !ktext_at_sexpr(&p, "module") &&
-        ktext_match_close(&p, 0) > 0 && ktext_peek2(&p)->kind == KTEXT_T_ATOM &&
-        !at_action(&p) && ktext_tok_is(&p, ktext_peek2(&p), "func")) {
+    static const char *const fields[] = {"type", "rec", "func", "table", "memory", "global", "tag",
+                                         "import", "export", "start", "elem", "data"};
+    bool bare = false;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (ktext_at_sexpr(&p, fields[i])) bare = true;
+    if (bare) {
         /* A script may be just module fields: one implicit module. */
         ktext_command c;
         memset(&c, 0, sizeof c);
         c.kind = KTEXT_CMD_MODULE;
         c.line = 1;
         kb_buf b = {0};
-        ok = ktext_module_encode(&p, NULL, 0, &b);
+        ok = ktext_module_encode(&p, NULL, 0, &b) && (ktext_peek(&p)->kind == KTEXT_T_EOF || ktext_unexpected(&p));
         c.module.form = KTEXT_MODSRC_BINARY;
         c.module.from_text = true;
         c.module.bytes = kb_buf_take(&b, &c.module.len);

@@ -171,6 +171,34 @@ static void test_deferred_errors(void **state) {
     ktext_script_free(NULL);
 }
 
+/* Regression: deeply nested (either ...) results must not overflow the stack. */
+static void test_either_depth(void **state) {
+    (void)state;
+    size_t n = 50000;
+    char *src = malloc(n * 9 + 64);
+    assert_non_null(src);
+    size_t k = (size_t)sprintf(src, "(assert_return (invoke \"f\") ");
+    for (size_t i = 0; i < n; i++) k += (size_t)sprintf(src + k, "(either ");
+    for (size_t i = 0; i < n; i++) src[k++] = ')';
+    src[k++] = ')';
+    ktext_script *s = NULL;
+    kb_error *e = ktext_wast_parse(src, k, &s);
+    assert_non_null(e);
+    assert_non_null(strstr(e->message, "nesting too deep"));
+    kb_error_free(e);
+    free(src);
+}
+
+/* A script may consist of bare module fields (one implicit module). */
+static void test_bare_fields(void **state) {
+    (void)state;
+    ktext_script *s = parse_ok("(func (export \"f\")) (memory 1)");
+    assert_int_equal(s->count, 1);
+    assert_int_equal(s->commands[0].kind, KTEXT_CMD_MODULE);
+    assert_int_equal(s->commands[0].module.form, KTEXT_MODSRC_BINARY);
+    ktext_script_free(s);
+}
+
 /* ---------------------------------------------------- testsuite sweep */
 
 typedef struct sweep {
@@ -296,6 +324,8 @@ int main(void) {
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_deferred_errors),
+        cmocka_unit_test(test_either_depth),
+        cmocka_unit_test(test_bare_fields),
         cmocka_unit_test(test_testsuite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
