@@ -11,7 +11,6 @@
 */
 #include "kapi_int.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "exec/kexec.h"
@@ -181,9 +180,8 @@ static kb_error *trampoline(void *env, krt_store *ks, krt_instance *caller_insta
     release_vals(argv, made);
     slot = 0;
     for (uint32_t i = 0; i < t->result_count && err == NULL; i++) {
-        char what[48];
-        snprintf(what, sizeof what, "host function result %u", (unsigned)i);
-        err = kapi_val_to_slots(s, &resv[i], rt[i], NULL, &results[slot], what);
+        err = kapi_val_to_slots(s, &resv[i], rt[i], NULL, &results[slot], "host function result");
+        if (err) kb_error_set_message(err, "%s (result %u)", err->message, (unsigned)i);
         slot += rt[i].kind == KVT_V128 ? 2 : 1;
     }
     release_vals(resv, t->result_count); /* Keel owns what the callback wrote */
@@ -272,9 +270,8 @@ static keel_error *call(keel_func *func, const keel_val *args, size_t nargs, kee
     memset(slots, 0, (na + nr) * sizeof *slots);
     size_t slot = 0;
     for (uint32_t i = 0; i < t->param_count && err == NULL; i++) {
-        char what[32];
-        snprintf(what, sizeof what, "argument %u", (unsigned)i);
-        err = kapi_val_to_slots(s, &args[i], t->params[i], ctx, &slots[slot], what);
+        err = kapi_val_to_slots(s, &args[i], t->params[i], ctx, &slots[slot], "argument");
+        if (err) kb_error_set_message(err, "%s (argument %u)", err->message, (unsigned)i);
         slot += t->params[i].kind == KVT_V128 ? 2 : 1;
     }
     if (err) goto done;

@@ -144,7 +144,6 @@ KEEL_API const char *keel_error_frame_module_name(const keel_error *err, size_t 
  * instantiation) as the very same object, so the payload pointer is the one
  * the callback attached.
  * @param[in] err borrowed; NULL gives NULL.
- * @return the payload (still owned by the error), or NULL.
  */
 KEEL_API void *keel_error_host_payload(const keel_error *err);
 
@@ -152,7 +151,6 @@ KEEL_API void *keel_error_host_payload(const keel_error *err);
  * Takes the host payload out of the error: the error's finalizer will no
  * longer be called for it.
  * @param[in,out] err borrowed; NULL gives NULL.
- * @return the payload; gives ownership of it to the caller.
  */
 KEEL_API void *keel_error_take_host_payload(keel_error *err);
 

@@ -46,26 +46,84 @@ KEEL_API keel_extern *keel_extern_retain(keel_extern *ext);
  */
 KEEL_API void keel_extern_release(keel_extern *ext);
 
-/** The function an extern names: borrowed, the same handle; NULL for other kinds or NULL. */
+/**
+ * The func an extern names, seen as a keel_func.
+ * @param[in] ext borrowed.
+ * @return the same handle (no new reference: valid as long as 'ext' is), or
+ *         NULL when ext is NULL, released (debug guard) or not a func.
+ */
 KEEL_API keel_func *keel_extern_as_func(keel_extern *ext);
-/** The table an extern names: borrowed, the same handle; NULL for other kinds or NULL. */
+
+/**
+ * The table an extern names, seen as a keel_table.
+ * @param[in] ext borrowed.
+ * @return the same handle (no new reference: valid as long as 'ext' is), or
+ *         NULL when ext is NULL, released (debug guard) or not a table.
+ */
 KEEL_API keel_table *keel_extern_as_table(keel_extern *ext);
-/** The memory an extern names: borrowed, the same handle; NULL for other kinds or NULL. */
+
+/**
+ * The memory an extern names, seen as a keel_memory.
+ * @param[in] ext borrowed.
+ * @return the same handle (no new reference: valid as long as 'ext' is), or
+ *         NULL when ext is NULL, released (debug guard) or not a memory.
+ */
 KEEL_API keel_memory *keel_extern_as_memory(keel_extern *ext);
-/** The global an extern names: borrowed, the same handle; NULL for other kinds or NULL. */
+
+/**
+ * The global an extern names, seen as a keel_global.
+ * @param[in] ext borrowed.
+ * @return the same handle (no new reference: valid as long as 'ext' is), or
+ *         NULL when ext is NULL, released (debug guard) or not a global.
+ */
 KEEL_API keel_global *keel_extern_as_global(keel_extern *ext);
-/** The tag an extern names: borrowed, the same handle; NULL for other kinds or NULL. */
+
+/**
+ * The tag an extern names, seen as a keel_tag.
+ * @param[in] ext borrowed.
+ * @return the same handle (no new reference: valid as long as 'ext' is), or
+ *         NULL when ext is NULL, released (debug guard) or not a tag.
+ */
 KEEL_API keel_tag *keel_extern_as_tag(keel_extern *ext);
 
-/** A function as an extern: borrowed, the same handle; NULL gives NULL. */
+/**
+ * A func seen as an extern, e.g. for keel_instance_new or keel_linker_define.
+ * @param[in] func borrowed.
+ * @return the same handle (no new reference: valid as long as 'func' is), or
+ *         NULL when func is NULL or released (debug guard).
+ */
 KEEL_API keel_extern *keel_func_as_extern(keel_func *func);
-/** A table as an extern: borrowed, the same handle; NULL gives NULL. */
+
+/**
+ * A table seen as an extern, e.g. for keel_instance_new or keel_linker_define.
+ * @param[in] table borrowed.
+ * @return the same handle (no new reference: valid as long as 'table' is), or
+ *         NULL when table is NULL or released (debug guard).
+ */
 KEEL_API keel_extern *keel_table_as_extern(keel_table *table);
-/** A memory as an extern: borrowed, the same handle; NULL gives NULL. */
+
+/**
+ * A memory seen as an extern, e.g. for keel_instance_new or keel_linker_define.
+ * @param[in] memory borrowed.
+ * @return the same handle (no new reference: valid as long as 'memory' is), or
+ *         NULL when memory is NULL or released (debug guard).
+ */
 KEEL_API keel_extern *keel_memory_as_extern(keel_memory *memory);
-/** A global as an extern: borrowed, the same handle; NULL gives NULL. */
+
+/**
+ * A global seen as an extern, e.g. for keel_instance_new or keel_linker_define.
+ * @param[in] global borrowed.
+ * @return the same handle (no new reference: valid as long as 'global' is), or
+ *         NULL when global is NULL or released (debug guard).
+ */
 KEEL_API keel_extern *keel_global_as_extern(keel_global *global);
-/** A tag as an extern: borrowed, the same handle; NULL gives NULL. */
+
+/**
+ * A tag seen as an extern, e.g. for keel_instance_new or keel_linker_define.
+ * @param[in] tag borrowed.
+ * @return the same handle (no new reference: valid as long as 'tag' is), or
+ *         NULL when tag is NULL or released (debug guard).
+ */
 KEEL_API keel_extern *keel_tag_as_extern(keel_tag *tag);
 
 #ifdef __cplusplus

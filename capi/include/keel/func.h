@@ -96,12 +96,14 @@ KEEL_API keel_error *keel_func_type(const keel_func *func, keel_functype **out);
 /**
  * The number of parameters.
  * @param[in] func borrowed; NULL gives 0.
+ * @return the number of parameters.
  */
 KEEL_API size_t keel_func_param_count(const keel_func *func);
 
 /**
  * The number of results.
  * @param[in] func borrowed; NULL gives 0.
+ * @return the number of results.
  */
 KEEL_API size_t keel_func_result_count(const keel_func *func);
 

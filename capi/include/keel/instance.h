@@ -92,6 +92,7 @@ KEEL_API keel_error *keel_instance_export_global(keel_instance *instance, const 
 /**
  * The number of exports (as keel_module_export_count of its module).
  * @param[in] instance borrowed; NULL gives 0.
+ * @return the number of exports (as keel_module_export_count of its module).
  */
 KEEL_API size_t keel_instance_export_count(const keel_instance *instance);
 

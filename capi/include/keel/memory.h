@@ -49,12 +49,14 @@ KEEL_API uint8_t *keel_memory_data(keel_memory *memory, size_t *size, uint64_t *
 /**
  * The current size in pages.
  * @param[in] memory borrowed; NULL gives 0.
+ * @return the current size in pages.
  */
 KEEL_API uint64_t keel_memory_pages(keel_memory *memory);
 
 /**
  * The current size in bytes.
  * @param[in] memory borrowed; NULL gives 0.
+ * @return the current size in bytes.
  */
 KEEL_API uint64_t keel_memory_size(keel_memory *memory);
 

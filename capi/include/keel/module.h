@@ -98,6 +98,7 @@ KEEL_API const char *keel_module_name(const keel_module *module);
 /**
  * The number of imports.
  * @param[in] module borrowed; NULL gives 0.
+ * @return the number of imports.
  */
 KEEL_API size_t keel_module_import_count(const keel_module *module);
 
@@ -124,6 +125,7 @@ KEEL_API keel_error *keel_module_import(const keel_module *module, size_t i,
 /**
  * The number of exports.
  * @param[in] module borrowed; NULL gives 0.
+ * @return the number of exports.
  */
 KEEL_API size_t keel_module_export_count(const keel_module *module);
 

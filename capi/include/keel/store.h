@@ -59,7 +59,6 @@ KEEL_API keel_error *keel_store_set_user_data(keel_store *store, void *data,
 /**
  * The user data attached with keel_store_set_user_data.
  * @param[in] store borrowed; NULL gives NULL.
- * @return the data (still owned by the store), or NULL.
  */
 KEEL_API void *keel_store_user_data(const keel_store *store);
 

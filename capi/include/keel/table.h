@@ -32,6 +32,7 @@ KEEL_API keel_error *keel_table_new(keel_store *store, const keel_valtype *elem,
 /**
  * The current size in elements.
  * @param[in] table borrowed; NULL gives 0.
+ * @return the current size in elements.
  */
 KEEL_API uint64_t keel_table_size(keel_table *table);
 

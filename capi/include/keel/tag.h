@@ -71,6 +71,7 @@ KEEL_API keel_error *keel_exn_tag(keel_exn *exn, keel_tag **out);
 /**
  * The number of payload values of an exception.
  * @param[in] exn borrowed; NULL gives 0.
+ * @return the number of payload values of an exception.
  */
 KEEL_API size_t keel_exn_payload_count(keel_exn *exn);
 

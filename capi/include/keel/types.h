@@ -146,12 +146,14 @@ KEEL_API void keel_functype_free(keel_functype *type);
 /**
  * The number of parameters.
  * @param[in] type borrowed; NULL gives 0.
+ * @return the number of parameters.
  */
 KEEL_API size_t keel_functype_param_count(const keel_functype *type);
 
 /**
  * The number of results.
  * @param[in] type borrowed; NULL gives 0.
+ * @return the number of results.
  */
 KEEL_API size_t keel_functype_result_count(const keel_functype *type);
 
@@ -203,6 +205,7 @@ KEEL_API const keel_valtype *keel_externtype_valtype(const keel_externtype *type
 /**
  * Whether a global is mutable.
  * @param[in] type borrowed; NULL or another kind gives false.
+ * @return whether a global is mutable.
  */
 KEEL_API bool keel_externtype_mutable(const keel_externtype *type);
 
@@ -218,18 +221,21 @@ KEEL_API bool keel_externtype_limits(const keel_externtype *type, uint64_t *min,
 /**
  * Whether a table or memory is indexed with i64 (memory64/table64).
  * @param[in] type borrowed; NULL or another kind gives false.
+ * @return whether a table or memory is indexed with i64 (memory64/table64).
  */
 KEEL_API bool keel_externtype_is64(const keel_externtype *type);
 
 /**
  * Whether a memory is shared (threads).
  * @param[in] type borrowed; NULL or another kind gives false.
+ * @return whether a memory is shared (threads).
  */
 KEEL_API bool keel_externtype_shared(const keel_externtype *type);
 
 /**
  * The page size of a memory in bytes (65536 unless custom-page-sizes).
  * @param[in] type borrowed; NULL or another kind gives 0.
+ * @return the page size of a memory in bytes (65536 unless custom-page-sizes).
  */
 KEEL_API uint64_t keel_externtype_page_size(const keel_externtype *type);
 
