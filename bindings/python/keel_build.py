@@ -29,12 +29,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def source_root():
-    """The directory holding engine/ and capi/: the sdist copy or the repo."""
-    for cand in (os.path.join(HERE, "_csrc"), os.path.normpath(os.path.join(HERE, "..", ".."))):
-        if os.path.isfile(os.path.join(cand, "capi", "include", "keel.h")):
-            return cand
-    raise RuntimeError("keel: cannot find the C sources (capi/include/keel.h) next to "
-                       + HERE + " or in ../../; build from the Keel repository or an sdist")
+    """The directory holding engine/ and capi/, as a path relative to HERE.
+
+    setuptools wants source paths relative to setup.py and inside its tree,
+    so a build from the repository first mirrors ../../engine and ../../capi
+    into _csrc/ (ignored by git); an sdist already carries _csrc/.
+    """
+    repo = os.path.normpath(os.path.join(HERE, "..", ".."))
+    local = os.path.join(HERE, "_csrc")
+    if os.path.isfile(os.path.join(repo, "capi", "include", "keel.h")):
+        shutil.rmtree(local, ignore_errors=True)
+        ignore = shutil.ignore_patterns("*.o", "*.a", "*.so", "build*", "__pycache__")
+        for part in ("engine", "capi"):
+            shutil.copytree(os.path.join(repo, part), os.path.join(local, part), ignore=ignore)
+        return local
+    if os.path.isfile(os.path.join(local, "capi", "include", "keel.h")):
+        return local
+    raise RuntimeError("keel: cannot find the C sources (capi/include/keel.h) in ../../ or _csrc/ "
+                       "next to " + HERE + "; build from the Keel repository or an sdist")
 
 
 def _cc():
@@ -80,7 +92,7 @@ def generate_cdef(root):
 def engine_sources(root):
     srcs = sorted(glob.glob(os.path.join(root, "engine", "*", "*.c")))
     srcs += sorted(glob.glob(os.path.join(root, "capi", "src", "*.c")))
-    return [os.path.relpath(s, HERE) if not os.path.isabs(s) else s for s in srcs]
+    return [os.path.relpath(s, HERE) for s in srcs]
 
 
 def make_ffi():
@@ -89,8 +101,8 @@ def make_ffi():
     ffi.cdef(generate_cdef(root))
     link_lib = os.environ.get("KEEL_PY_LINK_LIB")
     kwargs = dict(
-        include_dirs=[os.path.join(root, "engine"), os.path.join(root, "capi", "include"),
-                      os.path.join(root, "capi", "src")],
+        include_dirs=[os.path.relpath(os.path.join(root, d), HERE)
+                      for d in ("engine", os.path.join("capi", "include"), os.path.join("capi", "src"))],
         define_macros=[("_GNU_SOURCE", None)],
         extra_compile_args=["-std=c11", "-ffp-contract=off", "-fvisibility=hidden",
                             "-Wno-unused-parameter", "-O2"],

@@ -20,8 +20,9 @@ class sdist_with_sources(sdist):
 
     def make_release_tree(self, base_dir, files):
         super().make_release_tree(base_dir, files)
-        repo = os.path.normpath(os.path.join(HERE, "..", ".."))
-        src = os.path.join(HERE, "_csrc") if os.path.isdir(os.path.join(HERE, "_csrc")) else repo
+        # keel_build (imported by cffi_modules) has already mirrored the
+        # repository's sources into _csrc/.
+        src = os.path.join(HERE, "_csrc")
         ignore = shutil.ignore_patterns("*.o", "*.a", "*.so", "build*", "__pycache__")
         for part in ("engine", "capi"):
             shutil.copytree(os.path.join(src, part), os.path.join(base_dir, "_csrc", part),

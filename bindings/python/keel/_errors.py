@@ -223,6 +223,22 @@ def _keel_py_err_fin(payload):  # type: ignore[no-untyped-def]
         pass
 
 
+def _note(exc: BaseException, frames: List[Frame]) -> None:
+    """Add the wasm frames to a host function's exception, once (the innermost
+    wasm call that sees it), with add_note (Python 3.11+)."""
+    if getattr(exc, "_keel_noted", False) or not hasattr(exc, "add_note"):
+        return
+    try:
+        exc._keel_noted = True  # type: ignore[attr-defined]
+        if frames:
+            exc.add_note("keel: raised in a host function called from wasm; wasm backtrace (innermost "
+                         "first):\n" + "\n".join("  %d: %s" % (i, f) for i, f in enumerate(frames)))
+        else:
+            exc.add_note("keel: raised in a host function called from wasm")
+    except Exception:
+        pass
+
+
 def _str(p: object) -> Optional[str]:
     return None if p == ffi.NULL else ffi.string(p).decode("utf-8", "replace")  # type: ignore[arg-type]
 
@@ -256,9 +272,7 @@ def error_from(err: object, exn_wrap=None) -> BaseException:  # type: ignore[no-
             with _pending_lock:
                 exc = _pending.pop(token, None)
             if exc is not None:
-                if frames and hasattr(exc, "add_note"):
-                    exc.add_note("raised in a host function called from wasm; wasm backtrace "
-                                 "(innermost first):\n" + "\n".join("  %d: %s" % (i, f) for i, f in enumerate(frames)))
+                _note(exc, frames)
                 return exc
             return HostError(message, kind, None, frames)
         if kind == lib.KEEL_ERROR_TRAP:

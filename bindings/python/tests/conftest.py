@@ -24,6 +24,10 @@ def no_leaks(request):
     yield
     if request.node.get_closest_marker("allow_leak"):
         return
+    # pytest keeps fixture values in item.funcargs until after teardown.
+    for k in list(getattr(request.node, "funcargs", {}) or {}):
+        if k not in ("no_leaks", "request"):
+            request.node.funcargs[k] = None
     after = live()
     assert after == before, "leaked %d Keel handles (%s)" % (after - before, ", ".join(
         "%s=%d" % (k, keel.debug_live_handles(k)) for k in ("engine", "module", "store", "func", "memory",
