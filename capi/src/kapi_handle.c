@@ -10,7 +10,13 @@
 */
 #include "kapi_int.h"
 
+#include <stddef.h>
 #include <string.h>
+
+/* keel_val is the one struct passed by value: its layout is ABI (keel/val.h). */
+_Static_assert(sizeof(keel_val) == 24, "keel_val layout is ABI");
+_Static_assert(offsetof(keel_val, of) == 8, "keel_val layout is ABI");
+_Static_assert(sizeof(((keel_val *)0)->of) == 16, "keel_val layout is ABI");
 
 static atomic_size_t live_counts[KEEL_HANDLE_KIND_COUNT];
 static atomic_int guard_on;

@@ -45,4 +45,22 @@ if $cc -std=c11 -o "$tmp/hello_static" "$src/examples/c/hello.c" -I"$tmp/prefix/
 else
     cat "$tmp/static.log"; echo "FAIL: hello against libkeel.a"; failed=1
 fi
+# find_package(Keel) from a CMake project against the same prefix.
+if command -v cmake >/dev/null 2>&1; then
+    mkdir -p "$tmp/fp"
+    cat >"$tmp/fp/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.16)
+project(keel_find_package C)
+find_package(Keel 0.1 REQUIRED)
+add_executable(hello "$src/examples/c/hello.c")
+target_link_libraries(hello PRIVATE Keel::keel)
+CMAKE
+    if cmake -S "$tmp/fp" -B "$tmp/fp/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" >"$tmp/fp.log" 2>&1 &&
+       cmake --build "$tmp/fp/build" >>"$tmp/fp.log" 2>&1 &&
+       LD_LIBRARY_PATH="$(dirname "$libdir")" "$tmp/fp/build/hello" | grep -q "= 42"; then
+        echo "ok: find_package(Keel)"
+    else
+        cat "$tmp/fp.log"; echo "FAIL: find_package(Keel)"; failed=1
+    fi
+fi
 exit $failed
