@@ -26,7 +26,11 @@ def _host_or_item(store: Store, item: Any, want: Any, what: str) -> Any:
 
 
 class Exports(Mapping[str, Any]):
-    """An instance's exports: ``exports["f"]`` or ``exports.f``, in export order."""
+    """An instance's exports: ``exports["f"]`` or ``exports.f``, in export order.
+
+    Attribute access cannot reach exports named like Mapping methods (get,
+    keys, items, values) or close: use ``exports["get"]`` for those.
+    """
 
     def __init__(self, instance: "Instance") -> None:
         self._items: Dict[str, Any] = {}

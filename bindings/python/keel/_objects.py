@@ -171,7 +171,7 @@ class MemoryView:
     buffer over the memory's bytes.
     """
 
-    __slots__ = ("_memory", "_gen", "_mv", "__weakref__")
+    __slots__ = ("_memory", "_gen", "_mv", "_stale", "__weakref__")
 
     def __init__(self, memory: Memory) -> None:
         size = ffi.new("size_t *")
@@ -183,12 +183,15 @@ class MemoryView:
             memory._leave()
         self._memory = memory
         self._gen = int(gen[0])
+        self._stale: Optional[str] = None
         self._mv: Optional[memoryview] = memoryview(ffi.buffer(p, size[0])) if p != _NULL and size[0] else \
             memoryview(bytearray(0))
 
     def _check(self) -> memoryview:
         mv = self._mv
         if mv is None:
+            if self._stale:
+                raise StaleViewError(self._stale)
             raise ValueError("MemoryView was released")
         g = ffi.new("uint64_t *")
         h = self._memory._enter()
@@ -198,9 +201,10 @@ class MemoryView:
             self._memory._leave()
         if g[0] != self._gen:
             self._mv = None
-            raise StaleViewError("this MemoryView is stale: the memory grew (generation %d -> %d) and "
+            self._stale = ("this MemoryView is stale: the memory grew (generation %d -> %d) and "
                                  "its bytes may have moved; take a new view with memory.view()"
                                  % (self._gen, int(g[0])))
+            raise StaleViewError(self._stale)
         return mv
 
     @property
