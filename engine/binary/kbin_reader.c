@@ -140,7 +140,7 @@ static kb_error *ref_after(kbin_reader *r, uint8_t b, size_t start, kbin_valtype
 
 kb_error *kbin_read_reftype(kbin_reader *r, kbin_valtype *out) {
     size_t start = r->pos;
-    uint8_t b;
+    uint8_t b = 0;
     kb_error *err = kbin_read_byte(r, &b);
     if (err) return err;
     return ref_after(r, b, start, out);
@@ -148,7 +148,7 @@ kb_error *kbin_read_reftype(kbin_reader *r, kbin_valtype *out) {
 
 kb_error *kbin_read_valtype(kbin_reader *r, kbin_valtype *out) {
     size_t start = r->pos;
-    uint8_t b;
+    uint8_t b = 0;
     kb_error *err = kbin_read_byte(r, &b);
     if (err) return err;
     switch (b) {
@@ -197,7 +197,7 @@ kb_error *kbin_read_blocktype(kbin_reader *r, kbin_blocktype *out) {
 
 /* memarg (spec 3.0, 5.4.7): flags bit 6 announces an explicit memory index. */
 static kb_error *read_memarg(kbin_reader *r, kbin_memarg *m) {
-    uint32_t flags;
+    uint32_t flags = 0;
     size_t start = r->pos;
     kb_error *err = kbin_read_u32(r, &flags);
     if (err) return err;
@@ -214,7 +214,7 @@ static kb_error *read_memarg(kbin_reader *r, kbin_memarg *m) {
 
 static kb_error *read_catch(kbin_reader *r, kbin_catch *c) {
     size_t start = r->pos;
-    uint8_t kind;
+    uint8_t kind = 0;
     kb_error *err = kbin_read_byte(r, &kind);
     if (err) return err;
     if (kind > KCATCH_ALL_REF) return malformed(start, "malformed catch clause");
@@ -256,7 +256,7 @@ static kb_error *read_imm(kbin_reader *r, kbin_instr *in, unsigned imm) {
     case KIMM_BLOCK:
         return kbin_read_blocktype(r, &in->imm.block);
     case KIMM_BR_TABLE: {
-        uint32_t n, label;
+        uint32_t n = 0, label;
         if ((err = kbin_read_u32(r, &n)) != NULL) return err;
         in->imm.br_table.count = n;
         in->imm.br_table.labels = r->pos;
@@ -267,7 +267,7 @@ static kb_error *read_imm(kbin_reader *r, kbin_instr *in, unsigned imm) {
         return kbin_read_u32(r, &in->imm.br_table.default_label);
     }
     case KIMM_SELECT_T: {
-        uint32_t n;
+        uint32_t n = 0;
         kbin_valtype t;
         if ((err = kbin_read_u32(r, &n)) != NULL) return err;
         in->imm.select.count = n;
@@ -283,14 +283,14 @@ static kb_error *read_imm(kbin_reader *r, kbin_instr *in, unsigned imm) {
     case KIMM_I64:
         return kbin_read_s64(r, &in->imm.i64);
     case KIMM_F32: {
-        uint8_t b[4];
+        uint8_t b[4] = {0};
         if ((err = read_fixed(r, b, 4)) != NULL) return err;
         in->imm.f32 = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
                       (uint32_t)b[3] << 24;
         return NULL;
     }
     case KIMM_F64: {
-        uint8_t b[8];
+        uint8_t b[8] = {0};
         if ((err = read_fixed(r, b, 8)) != NULL) return err;
         uint64_t v = 0;
         for (int i = 7; i >= 0; i--) v = v << 8 | b[i];
@@ -333,7 +333,7 @@ static kb_error *read_imm(kbin_reader *r, kbin_instr *in, unsigned imm) {
         return NULL;
     }
     case KIMM_TRY_TABLE: {
-        uint32_t n;
+        uint32_t n = 0;
         kbin_catch c;
         if ((err = kbin_read_blocktype(r, &in->imm.try_table.block)) != NULL) return err;
         if ((err = kbin_read_u32(r, &n)) != NULL) return err;
@@ -345,7 +345,7 @@ static kb_error *read_imm(kbin_reader *r, kbin_instr *in, unsigned imm) {
     }
     case KIMM_ZERO_BYTE: {
         size_t start = r->pos;
-        uint8_t b;
+        uint8_t b = 0;
         if ((err = kbin_read_byte(r, &b)) != NULL) return err;
         return b == 0 ? NULL : malformed(start, "zero byte expected");
     }

@@ -374,7 +374,7 @@ static kb_error *check_tail(kval_code *c, const kbin_type *callee) {
 /* ---------------------------------------------------------------- exceptions */
 
 static kb_error *check_catch(kval_code *c, const kbin_catch *k) {
-    frame *f;
+    frame *f = NULL;
     kb_error *err = label_frame(c, k->label, &f);
     if (err) return err;
     const kbin_type *ft = NULL;
@@ -410,7 +410,7 @@ static kb_error *check_br_on_cast(kval_code *c, const kbin_instr *in) {
     rt1 = canon(c, rt1);
     rt2 = canon(c, rt2);
     if (!kval_vt_sub(c->reg, rt2, rt1)) return mismatch(c);
-    frame *f;
+    frame *f = NULL;
     if ((err = label_frame(c, in->imm.br_on_cast.label, &f)) != NULL) return err;
     uint32_t n = label_arity(c, f);
     if (n == 0) return mismatch(c);
@@ -484,8 +484,8 @@ static kb_error *step(kval_code *c, const kbin_instr *in, const kbin_reader *r) 
 
 static kb_error *step_control(kval_code *c, const kbin_instr *in, const kbin_reader *r) {
     kb_error *err;
-    frame *f;
-    const kbin_type *ft;
+    frame *f = NULL;
+    const kbin_type *ft = NULL;
     switch (in->op) {
     case KOP_UNREACHABLE:
         set_unreachable(c);
@@ -560,7 +560,7 @@ static kb_error *step_control(kval_code *c, const kbin_instr *in, const kbin_rea
         frame done = *f;
         c->ctrls.len--;
         if (in->op == KOP_DELEGATE) {
-            frame *target;
+            frame *target = NULL;
             if ((err = label_frame(c, in->imm.index, &target)) != NULL) return err;
         }
         if (c->ctrls.len == 0) return NULL; /* the function's own end */
@@ -580,7 +580,7 @@ static kb_error *step_control(kval_code *c, const kbin_instr *in, const kbin_rea
         return push_label(c, f);
     case KOP_BR_TABLE: {
         if ((err = pop_t(c, kbin_vt(KVT_I32))) != NULL) return err;
-        frame *def;
+        frame *def = NULL;
         if ((err = label_frame(c, in->imm.br_table.default_label, &def)) != NULL) return err;
         uint32_t arity = label_arity(c, def);
         size_t p = in->imm.br_table.labels;
@@ -656,7 +656,7 @@ static kb_error *step_control(kval_code *c, const kbin_instr *in, const kbin_rea
         goto call;
     case KOP_CALL_INDIRECT:
     case KOP_RETURN_CALL_INDIRECT: {
-        const kbin_tabletype *tt;
+        const kbin_tabletype *tt = NULL;
         if ((err = get_table(c, in->imm.idx2.b, &tt)) != NULL) return err;
         if (!kval_vt_sub(c->reg, canon(c, tt->elem), kbin_ref(true, KHT_FUNC))) return mismatch(c);
         if ((err = type_of_kind(c, in->imm.idx2.a, KCT_FUNC, &ft)) != NULL) return err;
@@ -684,8 +684,8 @@ call:
 static kb_error *step_other(kval_code *c, const kbin_instr *in) {
     kb_error *err;
     kbin_valtype t, t2, addr, addr2;
-    const kbin_tabletype *tt, *tt2;
-    const kbin_type *st, *st2;
+    const kbin_tabletype *tt = NULL, *tt2 = NULL;
+    const kbin_type *st = NULL, *st2 = NULL;
     const kbin_module *m = c->m;
     switch (in->op) {
     /* ---- parametric */
