@@ -152,6 +152,38 @@ static void *t1_main(void *p) {
     return NULL;
 }
 
+/* T3: competes for the store's lock while T1 runs, with its own reference. */
+typedef struct contender {
+    keel_func *inc;             /* owned: released when done */
+    seed_state *st;
+    atomic_int *t1_done;
+    int busy, ok;
+} contender;
+
+static void *t3_main(void *p) {
+    contender *c = p;
+    for (int spins = 0; !atomic_load(&c->st->entered) && spins < 100000; spins++) sched_yield();
+    keel_val a = val_i32(1), r;
+    while (!atomic_load(c->t1_done)) {
+        keel_error *err = keel_func_try_call(c->inc, &a, 1, &r, 1);
+        if (err == NULL) c->ok++;
+        else if (keel_error_kind(err) == KEEL_ERROR_BUSY) c->busy++;
+        else if (keel_error_trap_code(err) != KEEL_TRAP_INTERRUPTED) /* T2's request may land here */
+            fail_msg("try_call: %s", keel_error_message(err));
+        keel_error_free(err);
+        sched_yield();
+    }
+    keel_error *err = keel_func_call(c->inc, &a, 1, &r, 1); /* waits for the lock */
+    if (err && keel_error_trap_code(err) == KEEL_TRAP_INTERRUPTED) {
+        keel_error_free(err); /* a pending interrupt is consumed by one trap */
+        err = keel_func_call(c->inc, &a, 1, &r, 1);
+    }
+    if (err) fail_msg("call: %s", keel_error_message(err));
+    if (r.of.i32 != 4) fail_msg("inc(1) = %d", r.of.i32);
+    keel_func_release(c->inc);
+    return NULL;
+}
+
 static keel_module *module(keel_engine *e, const char *wat) {
     keel_module *m = NULL;
     OK(keel_module_new_wat(e, wat, strlen(wat), &m));
@@ -252,11 +284,17 @@ static void run_seed(uint64_t seed) {
             }
     }
 
-    pthread_t t1, t2;
+    atomic_int t1_done;
+    atomic_init(&t1_done, 0);
+    contender con = {keel_func_retain(inc), &st, &t1_done, 0, 0};
+    pthread_t t1, t2, t3;
     assert_int_equal(pthread_create(&t1, NULL, t1_main, &ca), 0);
     assert_int_equal(pthread_create(&t2, NULL, t2_main, &rel), 0);
+    assert_int_equal(pthread_create(&t3, NULL, t3_main, &con), 0);
     pthread_join(t1, NULL);
+    atomic_store(&t1_done, 1);
     pthread_join(t2, NULL);
+    pthread_join(t3, NULL);
 
     if (ca.err == NULL) {
         int32_t per = ca.slot == 1 ? 2 : ca.slot == 2 ? 3 : 1;
