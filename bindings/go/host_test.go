@@ -156,7 +156,12 @@ func TestHostTrapAndNewFunc(t *testing.T) {
 	if _, err := bad.Call(context.Background()); err == nil {
 		t.Fatal("wrong result count: no error")
 	}
-	// A host function may return a function reference.
+	// A host function may return a function reference. Capturing f (an
+	// object of the same store) in the host function makes a cycle the
+	// garbage collector cannot see through C (see DefineFunc), so f is
+	// and the store are closed explicitly.
+	defer f.Close()
+	defer s.Close()
 	ref, _ := s.NewFunc(func() *Func { return f })
 	r, err = ref.Call(context.Background())
 	if err != nil {

@@ -100,6 +100,14 @@ func (l *Linker) claim(module, name string) error {
 //
 // A returned error unwinds the wasm call and comes back out of Call; a
 // panic comes back as *PanicError. Use NewTrap for a wasm trap.
+//
+// A store keeps its host functions (and what their closures capture) until
+// the store is freed. A closure that captures an object of the same store
+// (a *Func, *Memory, *Store, ...) therefore keeps that store alive: the
+// cycle runs through C, where Go's garbage collector cannot see it, and
+// every object refers to its *Store. Reach the store's objects through the
+// *Caller argument instead, or Close the captured objects and the Store
+// explicitly.
 func (l *Linker) DefineFunc(module, name string, fn any) error {
 	hf, err := hostFuncOf(fn)
 	if err != nil {
