@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "exec/kexec.h"
 #include "rt/krt.h"
@@ -112,6 +113,19 @@ static const uint8_t imports_wasm[] = {
     0x7f, 0x00, 0x23, 0x00, 0x41, 0x03, 0x6c, 0x0b, 0x07, 0x0a, 0x02, 0x02, 0x67, 0x32, 0x03, 0x02,
     0x01, 0x77, 0x00, 0x01, 0x09, 0x08, 0x01, 0x00, 0x41, 0x01, 0x0b, 0x02, 0x00, 0x01, 0x0a, 0x0b,
     0x01, 0x09, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x10, 0x00, 0x0b,
+};
+
+/*
+** (module
+**   (import "h" "g" (global funcref))
+**   (import "h" "gm" (global (mut funcref)))
+**   (import "h" "t" (tag (param i32)))
+** )
+*/
+static const uint8_t refglob_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00, 0x02,
+    0x17, 0x03, 0x01, 0x68, 0x01, 0x67, 0x03, 0x70, 0x00, 0x01, 0x68, 0x02, 0x67, 0x6d, 0x03, 0x70,
+    0x01, 0x01, 0x68, 0x01, 0x74, 0x04, 0x00, 0x00,
 };
 
 static krt_engine *engine;
@@ -447,6 +461,166 @@ static void test_module_errors(void **state) {
     }
 }
 
+static kb_error *host_const42(void *env, krt_store *store, krt_instance *caller, const uint64_t *args,
+                              uint64_t *results) {
+    (void)env;
+    (void)store;
+    (void)args;
+    /* Called from wasm through the table: the caller is A's instance. */
+    assert_non_null(caller);
+    results[0] = 42;
+    return NULL;
+}
+
+static kbin_type functype(uint32_t np, uint32_t nr, kbin_valtype *vts) {
+    kbin_type t;
+    memset(&t, 0, sizeof t);
+    t.comp = KCT_FUNC;
+    t.param_count = np;
+    t.result_count = nr;
+    t.params = vts;
+    return t;
+}
+
+/* A host function in a table passes call_indirect's type check exactly when
+   its canonical type is the one the module expects. */
+static void test_host_func_call_indirect(void **state) {
+    (void)state;
+    krt_module *ma = load(a_table_wasm, sizeof a_table_wasm);
+    krt_store *s;
+    assert_null(krt_store_new(engine, &s));
+    krt_instance *a;
+    assert_null(krt_instantiate(s, ma, NULL, 0, &a));
+    kbin_valtype vts[2] = {kbin_vt(KVT_I32), kbin_vt(KVT_I32)};
+    kbin_type good = functype(0, 1, vts);  /* (result i32) */
+    kbin_type bad = functype(1, 1, vts);   /* (param i32) (result i32) */
+    krt_func *hg, *hb;
+    assert_null(krt_func_new_host(s, &good, host_const42, NULL, NULL, &hg));
+    assert_null(krt_func_new_host(s, &bad, host_const42, NULL, NULL, &hb));
+    assert_true(hg->canon_type != hb->canon_type);
+    assert_int_equal(hg->canon_type, ma->bin->types[0].canon);
+    krt_table *t = get_export(a, "t", KEXT_TABLE).of.table;
+    t->elems[0] = hg;
+    t->elems[1] = hb;
+    krt_func *call = get_export(a, "call", KEXT_FUNC).of.func;
+    uint64_t args[1] = {0}, res[1] = {0};
+    kb_error *err = kexec_call(s, call, args, res);
+    if (err != NULL) fail_msg("call: %s", err->message);
+    assert_int_equal(res[0], 42);
+    args[0] = 1;
+    assert_non_null(err = kexec_call(s, call, args, res));
+    assert_int_equal(err->trap, KB_TRAP_INDIRECT_CALL_TYPE);
+    kb_error_free(err);
+    /* Host types with concrete references are refused cleanly for now. */
+    kbin_valtype conc[1] = {kbin_ref(true, 0)};
+    kbin_type ct = functype(1, 0, conc);
+    krt_func *hc = (krt_func *)1;
+    assert_non_null(err = krt_func_new_host(s, &ct, host_const42, NULL, NULL, &hc));
+    assert_null(hc);
+    kb_error_free(err);
+    krt_store_free(s);
+    krt_module_free(ma);
+}
+
+/* Immutable globals match covariantly, mutable ones invariantly; tags by
+   type equivalence. Exceptions carry their tag's payload. */
+static void test_ref_globals_and_tags(void **state) {
+    (void)state;
+    krt_module *m = load(refglob_wasm, sizeof refglob_wasm);
+    krt_store *s;
+    assert_null(krt_store_new(engine, &s));
+    krt_global *g_null, *g_nonnull, *gm_null, *gm_nonnull;
+    uint64_t v[2] = {0, 0};
+    assert_null(krt_global_new(s, kbin_ref(true, KHT_FUNC), false, v, &g_null));
+    assert_null(krt_global_new(s, kbin_ref(false, KHT_FUNC), false, v, &g_nonnull));
+    assert_null(krt_global_new(s, kbin_ref(true, KHT_FUNC), true, v, &gm_null));
+    assert_null(krt_global_new(s, kbin_ref(false, KHT_FUNC), true, v, &gm_nonnull));
+    kbin_valtype i32 = kbin_vt(KVT_I32), f32 = kbin_vt(KVT_F32);
+    kbin_type tt = functype(1, 0, &i32), tf = functype(1, 0, &f32);
+    krt_tag *tag, *tag_f32;
+    assert_null(krt_tag_new(s, &tt, &tag));
+    assert_null(krt_tag_new(s, &tf, &tag_f32));
+    kbin_type with_result = functype(0, 1, &i32);
+    krt_tag *bad_tag = (krt_tag *)1;
+    kb_error *err = krt_tag_new(s, &with_result, &bad_tag);
+    assert_non_null(err);
+    assert_null(bad_tag);
+    kb_error_free(err);
+
+    krt_extern im[3];
+    im[0].kind = KEXT_GLOBAL;
+    im[1].kind = KEXT_GLOBAL;
+    im[2].kind = KEXT_TAG;
+    im[2].of.tag = tag;
+    krt_instance *inst;
+    /* (ref func) <: funcref for the immutable one; the mutable one must be equal. */
+    im[0].of.global = g_nonnull;
+    im[1].of.global = gm_null;
+    err = krt_instantiate(s, m, im, 3, &inst);
+    if (err != NULL) fail_msg("instantiate: %s", err->message);
+    im[1].of.global = gm_nonnull;
+    assert_non_null(err = krt_instantiate(s, m, im, 3, &inst));
+    assert_int_equal(err->kind, KB_ERR_UNLINKABLE);
+    kb_error_free(err);
+    im[1].of.global = gm_null;
+    im[2].of.tag = tag_f32;
+    assert_non_null(err = krt_instantiate(s, m, im, 3, &inst));
+    assert_int_equal(err->kind, KB_ERR_UNLINKABLE);
+    kb_error_free(err);
+    im[2].of.tag = tag;
+    im[0].of.global = g_null;
+    assert_null(krt_instantiate(s, m, im, 3, &inst));
+    assert_ptr_equal(inst->tags[0], tag);
+
+    krt_exn *e;
+    uint64_t payload[1] = {77};
+    assert_null(krt_exn_new(s, tag, payload, &e));
+    assert_int_equal(e->slot_count, 1);
+    assert_int_equal(e->slots[0], 77);
+    assert_ptr_equal(e->tag, tag);
+    /* A tag of another store. */
+    krt_store *other;
+    assert_null(krt_store_new(engine, &other));
+    assert_non_null(err = krt_exn_new(other, tag, payload, &e));
+    assert_int_equal(err->kind, KB_ERR_STORE_MISMATCH);
+    kb_error_free(err);
+    krt_store_free(other);
+    krt_store_free(s);
+    krt_module_free(m);
+}
+
+/* The engine and its modules are shared by threads: concurrent module
+   creation and instantiation in separate stores. */
+static void *thread_main(void *arg) {
+    (void)arg;
+    for (int i = 0; i < 20; i++) {
+        krt_module *m = NULL;
+        if (krt_module_new(engine, basic_wasm, sizeof basic_wasm, &m) != NULL) return (void *)1;
+        krt_store *s;
+        krt_instance *inst;
+        if (krt_store_new(engine, &s) != NULL) return (void *)1;
+        kb_error *err = krt_instantiate(s, m, NULL, 0, &inst);
+        krt_extern g;
+        bool ok = err == NULL && krt_instance_export(inst, "g1", 2, &g) && g.of.global->value[0] == 42;
+        kb_error_free(err);
+        krt_store_free(s);
+        krt_module_free(m);
+        if (!ok) return (void *)1;
+    }
+    return NULL;
+}
+
+static void test_threads_share_engine(void **state) {
+    (void)state;
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) assert_int_equal(pthread_create(&th[i], NULL, thread_main, NULL), 0);
+    for (int i = 0; i < 3; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        assert_null(r);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_basic),
@@ -455,6 +629,9 @@ int main(void) {
         cmocka_unit_test(test_start_trap_table_stays_valid),
         cmocka_unit_test(test_instance_limit),
         cmocka_unit_test(test_module_errors),
+        cmocka_unit_test(test_host_func_call_indirect),
+        cmocka_unit_test(test_ref_globals_and_tags),
+        cmocka_unit_test(test_threads_share_engine),
     };
     return cmocka_run_group_tests_name("rt_instance", tests, setup, teardown);
 }
