@@ -179,9 +179,11 @@ class MemoryView:
         h = memory._enter()
         try:
             p = lib.keel_memory_data(h, size, gen)
+            # The view holds its own handle: closing the Memory wrapper it came
+            # from does not invalidate it (only a grow does).
+            self._memory = Memory._wrap(memory._store, lib.keel_memory_retain(h))
         finally:
             memory._leave()
-        self._memory = memory
         self._gen = int(gen[0])
         self._stale: Optional[str] = None
         self._mv: Optional[memoryview] = memoryview(ffi.buffer(p, size[0])) if p != _NULL and size[0] else \
@@ -237,8 +239,9 @@ class MemoryView:
         return self._check()
 
     def release(self) -> None:
-        """Drop the view."""
+        """Drop the view and its memory handle."""
         self._mv = None
+        self._memory.close()
 
     def __enter__(self) -> "MemoryView":
         return self
