@@ -63,6 +63,34 @@ static uint32_t decode_features(const krt_engine *engine) {
     return f;
 }
 
+/*
+** Refuses a module that needs a proposal the engine has switched off, as far
+** as the module's declarations show it (instruction-level features such as
+** SIMD need the validator's help and are not checked here yet).
+*/
+static kb_error *check_features(const krt_engine *engine, const kbin_module *m) {
+    const krt_features *f = &engine->features;
+    if (!f->multi_memory && m->memory_count > 1)
+        return kb_error_new(KB_ERR_UNSUPPORTED, "multiple memories are disabled in this engine");
+    for (uint32_t i = 0; i < m->memory_count; i++) {
+        if (!f->memory64 && m->memories[i].limits.is64)
+            return kb_error_new(KB_ERR_UNSUPPORTED, "memory64 is disabled in this engine");
+        if (!f->threads && m->memories[i].limits.shared)
+            return kb_error_new(KB_ERR_UNSUPPORTED, "shared memories (threads) are disabled in this engine");
+    }
+    for (uint32_t i = 0; i < m->table_count; i++) {
+        if (!f->memory64 && m->tables[i].type.limits.is64)
+            return kb_error_new(KB_ERR_UNSUPPORTED, "table64 (memory64) is disabled in this engine");
+    }
+    if (!f->exceptions && m->tag_count != 0)
+        return kb_error_new(KB_ERR_UNSUPPORTED, "exception handling is disabled in this engine");
+    for (uint32_t i = 0; i < m->type_count; i++) {
+        if (!f->gc && m->types[i].comp != KCT_FUNC)
+            return kb_error_new(KB_ERR_UNSUPPORTED, "GC types are disabled in this engine");
+    }
+    return NULL;
+}
+
 static kb_error *decode_and_validate(krt_engine *engine, const uint8_t *bytes, size_t size,
                                      kbin_module **out) {
     *out = NULL;
@@ -71,7 +99,7 @@ static kb_error *decode_and_validate(krt_engine *engine, const uint8_t *bytes, s
     kbin_module *bin = NULL;
     kb_error *err = kbin_decode_ex(bytes, size, decode_features(engine), &bin);
     if (err != NULL) return err;
-    if ((err = kval_module(engine->types, bin)) != NULL) {
+    if ((err = kval_module(engine->types, bin)) != NULL || (err = check_features(engine, bin)) != NULL) {
         kbin_module_free(bin);
         return err;
     }

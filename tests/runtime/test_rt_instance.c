@@ -453,6 +453,17 @@ static void test_module_errors(void **state) {
     assert_null(m);
     kb_error_free(err);
     assert_null(krt_module_validate(engine, basic_wasm, sizeof basic_wasm));
+    /* A switched-off proposal is refused by module creation. */
+    krt_features few = {0};
+    krt_engine *small;
+    assert_null(krt_engine_new(&few, NULL, &small));
+    assert_true(small->limits.max_call_depth > 1000);
+    assert_non_null(err = krt_module_new(small, refglob_wasm, sizeof refglob_wasm, &m)); /* has a tag */
+    assert_int_equal(err->kind, KB_ERR_UNSUPPORTED);
+    kb_error_free(err);
+    assert_null(krt_module_new(small, basic_wasm, sizeof basic_wasm, &m));
+    krt_module_free(m);
+    krt_engine_free(small);
     /* Truncations of a valid module never crash. */
     for (size_t n = 0; n < sizeof basic_wasm; n++) {
         err = krt_module_new(engine, basic_wasm, n, &m);
