@@ -201,7 +201,34 @@ kb_error *krt_store_new(krt_engine *engine, krt_store **out);
 /* Frees the store and every object in it (runs host finalizers). */
 void krt_store_free(krt_store *store);
 
-/* Object constructors: the store owns the result. Errors: out of memory, limits. */
+/*
+** Object constructors. The store owns the result (freed by krt_store_free,
+** never earlier); *out is NULL on failure. Errors: KB_ERR_OUT_OF_MEMORY
+** (host memory, or a store limit), KB_ERR_INVALID_ARGUMENT, KB_ERR_LIMIT.
+**
+** krt_func_new_host, krt_tag_new: copy 'type' (a KCT_FUNC type whose value
+** types use canonical heap ids) and give it a canonical id from the engine's
+** registry, so call_indirect and import matching treat it like the same type
+** written in a module. Concrete reference types in a host type are
+** KB_ERR_UNSUPPORTED for now (valid/ has no entry point for them yet). A tag
+** type must have no results. 'env_finalizer' runs once, at krt_store_free,
+** and never when the constructor fails.
+**
+** krt_memory_new: 'limits->page_log2' must be 16 (64 KiB pages) or 0
+** (custom-page-sizes, 1-byte pages) -- set it, 0 is not "default". The
+** effective maximum ('max_pages') is the declared one capped by the spec
+** (65536 / 2^48 pages), the host (2^46 bytes) and the store's limit; a
+** minimum beyond the host or store is KB_ERR_OUT_OF_MEMORY. Shared memories
+** need a maximum and reserve all of it up front: they never move.
+**
+** krt_table_new: every element starts as 'init' (NULL = null; a table of
+** non-nullable references needs one). Tables hold at most 10 million
+** elements (an implementation limit) and the store's limit.
+**
+** krt_global_new: copies 1 slot, or 2 for v128; 'value' NULL means zero/null.
+** krt_externref_new: 'finalizer' (may be NULL) runs at krt_store_free.
+** krt_exn_new: copies the payload, one slot per tag parameter (2 for v128).
+*/
 kb_error *krt_func_new_host(krt_store *s, const kbin_type *type /* copied */,
                             krt_host_callback cb, void *env, void (*env_finalizer)(void *),
                             krt_func **out);
@@ -212,7 +239,14 @@ kb_error *krt_tag_new(krt_store *s, const kbin_type *type /* copied */, krt_tag 
 kb_error *krt_externref_new(krt_store *s, uintptr_t value, void (*finalizer)(uintptr_t), krt_externref **out);
 kb_error *krt_exn_new(krt_store *s, krt_tag *tag, const uint64_t *slots, krt_exn **out);
 
-/* Grows by 'delta' pages/elements. Returns the old size, or -1 on failure (limit, OOM). */
+/*
+** memory.grow / table.grow (spec 4.4.6-4.4.7): grows by 'delta' pages or
+** elements and returns the old size, or -1 with the object unchanged when the
+** new size passes the effective maximum or the host has no memory. A memory's
+** 'generation' changes on every successful grow (even by 0) and 'data' may
+** move: pointers into it are valid until the next grow. New table elements
+** are 'init'.
+*/
 int64_t krt_memory_grow(krt_memory *mem, uint64_t delta);
 int64_t krt_table_grow(krt_table *table, uint64_t delta, void *init);
 
