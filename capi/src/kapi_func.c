@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "exec/kexec.h"
+#include "valid/kval_types.h"
 
 #define ERR(kind, ...) ((keel_error *)kb_error_new((kind), __VA_ARGS__))
 
@@ -41,9 +42,40 @@ const kbin_module *kapi_func_ctx(const krt_func *f) {
     return f->instance && f->instance->module ? f->instance->module->bin : NULL;
 }
 
+/*
+** The keel_val kind carrying values of 't'. Concrete heap types are indices
+** into 'ctx' when it is given (function types of modules), canonical ids
+** otherwise (tables, globals: krt.h), classified through the registry.
+*/
+static keel_valkind kind_for(const kapi_store *s, kbin_valtype t, const kbin_module *ctx) {
+    const kval_registry *reg = s->engine->krt->types;
+    if (t.kind == KVT_REF && !KHT_IS_ABS(t.heap) && ctx == NULL && reg != NULL)
+        return kval_heap_top(reg, t.heap) == KHT_FUNC ? KEEL_FUNCREF : KEEL_ANYREF;
+    return kapi_valkind_of(t, ctx);
+}
+
+/*
+** Reference values must match the declared heap type, or wasm code that
+** relies on validation (call_ref without a check, spec 3.0 4.4.x) would run
+** a function of another type: bottom types admit only null, and a function
+** for a concrete type must be a subtype of it (spec 3.0, 3.3.x "Matching").
+*/
+static kb_error *check_ref(const kapi_store *s, const kapi_handle *h, keel_valkind kind,
+                           kbin_valtype t, const kbin_module *ctx, const char *what) {
+    if (t.heap == KHT_NOFUNC || t.heap == KHT_NOEXTERN || t.heap == KHT_NONE || t.heap == KHT_NOEXN)
+        return kb_error_new(KB_ERR_INVALID_ARGUMENT, "%s: only null is a value of this type", what);
+    if (kind != KEEL_FUNCREF || KHT_IS_ABS(t.heap)) return NULL;
+    uint32_t want = t.heap;
+    if (ctx) want = t.heap < ctx->type_count ? ctx->types[t.heap].canon : KBIN_NO_INDEX;
+    const kval_registry *reg = s->engine->krt->types;
+    if (reg == NULL || want == KBIN_NO_INDEX || !kval_type_matches(reg, h->u.func->canon_type, want))
+        return kb_error_new(KB_ERR_INVALID_ARGUMENT, "%s: function of the wrong type", what);
+    return NULL;
+}
+
 kb_error *kapi_val_to_slots(kapi_store *s, const keel_val *v, kbin_valtype t,
                             const kbin_module *ctx, uint64_t *slots, const char *what) {
-    keel_valkind want = kapi_valkind_of(t, ctx);
+    keel_valkind want = kind_for(s, t, ctx);
     if (v->kind != want)
         return kb_error_new(KB_ERR_INVALID_ARGUMENT, "%s: expected %s, got %s", what, kind_name(want),
                             kind_name(v->kind));
@@ -66,6 +98,7 @@ kb_error *kapi_val_to_slots(kapi_store *s, const keel_val *v, kbin_valtype t,
     if (err) return err;
     const kapi_handle *h = p;
     if (h->store != s) return kb_error_new(KB_ERR_STORE_MISMATCH, "store mismatch: %s belongs to another store", what);
+    if ((err = check_ref(s, h, v->kind, t, ctx, what)) != NULL) return err;
     slots[0] = (uint64_t)(uintptr_t)h->u.any;
     return NULL;
 }
@@ -82,7 +115,7 @@ kb_error *kapi_ref_wrap(kapi_store *s, keel_valkind k, void *ref, void **out) {
 kb_error *kapi_val_from_slots(kapi_store *s, kbin_valtype t, const kbin_module *ctx,
                               const uint64_t *slots, keel_val *out) {
     memset(out, 0, sizeof *out);
-    out->kind = kapi_valkind_of(t, ctx);
+    out->kind = kind_for(s, t, ctx);
     switch (out->kind) {
     case KEEL_I32: out->of.i32 = (int32_t)(uint32_t)slots[0]; return NULL;
     case KEEL_I64: out->of.i64 = (int64_t)slots[0]; return NULL;

@@ -72,7 +72,7 @@ KEEL_API keel_error *keel_extern_type(const keel_extern *ext, keel_externtype **
     kapi_store *s = ((const kapi_handle *)ext)->store;
     /* Reading a table's or memory's current size: under the store's lock. */
     if ((err = kapi_store_lock(s, false)) != NULL) return (keel_error *)err;
-    err = kapi_externtype_of_extern(&e, out);
+    err = kapi_externtype_of_extern(s, &e, out);
     kapi_store_unlock(s);
     return (keel_error *)err;
 }

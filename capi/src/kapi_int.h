@@ -173,11 +173,9 @@ kb_error *kapi_externtype_of_limits(keel_externkind kind, const kbin_limits *l, 
                                     const kbin_module *ctx, struct keel_externtype **out);
 kb_error *kapi_externtype_of_import(const kbin_module *m, const kbin_import *imp,
                                     struct keel_externtype **out);
-kb_error *kapi_externtype_of_extern(const krt_extern *ext, struct keel_externtype **out);
+kb_error *kapi_externtype_of_extern(const kapi_store *s, const krt_extern *ext,
+                                    struct keel_externtype **out);
 
-/* A canonical concrete reference type replaced by the top of its hierarchy
-   (for classification: engine objects carry canonical types). */
-kbin_valtype kapi_abstract_of(const kapi_store *s, kbin_valtype t);
 /* The type of export 'e' of module 'm'. */
 kb_error *kapi_externtype_of_export(const kbin_module *m, const kbin_export *e,
                                     struct keel_externtype **out);

@@ -177,7 +177,7 @@ KEEL_API keel_error *keel_memory_type(keel_memory *memory, keel_externtype **out
 /* A reference value as the pointer a table or global slot holds. */
 static kb_error *ref_arg(kapi_store *s, const keel_val *v, kbin_valtype t, void **out, const char *what) {
     uint64_t slot[2] = {0, 0};
-    kb_error *err = kapi_val_to_slots(s, v, kapi_abstract_of(s, t), NULL, slot, what);
+    kb_error *err = kapi_val_to_slots(s, v, t, NULL, slot, what);
     *out = (void *)(uintptr_t)slot[0];
     return err;
 }
@@ -241,7 +241,7 @@ KEEL_API keel_error *keel_table_get(keel_table *table, uint64_t index, keel_val 
         err = kb_error_new(KB_ERR_INVALID_ARGUMENT, "out of bounds table access");
     } else {
         uint64_t slot[2] = {(uint64_t)(uintptr_t)t->elems[index], 0};
-        err = kapi_val_from_slots(h->store, kapi_abstract_of(h->store, t->elem), NULL, slot, out);
+        err = kapi_val_from_slots(h->store, t->elem, NULL, slot, out);
     }
     leave(h);
     return (keel_error *)err;
@@ -331,7 +331,7 @@ KEEL_API keel_error *keel_global_get(keel_global *global, keel_val *out) {
     kb_error *err = enter(global, KEEL_HANDLE_GLOBAL, "global", &h);
     if (err) return (keel_error *)err;
     krt_global *g = h->u.global;
-    err = kapi_val_from_slots(h->store, kapi_abstract_of(h->store, g->type), NULL, g->value, out);
+    err = kapi_val_from_slots(h->store, g->type, NULL, g->value, out);
     leave(h);
     return (keel_error *)err;
 }
@@ -344,7 +344,7 @@ KEEL_API keel_error *keel_global_set(keel_global *global, const keel_val *val) {
     krt_global *g = h->u.global;
     uint64_t value[2] = {0, 0};
     if (!g->mutable_) err = kb_error_new(KB_ERR_INVALID_ARGUMENT, "global is immutable");
-    else if ((err = kapi_val_to_slots(h->store, val, kapi_abstract_of(h->store, g->type), NULL, value, "val")) == NULL)
+    else if ((err = kapi_val_to_slots(h->store, val, g->type, NULL, value, "val")) == NULL)
         memcpy(g->value, value, sizeof value);
     leave(h);
     return (keel_error *)err;
@@ -401,7 +401,7 @@ KEEL_API keel_error *keel_exn_new(keel_store *store, keel_tag *tag, const keel_v
     if (slots == NULL) return ERR(KB_ERR_OUT_OF_MEMORY, "out of memory");
     size_t slot = 0;
     for (uint32_t i = 0; i < t->param_count && err == NULL; i++) {
-        err = kapi_val_to_slots(s, &payload[i], kapi_abstract_of(s, t->params[i]), NULL, &slots[slot], "payload");
+        err = kapi_val_to_slots(s, &payload[i], t->params[i], NULL, &slots[slot], "payload");
         slot += t->params[i].kind == KVT_V128 ? 2 : 1;
     }
     krt_exn *exn = NULL;
@@ -437,7 +437,7 @@ KEEL_API keel_error *keel_exn_payload(keel_exn *exn, size_t i, keel_val *out) {
     if (i >= t->param_count) return ERR(KB_ERR_INVALID_ARGUMENT, "payload value %zu out of range", i);
     size_t slot = 0;
     for (size_t k = 0; k < i; k++) slot += t->params[k].kind == KVT_V128 ? 2 : 1;
-    return (keel_error *)kapi_val_from_slots(h->store, kapi_abstract_of(h->store, t->params[i]), NULL,
+    return (keel_error *)kapi_val_from_slots(h->store, t->params[i], NULL,
                                              &x->slots[slot], out);
 }
 

@@ -428,7 +428,22 @@ kb_error *kapi_externtype_of_export(const kbin_module *m, const kbin_export *e,
     return kb_error_new(KB_ERR_INTERNAL, "export with a bad index");
 }
 
-kb_error *kapi_externtype_of_extern(const krt_extern *ext, struct keel_externtype **out) {
+static kb_error *externtype_of_extern(const krt_extern *ext, struct keel_externtype **out);
+
+/* Engine objects carry canonical types: classify a concrete one through the registry. */
+static void fix_canonical(const kapi_store *s, struct keel_externtype *et) {
+    const kval_registry *reg = s->engine->krt->types;
+    if (et->val && et->val->heap == KEEL_HEAP_CONCRETE && reg != NULL)
+        et->val->vt.pad_ = kval_heap_top(reg, et->val->vt.heap) == KHT_FUNC ? KEEL_FUNCREF : KEEL_ANYREF;
+}
+
+kb_error *kapi_externtype_of_extern(const kapi_store *s, const krt_extern *ext, struct keel_externtype **out) {
+    kb_error *err = externtype_of_extern(ext, out);
+    if (err == NULL) fix_canonical(s, *out);
+    return err;
+}
+
+static kb_error *externtype_of_extern(const krt_extern *ext, struct keel_externtype **out) {
     kb_error *err;
     switch (ext->kind) {
     case KEXT_FUNC:
@@ -496,12 +511,4 @@ KEEL_API bool keel_externtype_shared(const keel_externtype *type) {
 
 KEEL_API uint64_t keel_externtype_page_size(const keel_externtype *type) {
     return kapi_ok(type, KEEL_HANDLE_EXTERNTYPE) && type->kind == KEEL_EXTERN_MEMORY ? type->page_size : 0;
-}
-
-kbin_valtype kapi_abstract_of(const kapi_store *s, kbin_valtype t) {
-    if (t.kind == KVT_REF && !KHT_IS_ABS(t.heap) && s->engine->krt->types != NULL) {
-        uint32_t top = kval_heap_top(s->engine->krt->types, t.heap);
-        if (top != KHT_BOT) t.heap = top;
-    }
-    return t;
 }

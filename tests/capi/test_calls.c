@@ -485,6 +485,64 @@ static void test_busy_and_interrupt(void **state) {
     keel_linker_free(l);
 }
 
+/* Typed function references: a function of the wrong type is refused before any code runs. */
+static void test_typed_refs(void **state) {
+    fixture *fx = *state;
+    keel_instance *inst = instantiate(fx,
+        "(module"
+        "  (type $t (func (param i32) (result i32)))"
+        "  (func $inc (export \"inc\") (type $t) local.get 0 i32.const 1 i32.add)"
+        "  (func $other (export \"other\") (param f64) (result f64) local.get 0)"
+        "  (table $tab (export \"tab\") 2 (ref null $t))"
+        "  (global (export \"g\") (mut (ref null $t)) (ref.null $t))"
+        "  (func (export \"apply\") (param (ref $t)) (param i32) (result i32)"
+        "    local.get 1 local.get 0 call_ref $t)"
+        "  (func (export \"nofunc\") (param (ref null nofunc)) (result i32) i32.const 1)"
+        "  (elem declare func $inc))", NULL);
+    keel_func *apply = export_func(inst, "apply"), *inc = export_func(inst, "inc"),
+              *other = export_func(inst, "other"), *nofunc = export_func(inst, "nofunc");
+    keel_val args[2] = {val_ref(KEEL_FUNCREF, inc), val_i32(41)}, r;
+    OK(keel_func_call(apply, args, 2, &r, 1));
+    assert_int_equal(r.of.i32, 42);
+    args[0].of.funcref = other;
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_func_call(apply, args, 2, &r, 1));
+    args[0].of.funcref = NULL;
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_func_call(apply, args, 2, &r, 1));
+    keel_val nf = val_ref(KEEL_FUNCREF, inc);
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_func_call(nofunc, &nf, 1, &r, 1));
+    nf.of.funcref = NULL;
+    OK(keel_func_call(nofunc, &nf, 1, &r, 1));
+    /* Tables and globals of a concrete type (canonical types in the engine). */
+    keel_table *tab;
+    keel_global *g;
+    OK(keel_instance_export_table(inst, "tab", 3, &tab));
+    OK(keel_instance_export_global(inst, "g", 1, &g));
+    keel_val good = val_ref(KEEL_FUNCREF, inc), bad = val_ref(KEEL_FUNCREF, other), v;
+    OK(keel_table_set(tab, 0, &good));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_table_set(tab, 1, &bad));
+    OK(keel_table_get(tab, 0, &v));
+    assert_int_equal(v.kind, KEEL_FUNCREF);
+    assert_int_equal(keel_func_param_count(v.of.funcref), 1);
+    keel_val_release(&v);
+    OK(keel_global_set(g, &good));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_global_set(g, &bad));
+    OK(keel_global_get(g, &v));
+    assert_int_equal(v.kind, KEEL_FUNCREF);
+    keel_val_release(&v);
+    keel_externtype *et;
+    OK(keel_table_type(tab, &et));
+    assert_int_equal(keel_valtype_kind(keel_externtype_valtype(et)), KEEL_FUNCREF);
+    assert_int_equal(keel_valtype_heap(keel_externtype_valtype(et)), KEEL_HEAP_CONCRETE);
+    keel_externtype_free(et);
+    keel_table_release(tab);
+    keel_global_release(g);
+    keel_func_release(apply);
+    keel_func_release(inc);
+    keel_func_release(other);
+    keel_func_release(nofunc);
+    keel_instance_release(inst);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_call_checks),
@@ -494,6 +552,7 @@ int main(void) {
         cmocka_unit_test(test_error_accessors),
         cmocka_unit_test(test_caller_and_reentry),
         cmocka_unit_test(test_busy_and_interrupt),
+        cmocka_unit_test(test_typed_refs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
