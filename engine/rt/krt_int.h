@@ -43,6 +43,13 @@ static inline uint32_t krt_slots_of(kbin_valtype t) { return t.kind == KVT_V128 
 */
 krt_valtype krt_valtype_canon(const kbin_module *m, kbin_valtype t);
 
+/*
+** White-box testing only: sets the address space a growable memory reserves
+** up front (default 4 GiB; 0 restores it) and returns the previous value.
+** Not thread-safe: call it while no memory is being created.
+*/
+uint64_t krt_memory_set_reserve_cap(uint64_t bytes);
+
 /* Memory creation without the store's bookkeeping (used by krt_memory_new). */
 void krt_memory_release(krt_memory *mem);
 void krt_table_release(krt_table *table);

@@ -22,8 +22,16 @@
 #include "rt/krt_int.h"
 
 /* Address space reserved for a memory whose maximum is large or absent.
-   4 GiB covers every 32-bit memory, so those never move. */
-#define KRT_RESERVE_DEFAULT ((uint64_t)4 << 30)
+   4 GiB covers every 32-bit memory, so those never move. White-box tests
+   lower it (krt_memory_set_reserve_cap) to exercise the moving path. */
+static uint64_t reserve_cap = (uint64_t)4 << 30;
+#define KRT_RESERVE_DEFAULT reserve_cap
+
+uint64_t krt_memory_set_reserve_cap(uint64_t bytes) {
+    uint64_t old = reserve_cap;
+    reserve_cap = bytes ? bytes : (uint64_t)4 << 30;
+    return old;
+}
 /* The largest memory Keel will try to map: beyond the 47-bit user address
    space of common 64-bit hosts a memory64 maximum is a promise nobody keeps. */
 #define KRT_MEMORY_HOST_MAX ((uint64_t)1 << 46)

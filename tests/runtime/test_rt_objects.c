@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "rt/krt.h"
+#include "rt/krt_int.h"
 
 /* A store needs an engine only as a back pointer here; no registry use. */
 static krt_engine fake_engine;
@@ -168,6 +168,39 @@ static void test_memory64_grow_keeps_contents(void **state) {
     krt_store_free(s);
 }
 
+/* With a small reservation a growing memory must move: contents, zeroed new
+   pages, the generation and the store's limits all behave as without. */
+static void test_memory_moves_when_reservation_is_small(void **state) {
+    (void)state;
+    uint64_t old_cap = krt_memory_set_reserve_cap(2 * 65536);
+    krt_store *s = store_new();
+    kbin_limits l = lim32(1, false, 0);
+    krt_memory *m;
+    assert_null(krt_memory_new(s, &l, &m));
+    assert_int_equal(m->reserved, 2 * 65536);
+    memset(m->data, 0x5A, 65536);
+    assert_int_equal(krt_memory_grow(m, 1), 1); /* fits the reservation */
+    uint64_t gen = m->generation;
+    assert_int_equal(krt_memory_grow(m, 3), 2); /* must move */
+    assert_true(m->generation != gen);
+    assert_true(m->reserved >= 5 * 65536);
+    for (size_t i = 0; i < 65536; i++) assert_int_equal(m->data[i], 0x5A);
+    for (size_t i = 65536; i < 5 * 65536; i += 4096) assert_int_equal(m->data[i], 0);
+    m->data[5 * 65536 - 1] = 1;
+    /* Same with 1-byte pages and sizes that are not host-page multiples. */
+    l.page_log2 = 0;
+    l.min = 10;
+    assert_null(krt_memory_new(s, &l, &m));
+    memset(m->data, 0x11, 10);
+    assert_int_equal(krt_memory_grow(m, 3 * 65536), 10);
+    assert_int_equal(m->size, 3 * 65536 + 10);
+    for (size_t i = 0; i < 10; i++) assert_int_equal(m->data[i], 0x11);
+    assert_int_equal(m->data[10], 0);
+    assert_int_equal(m->data[3 * 65536 + 9], 0);
+    krt_store_free(s);
+    krt_memory_set_reserve_cap(old_cap);
+}
+
 static void test_memory_shared(void **state) {
     (void)state;
     krt_store *s = store_new();
@@ -317,6 +350,7 @@ int main(void) {
         cmocka_unit_test(test_memory_limits),
         cmocka_unit_test(test_memory_custom_page_size),
         cmocka_unit_test(test_memory64_grow_keeps_contents),
+        cmocka_unit_test(test_memory_moves_when_reservation_is_small),
         cmocka_unit_test(test_memory_shared),
         cmocka_unit_test(test_table_grow_fill),
         cmocka_unit_test(test_table_limits),
