@@ -36,13 +36,11 @@ uint64_t krt_memory_set_reserve_cap(uint64_t bytes) {
    space of common 64-bit hosts a memory64 maximum is a promise nobody keeps. */
 #define KRT_MEMORY_HOST_MAX ((uint64_t)1 << 46)
 
+/* Asked each time (memories are created and grown rarely): no shared
+   mutable state, so stores on different threads never race here. */
 static size_t host_page(void) {
-    static size_t page;
-    if (page == 0) {
-        long p = sysconf(_SC_PAGESIZE);
-        page = p > 0 ? (size_t)p : 4096;
-    }
-    return page;
+    long p = sysconf(_SC_PAGESIZE);
+    return p > 0 ? (size_t)p : 4096;
 }
 
 /* Rounds 'n' up to the host page size; false when that overflows size_t. */
