@@ -11,11 +11,12 @@ by the outer call.
 """
 from __future__ import annotations
 
+import gc
 import inspect
 import typing
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
-from . import _values
+from . import _handle, _values
 from ._errors import check, error_from, host_error_for
 from ._ffi import ffi, lib
 from ._handle import Handle
@@ -66,7 +67,8 @@ class Caller:
 class _HostState:
     """What a host function needs at each call (owned by its Store)."""
 
-    __slots__ = ("fn", "ftype", "writers", "nres", "store_ref", "wants_caller", "exact", "__weakref__")
+    __slots__ = ("fn", "ftype", "writers", "nres", "store_ref", "wants_caller", "exact", "fields",
+                 "res_fields", "__weakref__")
 
 
 def _signature_from_annotations(fn: Callable[..., Any], wants_caller: bool) -> FuncType:
@@ -112,6 +114,11 @@ def _make_host(store: Store, fn: Callable[..., Any], ftype: Optional[Any], calle
     st.store_ref = __import__("weakref").ref(store)
     st.wants_caller = caller
     st.exact = exact
+    # Number-only signatures read and write the union fields directly.
+    names = {_values.I32: "i32", _values.I64: "i64", _values.F32: "f32", _values.F64: "f64"}
+    numeric = not exact and all(t.kind in names for t in ft.params + ft.results)
+    st.fields = [names[t.kind] for t in ft.params] if numeric else None
+    st.res_fields = [names[t.kind] for t in ft.results] if numeric else None
     return ft, st
 
 
@@ -124,7 +131,11 @@ def _keel_py_host_cb(env, caller, args, nargs, results, nresults):  # type: igno
         store = st.store_ref() if st is not None else None
         if st is None or store is None:
             return lib.keel_error_new_trap(b"keel: the Python host function was garbage-collected")
-        pyargs = _values.read_all(args, nargs, store, False, st.exact) if nargs else []
+        fields = st.fields
+        if fields is not None:
+            pyargs = [getattr(args[i].of, fields[i]) for i in range(nargs)]
+        else:
+            pyargs = _values.read_all(args, nargs, store, False, st.exact) if nargs else []
         if st.wants_caller:
             c = Caller(caller, store)
             try:
@@ -137,6 +148,12 @@ def _keel_py_host_cb(env, caller, args, nargs, results, nresults):  # type: igno
         if n != nresults:
             raise TypeError("keel: host function called with %d result slots, declared %d" % (nresults, n))
         if n == 1:
+            if st.res_fields is not None and type(res) is (float if st.res_fields[0][0] == "f" else int):
+                try:
+                    setattr(results[0].of, st.res_fields[0], res)
+                    return _NULL
+                except OverflowError:
+                    pass  # the writer wraps unsigned values or explains
             st.writers[0](results[0], res, store)
             _values.retain_into_keel(results[0])
         elif n:
@@ -160,7 +177,34 @@ def _keel_py_host_cb(env, caller, args, nargs, results, nresults):  # type: igno
 
 
 class _Sig:
-    __slots__ = ("ftype", "nparams", "nres", "writers", "nbuf")
+    __slots__ = ("ftype", "nparams", "nres", "writers", "nbuf", "fast", "arg_slots", "res_slots")
+
+
+# keel_val is {uint32 kind; uint32 reserved; union of (16 bytes)} = 24 bytes, so
+# the union of slot i starts at byte 24*i + 8: as int32/float it is element
+# 6*i + 2, as int64/double element 3*i + 1. ORDER KEEL_VAL_LAYOUT (keel/val.h).
+_VAL_SIZE = ffi.sizeof("keel_val")
+_UNION_OFF = ffi.offsetof("keel_val", "of")
+_NUMERIC = {_values.I32: ("int32_t *", 4), _values.I64: ("int64_t *", 8),
+            _values.F32: ("float *", 4), _values.F64: ("double *", 8)}
+
+
+def _slot(kind: int, i: int) -> Tuple[int, int]:
+    """(alias pointer kind, element index) of the payload of keel_val slot i."""
+    ctype, width = _NUMERIC[kind]
+    return kind, (_VAL_SIZE * i + _UNION_OFF) // width
+
+
+class _Buf:
+    """A call's keel_val array (kinds pre-set) and its typed aliases."""
+
+    __slots__ = ("vals", "ptrs")
+
+    def __init__(self, sig: "_Sig") -> None:
+        self.vals = ffi.new("keel_val[]", sig.nbuf)
+        for i, t in enumerate(sig.ftype.params + sig.ftype.results):
+            self.vals[i].kind = t.kind
+        self.ptrs = {k: ffi.cast(c, self.vals) for k, (c, _w) in _NUMERIC.items()}
 
 
 class Func(Handle):
@@ -197,6 +241,7 @@ class Func(Handle):
         self._store = store
         self._sig = self._make_sig(ft)
         self._buf = None
+        self._fastbuf = None
         self._name = getattr(fn, "__name__", "host function")
         self._host = st
 
@@ -207,6 +252,7 @@ class Func(Handle):
         self._store = store
         self._sig = None
         self._buf = None
+        self._fastbuf = None
         self._name = name or "wasm function"
         self._host = None
         return self
@@ -219,6 +265,11 @@ class Func(Handle):
         s.nres = len(ft.results)
         s.writers = [_values.writer_for(t) for t in ft.params]
         s.nbuf = max(1, s.nparams + s.nres)
+        kinds = [t.kind for t in ft.params + ft.results]
+        s.fast = all(k in _NUMERIC for k in kinds) and _VAL_SIZE == 24 and _UNION_OFF == 8
+        if s.fast:
+            s.arg_slots = [_slot(t.kind, i) for i, t in enumerate(ft.params)]
+            s.res_slots = [_slot(t.kind, s.nparams + i) for i, t in enumerate(ft.results)]
         return s
 
     def _load_sig(self) -> _Sig:
@@ -294,7 +345,51 @@ class Func(Handle):
         return r
 
     def __call__(self, *args: Any) -> Any:
-        return self._invoke(args, False)
+        sig = self._sig
+        if sig is None or not sig.fast or len(args) != sig.nparams:
+            return self._invoke(args, False)
+        # Fast path for number-only signatures: write the payloads through
+        # typed aliases of a reused buffer whose kinds are already set.
+        b = self._fastbuf
+        self._fastbuf = None  # taken: a reentrant or concurrent call makes its own
+        if b is None:
+            b = _Buf(sig)
+        ptrs = b.ptrs
+        try:
+            i = 0
+            for kind, idx in sig.arg_slots:
+                ptrs[kind][idx] = args[i]
+                i += 1
+        except (TypeError, OverflowError):
+            self._fastbuf = b
+            return self._invoke(args, False)  # the slow path wraps, or explains the error
+        if _handle._gc_every_use:
+            gc.collect()
+        self._uses += 1
+        h = self._h
+        if h is None or self._closing:
+            self._leave()
+            raise ValueError("Func is closed")
+        try:
+            n = sig.nparams
+            err = lib.keel_func_call(h, b.vals, n, b.vals + n, sig.nres)
+        finally:
+            self._uses -= 1
+            if self._closing and self._uses <= 0:
+                self._do_release()
+        if err != _NULL:
+            self._fastbuf = b
+            raise error_from(err, self._store._wrap_exn)
+        rs = sig.res_slots
+        if len(rs) == 1:
+            kind, idx = rs[0]
+            r = ptrs[kind][idx]
+        elif not rs:
+            r = None
+        else:
+            r = tuple([ptrs[kind][idx] for kind, idx in rs])
+        self._fastbuf = b
+        return r
 
     def call_exact(self, *args: Any) -> Any:
         """Call and return keel.Val results (bit-exact floats): one Val, a
