@@ -378,7 +378,8 @@ static int32_t open_handler(comp *c, uint32_t kind) {
     h.start = pos(c);
     h.end = pos(c);
     h.kind = kind;
-    h.parent = active_handler(c, c->ctrls.len);
+    /* Called right after the try's own ctrl was pushed: skip it. */
+    h.parent = active_handler(c, c->ctrls.len - 1);
     h.delegate = -1;
     if (!kb_vec_push(&c->handlers, h)) {
         c->oom = true;
@@ -694,10 +695,9 @@ static void emit_delegate(comp *c, uint32_t label) {
         kcomp_handler *h = &c->handlers.items[k->handler];
         h->end = pos(c);
         h->kind = KH_DELEGATE;
-        /* Label l counts from the block around the try. */
-        size_t target = c->ctrls.len - 1 >= (size_t)label + 1 ? c->ctrls.len - 1 - label : 0;
-        h->delegate = active_handler(c, target + 1);
-        if (target == 0) h->delegate = -1;
+        /* Label l counts from the block around the try (index len - 2). */
+        size_t target = c->ctrls.len >= (size_t)label + 2 ? c->ctrls.len - 2 - label : 0;
+        h->delegate = target == 0 ? -1 : active_handler(c, target + 1);
     }
     c->ctrls.items[c->ctrls.len - 1].kind = CK_BLOCK;
     end_block(c);

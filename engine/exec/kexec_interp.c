@@ -118,7 +118,8 @@ static uint32_t find_handler(const kcomp_func *fn, krt_instance *inst, uint64_t 
     int32_t h = -1;
     for (uint32_t i = 0; i < fn->handler_count; i++)
         if (hs[i].start <= pc && pc < hs[i].end) h = (int32_t)i; /* the last one is innermost */
-    while (h >= 0 && (uint32_t)h < fn->handler_count) {
+    /* Delegates and parents only point outwards; the bound guards against a cycle anyway. */
+    for (uint32_t steps = 0; h >= 0 && (uint32_t)h < fn->handler_count && steps <= fn->handler_count; steps++) {
         const kcomp_handler *hd = &hs[h];
         if (hd->kind == KH_DELEGATE) {
             h = hd->delegate;
