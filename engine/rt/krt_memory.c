@@ -14,6 +14,7 @@
 ** exec/ checks every access against 'size' explicitly; nothing here relies on
 ** guard pages.
 */
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -120,6 +121,7 @@ kb_error *krt_memory_new(krt_store *s, const kbin_limits *lim, krt_memory **out)
     mem->is64 = lim->is64;
     mem->shared = lim->shared;
     mem->limits = *lim;
+    mem->generation = 1; /* 0 is never a valid generation: capi reports it for "no view" */
 
     size_t want, committed;
     if (!round_page(lim->shared || max_bytes <= KRT_RESERVE_DEFAULT ? max_bytes : KRT_RESERVE_DEFAULT, &want) ||
@@ -160,7 +162,23 @@ kb_error *krt_memory_new(krt_store *s, const kbin_limits *lim, krt_memory **out)
 ** the old size in pages, or -1 with the memory unchanged when the new size
 ** passes the effective maximum or the host has no memory for it.
 */
+static int64_t grow_locked(krt_memory *mem, uint64_t delta);
+
+/* A shared memory is grown by threads of several stores at once (threads
+   proposal: memory.grow on a shared memory is atomic). Grows are rare, so
+   one lock for all shared memories is enough; unshared memories belong to
+   one store and need none. */
+static pthread_mutex_t shared_grow_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int64_t krt_memory_grow(krt_memory *mem, uint64_t delta) {
+    if (!mem->shared) return grow_locked(mem, delta);
+    pthread_mutex_lock(&shared_grow_lock);
+    int64_t r = grow_locked(mem, delta);
+    pthread_mutex_unlock(&shared_grow_lock);
+    return r;
+}
+
+static int64_t grow_locked(krt_memory *mem, uint64_t delta) {
     uint64_t old_pages = mem->size >> mem->page_log2;
     if (delta > mem->max_pages - old_pages) return -1;
     uint64_t new_pages = old_pages + delta;
