@@ -120,7 +120,7 @@ struct krt_memory {
     uint64_t min_pages, max_pages;/* max_pages: the effective limit */
     uint8_t page_log2;            /* 16 unless custom-page-sizes */
     bool is64, shared;
-    uint64_t generation;          /* changes on every grow (DESIGN.md: memory views) */
+    uint64_t generation;          /* starts at 1, changes on every grow (DESIGN.md: memory views) */
     size_t reserved;              /* bytes of address space reserved for growth */
     kbin_limits limits;           /* the declared type (has_max/max as declared, before
                                      host/store caps); import matching uses it */

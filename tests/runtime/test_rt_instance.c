@@ -443,6 +443,36 @@ static void test_instance_limit(void **state) {
     krt_module_free(m);
 }
 
+/* Store limits hit while instantiating: clean errors, no instance handed out
+   (nothing observable happened yet), and a later instantiation in the same
+   store still works. */
+static void test_store_limits_at_instantiate(void **state) {
+    (void)state;
+    krt_module *m = load(basic_wasm, sizeof basic_wasm); /* (memory 1 2), (table 4) */
+    krt_store *s;
+    assert_null(krt_store_new(engine, &s));
+    krt_instance *inst = (krt_instance *)1;
+    s->max_memory_bytes = 65535;
+    kb_error *err = krt_instantiate(s, m, NULL, 0, &inst);
+    assert_non_null(err);
+    assert_int_equal(err->kind, KB_ERR_OUT_OF_MEMORY);
+    assert_null(inst);
+    kb_error_free(err);
+    s->max_memory_bytes = 65536; /* the memory's maximum of 2 pages is capped at 1 */
+    s->max_table_elements = 3;
+    assert_non_null(err = krt_instantiate(s, m, NULL, 0, &inst));
+    assert_int_equal(err->kind, KB_ERR_OUT_OF_MEMORY);
+    kb_error_free(err);
+    s->max_table_elements = 4;
+    assert_null(krt_instantiate(s, m, NULL, 0, &inst));
+    krt_memory *mem = get_export(inst, "mem", KEXT_MEMORY).of.memory;
+    assert_int_equal(mem->max_pages, 1);
+    assert_true(mem->generation != 0);
+    assert_int_equal(krt_memory_grow(mem, 1), -1);
+    krt_store_free(s);
+    krt_module_free(m);
+}
+
 static void test_module_errors(void **state) {
     (void)state;
     krt_module *m = (krt_module *)1;
@@ -639,6 +669,7 @@ int main(void) {
         cmocka_unit_test(test_segment_trap_keeps_earlier),
         cmocka_unit_test(test_start_trap_table_stays_valid),
         cmocka_unit_test(test_instance_limit),
+        cmocka_unit_test(test_store_limits_at_instantiate),
         cmocka_unit_test(test_module_errors),
         cmocka_unit_test(test_host_func_call_indirect),
         cmocka_unit_test(test_ref_globals_and_tags),
