@@ -348,6 +348,7 @@ kb_error *krt_instantiate(krt_store *s, krt_module *module, const krt_extern *im
 /* ---------------------------------------------------------------- exports */
 
 bool krt_instance_export(const krt_instance *inst, const char *name, size_t name_len, krt_extern *out) {
+    if (inst == NULL || out == NULL || (name == NULL && name_len != 0)) return false;
     const kbin_module *m = inst->module->bin;
     for (uint32_t i = 0; i < m->export_count; i++) {
         const kbin_export *e = &m->exports[i];
