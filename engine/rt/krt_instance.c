@@ -352,7 +352,7 @@ bool krt_instance_export(const krt_instance *inst, const char *name, size_t name
     const kbin_module *m = inst->module->bin;
     for (uint32_t i = 0; i < m->export_count; i++) {
         const kbin_export *e = &m->exports[i];
-        if (e->name_len != name_len || memcmp(e->name, name, name_len) != 0) continue;
+        if (e->name_len != name_len || (name_len != 0 && memcmp(e->name, name, name_len) != 0)) continue;
         out->kind = e->kind;
         switch (e->kind) {
         case KEXT_FUNC: out->of.func = inst->funcs[e->index]; break;
