@@ -52,18 +52,35 @@ static void th_fail(kb_error *err, const char *what) {
     }
 }
 
-static void th_load_limits(th *t, const char *wat, krt_host_callback host, uint32_t depth, size_t stack) {
+static bool th_same_functype(const kbin_type *a, const kbin_type *b) {
+    if (a->comp != KCT_FUNC || b->comp != KCT_FUNC || a->param_count != b->param_count ||
+        a->result_count != b->result_count || a->rec_size != 1 || b->rec_size != 1)
+        return false;
+    for (uint32_t i = 0; i < a->param_count + a->result_count; i++)
+        if (!kbin_valtype_eq(a->params[i], b->params[i])) return false;
+    return true;
+}
+
+/* Builds the instance from a binary; returns an error instead of failing. */
+static kb_error *th_load_bytes(th *t, const uint8_t *bytes, size_t len, krt_host_callback host,
+                               uint32_t depth, size_t stack) {
     memset(t, 0, sizeof *t);
-    kb_buf b = {0};
-    th_fail(ktext_wat_to_wasm(wat, strlen(wat), &b), "wat");
-    th_fail(kbin_decode(b.data, b.len, &t->bin), "decode");
-    kb_buf_free(&b);
+    kb_error *err = kbin_decode(bytes, len, &t->bin);
+    if (err) return err;
     kbin_module *m = t->bin;
-    for (uint32_t i = 0; i < m->type_count; i++) m->types[i].canon = i;
+    /* Stand-in for valid/'s canonicalisation: structurally equal plain function types. */
+    for (uint32_t i = 0; i < m->type_count; i++) {
+        m->types[i].canon = i;
+        for (uint32_t j = 0; j < i; j++)
+            if (th_same_functype(&m->types[i], &m->types[j])) {
+                m->types[i].canon = m->types[j].canon;
+                break;
+            }
+    }
     t->eng.limits.max_call_depth = depth;
     t->eng.limits.value_stack_bytes = stack;
-    th_fail(kcomp_compile(&t->eng, m, &t->code), "compile");
-    th_fail(krt_store_new(&t->eng, &t->s), "store");
+    if ((err = kcomp_compile(&t->eng, m, &t->code)) != NULL) return err;
+    if ((err = krt_store_new(&t->eng, &t->s)) != NULL) return err;
     t->mod.engine = &t->eng;
     t->mod.bin = m;
     t->mod.code = t->code;
@@ -88,17 +105,32 @@ static void th_load_limits(th *t, const char *wat, krt_host_callback host, uint3
         t->funcs[i] = f;
     }
     in->funcs = t->funcs;
+    if (m->memory_count > 4 || m->table_count > 4 || m->global_count > 32 || m->tag_count > 8 ||
+        m->elem_count > 16 || m->data_count > 16)
+        return kb_error_new(KB_ERR_UNSUPPORTED, "harness: module too big");
     for (uint32_t i = 0; i < m->memory_count && i < 4; i++)
-        th_fail(krt_memory_new(t->s, &m->memories[i].limits, &t->mems[i]), "memory");
+        if ((err = krt_memory_new(t->s, &m->memories[i].limits, &t->mems[i])) != NULL) return err;
     in->memories = t->mems;
     for (uint32_t i = 0; i < m->table_count && i < 4; i++)
-        th_fail(krt_table_new(t->s, m->tables[i].type.elem, &m->tables[i].type.limits, NULL, &t->tables[i]), "table");
+        if ((err = krt_table_new(t->s, m->tables[i].type.elem, &m->tables[i].type.limits, NULL, &t->tables[i])) != NULL)
+            return err;
     in->tables = t->tables;
     in->globals = t->globals;
     for (uint32_t i = 0; i < m->global_count && i < 32; i++) {
         uint64_t v[2] = {0, 0};
-        th_fail(krt_const_eval(in, i, m->globals[i].init, v), "global init");
-        th_fail(krt_global_new(t->s, m->globals[i].type.type, m->globals[i].type.mutable_, v, &t->globals[i]), "global");
+        if (m->globals[i].imported) {
+            /* spectest's globals: 666 / 666.6 */
+            uint8_t k = m->globals[i].type.type.kind;
+            float f = 666.6f;
+            double d = 666.6;
+            v[0] = 666;
+            if (k == KVT_F32) { uint32_t b32; memcpy(&b32, &f, 4); v[0] = b32; }
+            if (k == KVT_F64) memcpy(&v[0], &d, 8);
+        } else if ((err = krt_const_eval(in, i, m->globals[i].init, v)) != NULL) {
+            return err;
+        }
+        if ((err = krt_global_new(t->s, m->globals[i].type.type, m->globals[i].type.mutable_, v, &t->globals[i])) != NULL)
+            return err;
     }
     for (uint32_t i = 0; i < m->tag_count && i < 8; i++) {
         t->tagobjs[i].store = t->s;
@@ -110,12 +142,21 @@ static void th_load_limits(th *t, const char *wat, krt_host_callback host, uint3
     for (uint32_t i = 0; i < m->elem_count && i < 16; i++) {
         kbin_elem *e = &m->elems[i];
         t->elem_refs[i] = calloc(e->count + 1, sizeof(void *));
-        for (uint32_t j = 0; j < e->count; j++)
-            if (!e->uses_exprs) t->elem_refs[i][j] = t->funcs[e->func_indices[j]];
+        for (uint32_t j = 0; j < e->count; j++) {
+            if (!e->uses_exprs) {
+                t->elem_refs[i][j] = t->funcs[e->func_indices[j]];
+            } else {
+                uint64_t v[2] = {0, 0};
+                if ((err = krt_const_eval(in, m->global_count, e->exprs[j], v)) != NULL) return err;
+                t->elem_refs[i][j] = (void *)(uintptr_t)v[0];
+            }
+        }
         t->elem_sizes[i] = e->count;
         if (e->mode == KSEG_ACTIVE) {
             uint64_t off[2];
-            th_fail(krt_const_eval(in, m->global_count, e->offset, off), "elem offset");
+            if ((err = krt_const_eval(in, m->global_count, e->offset, off)) != NULL) return err;
+            if (off[0] > t->tables[e->table]->size || e->count > t->tables[e->table]->size - off[0])
+                return kb_error_trap(KB_TRAP_TABLE_OUT_OF_BOUNDS);
             memcpy(t->tables[e->table]->elems + off[0], t->elem_refs[i], e->count * sizeof(void *));
             t->elem_sizes[i] = 0;
         } else if (e->mode == KSEG_DECLARATIVE) {
@@ -128,11 +169,21 @@ static void th_load_limits(th *t, const char *wat, krt_host_callback host, uint3
         kbin_data *d = &m->datas[i];
         if (d->mode != KSEG_ACTIVE) continue;
         uint64_t off[2];
-        th_fail(krt_const_eval(in, m->global_count, d->offset, off), "data offset");
+        if ((err = krt_const_eval(in, m->global_count, d->offset, off)) != NULL) return err;
+        if (off[0] > t->mems[d->memory]->size || d->init.len > t->mems[d->memory]->size - off[0])
+            return kb_error_trap(KB_TRAP_MEMORY_OUT_OF_BOUNDS);
         memcpy(t->mems[d->memory]->data + off[0], m->bytes + d->init.offset, d->init.len);
         t->data_dropped[i] = true;
     }
     in->data_dropped = t->data_dropped;
+    return NULL;
+}
+
+static void th_load_limits(th *t, const char *wat, krt_host_callback host, uint32_t depth, size_t stack) {
+    kb_buf b = {0};
+    th_fail(ktext_wat_to_wasm(wat, strlen(wat), &b), "wat");
+    th_fail(th_load_bytes(t, b.data, b.len, host, depth, stack), "load");
+    kb_buf_free(&b);
 }
 
 static void th_load(th *t, const char *wat, krt_host_callback host) {
@@ -178,7 +229,7 @@ static void th_trap(th *t, const char *name, const uint64_t *args, uint32_t code
 }
 
 static void th_free(th *t) {
-    krt_store_free(t->s);
+    if (t->s) krt_store_free(t->s);
     for (uint32_t i = 0; i < 16; i++) free(t->elem_refs[i]);
     free(t->fobjs);
     free(t->funcs);
