@@ -82,7 +82,7 @@ def _signature_from_annotations(fn: Callable[..., Any], wants_caller: bool) -> F
         raise TypeError("host function %r has no signature; pass type=keel.FuncType(...)" % (fn,)) from None
     params = []
     names = list(sig.parameters)
-    if wants_caller:
+    if wants_caller or (names and hints.get(names[0]) is Caller):
         names = names[1:]
     for n in names:
         p = sig.parameters[n]
@@ -105,6 +105,13 @@ def _signature_from_annotations(fn: Callable[..., Any], wants_caller: bool) -> F
 def _make_host(store: Store, fn: Callable[..., Any], ftype: Optional[Any], caller: bool, exact: bool) -> Any:
     if not callable(fn):
         raise TypeError("a host function must be callable, got %s" % type(fn).__name__)
+    if not caller and ftype is None:
+        # a first parameter annotated keel.Caller asks for the caller
+        try:
+            first = next(iter(inspect.signature(fn).parameters), None)
+            caller = first is not None and typing.get_type_hints(fn).get(first) is Caller
+        except Exception:
+            pass
     ft = normalize_functype(ftype) if ftype is not None else _signature_from_annotations(fn, caller)
     st = _HostState()
     st.fn = fn
