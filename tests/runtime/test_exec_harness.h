@@ -36,12 +36,12 @@ typedef struct th {
     krt_func **funcs;
     krt_memory *mems[4];
     krt_table *tables[4];
-    krt_global *globals[32];
-    krt_tag tagobjs[8];
-    krt_tag *tags[8];
-    void **elem_refs[16];
-    uint32_t elem_sizes[16];
-    bool data_dropped[16];
+    krt_global *globals[64];
+    krt_tag tagobjs[32];
+    krt_tag *tags[32];
+    void **elem_refs[64];
+    uint32_t elem_sizes[64];
+    bool data_dropped[64];
 } th;
 
 static void th_fail(kb_error *err, const char *what) {
@@ -105,8 +105,8 @@ static kb_error *th_load_bytes(th *t, const uint8_t *bytes, size_t len, krt_host
         t->funcs[i] = f;
     }
     in->funcs = t->funcs;
-    if (m->memory_count > 4 || m->table_count > 4 || m->global_count > 32 || m->tag_count > 8 ||
-        m->elem_count > 16 || m->data_count > 16)
+    if (m->memory_count > 4 || m->table_count > 4 || m->global_count > 64 || m->tag_count > 32 ||
+        m->elem_count > 64 || m->data_count > 64)
         return kb_error_new(KB_ERR_UNSUPPORTED, "harness: module too big");
     for (uint32_t i = 0; i < m->memory_count && i < 4; i++)
         if ((err = krt_memory_new(t->s, &m->memories[i].limits, &t->mems[i])) != NULL) return err;
@@ -116,7 +116,7 @@ static kb_error *th_load_bytes(th *t, const uint8_t *bytes, size_t len, krt_host
             return err;
     in->tables = t->tables;
     in->globals = t->globals;
-    for (uint32_t i = 0; i < m->global_count && i < 32; i++) {
+    for (uint32_t i = 0; i < m->global_count && i < 64; i++) {
         uint64_t v[2] = {0, 0};
         if (m->globals[i].imported) {
             /* spectest's globals: 666 / 666.6 */
@@ -132,14 +132,14 @@ static kb_error *th_load_bytes(th *t, const uint8_t *bytes, size_t len, krt_host
         if ((err = krt_global_new(t->s, m->globals[i].type.type, m->globals[i].type.mutable_, v, &t->globals[i])) != NULL)
             return err;
     }
-    for (uint32_t i = 0; i < m->tag_count && i < 8; i++) {
+    for (uint32_t i = 0; i < m->tag_count && i < 32; i++) {
         t->tagobjs[i].store = t->s;
         t->tagobjs[i].type = &m->types[m->tags[i].type];
         t->tagobjs[i].canon_type = m->tags[i].type;
         t->tags[i] = &t->tagobjs[i];
     }
     in->tags = t->tags;
-    for (uint32_t i = 0; i < m->elem_count && i < 16; i++) {
+    for (uint32_t i = 0; i < m->elem_count && i < 64; i++) {
         kbin_elem *e = &m->elems[i];
         t->elem_refs[i] = calloc(e->count + 1, sizeof(void *));
         for (uint32_t j = 0; j < e->count; j++) {
@@ -165,7 +165,7 @@ static kb_error *th_load_bytes(th *t, const uint8_t *bytes, size_t len, krt_host
     }
     in->elem_refs = t->elem_refs;
     in->elem_sizes = t->elem_sizes;
-    for (uint32_t i = 0; i < m->data_count && i < 16; i++) {
+    for (uint32_t i = 0; i < m->data_count && i < 64; i++) {
         kbin_data *d = &m->datas[i];
         if (d->mode != KSEG_ACTIVE) continue;
         uint64_t off[2];
@@ -230,7 +230,7 @@ static void th_trap(th *t, const char *name, const uint64_t *args, uint32_t code
 
 static void th_free(th *t) {
     if (t->s) krt_store_free(t->s);
-    for (uint32_t i = 0; i < 16; i++) free(t->elem_refs[i]);
+    for (uint32_t i = 0; i < 64; i++) free(t->elem_refs[i]);
     free(t->fobjs);
     free(t->funcs);
     kcomp_code_free(t->code);

@@ -19,6 +19,7 @@
 
 #include "exec/kexec.h"
 #include "rt/krt.h"
+#include "text/ktext.h"
 #include "valid/kval_types.h"
 
 /*
@@ -146,6 +147,16 @@ static krt_module *load(const uint8_t *bytes, size_t size) {
     krt_module *m = NULL;
     kb_error *err = krt_module_new(engine, bytes, size, &m);
     if (err != NULL) fail_msg("module: %s", err->message);
+    return m;
+}
+
+/* A module from WAT text through engine/text (for what wabt cannot assemble). */
+static krt_module *load_wat(const char *wat) {
+    kb_buf bin = {0};
+    kb_error *err = ktext_wat_to_wasm(wat, strlen(wat), &bin);
+    if (err != NULL) fail_msg("wat: %s", err->message);
+    krt_module *m = load(bin.data, bin.len);
+    kb_buf_free(&bin);
     return m;
 }
 
@@ -479,6 +490,50 @@ static krt_valtype krt_valtype_canon_for_test(const krt_module *m, kbin_valtype 
     return kval_canon_vt(m->bin, t);
 }
 
+/* 3.0 constant expressions: a global may read any earlier global, defined
+   or imported; table initialisers and segment offsets may read globals;
+   a table with an initialiser fills every element, also on growth paths. */
+static void test_const_exprs_end_to_end(void **state) {
+    (void)state;
+    krt_module *m = load_wat(
+        "(module\n"
+        "  (global $a i32 (i32.const 10))\n"
+        "  (global $b (export \"b\") i32 (i32.mul (global.get $a) (i32.const 4)))\n"
+        "  (global $c (export \"c\") i64 (i64.sub (i64.const 0) (i64.const 1)))\n"
+        "  (global $off i32 (i32.sub (global.get $b) (i32.const 38)))\n"
+        "  (global $fr (export \"fr\") funcref (ref.func $f))\n"
+        "  (table $t (export \"t\") 4 funcref (ref.func $f))\n"
+        "  (table $u (export \"u\") 3 funcref)\n"
+        "  (memory (export \"m\") 1)\n"
+        "  (elem (table $u) (offset (global.get $off)) funcref (ref.func $g) (ref.null func))\n"
+        "  (data (offset (i32.add (global.get $b) (i32.const 2))) \"xy\")\n"
+        "  (func $f (result i32) (global.get $b))\n"
+        "  (func $g (export \"g\") (result i32) (i32.const 7))\n"
+        ")\n");
+    krt_store *s;
+    assert_null(krt_store_new(engine, &s));
+    krt_instance *inst;
+    kb_error *err = krt_instantiate(s, m, NULL, 0, &inst);
+    if (err != NULL) fail_msg("instantiate: %s", err->message);
+    assert_int_equal(get_export(inst, "b", KEXT_GLOBAL).of.global->value[0], 40);
+    assert_true(get_export(inst, "c", KEXT_GLOBAL).of.global->value[0] == UINT64_MAX);
+    krt_func *f = inst->funcs[0];
+    assert_ptr_equal((void *)(uintptr_t)get_export(inst, "fr", KEXT_GLOBAL).of.global->value[0], f);
+    krt_table *t = get_export(inst, "t", KEXT_TABLE).of.table;
+    for (int i = 0; i < 4; i++) assert_ptr_equal(t->elems[i], f);
+    krt_table *u = get_export(inst, "u", KEXT_TABLE).of.table;
+    assert_null(u->elems[0]);
+    assert_null(u->elems[1]);
+    assert_ptr_equal(u->elems[2], get_export(inst, "g", KEXT_FUNC).of.func);
+    krt_memory *mem = get_export(inst, "m", KEXT_MEMORY).of.memory;
+    assert_memory_equal(mem->data + 42, "xy", 2);
+    uint64_t res[1];
+    assert_null(kexec_call(s, t->elems[3], NULL, res));
+    assert_int_equal(res[0], 40);
+    krt_store_free(s);
+    krt_module_free(m);
+}
+
 static void test_module_errors(void **state) {
     (void)state;
     krt_module *m = (krt_module *)1;
@@ -720,6 +775,7 @@ int main(void) {
         cmocka_unit_test(test_start_trap_table_stays_valid),
         cmocka_unit_test(test_instance_limit),
         cmocka_unit_test(test_store_limits_at_instantiate),
+        cmocka_unit_test(test_const_exprs_end_to_end),
         cmocka_unit_test(test_module_errors),
         cmocka_unit_test(test_host_func_call_indirect),
         cmocka_unit_test(test_ref_globals_and_tags),
