@@ -503,7 +503,7 @@ static void test_const_exprs_end_to_end(void **state) {
         "  (global $off i32 (i32.sub (global.get $b) (i32.const 38)))\n"
         "  (global $fr (export \"fr\") funcref (ref.func $f))\n"
         "  (table $t (export \"t\") 4 funcref (ref.func $f))\n"
-        "  (table $u (export \"u\") 3 funcref)\n"
+        "  (table $u (export \"u\") 4 funcref)\n"
         "  (memory (export \"m\") 1)\n"
         "  (elem (table $u) (offset (global.get $off)) funcref (ref.func $g) (ref.null func))\n"
         "  (data (offset (i32.add (global.get $b) (i32.const 2))) \"xy\")\n"
@@ -525,6 +525,7 @@ static void test_const_exprs_end_to_end(void **state) {
     assert_null(u->elems[0]);
     assert_null(u->elems[1]);
     assert_ptr_equal(u->elems[2], get_export(inst, "g", KEXT_FUNC).of.func);
+    assert_null(u->elems[3]);
     krt_memory *mem = get_export(inst, "m", KEXT_MEMORY).of.memory;
     assert_memory_equal(mem->data + 42, "xy", 2);
     uint64_t res[1];
