@@ -51,6 +51,10 @@ func (ft *FuncType) newC() (*C.keel_functype, error) {
 	return t, err
 }
 
+type valBuf [8]C.keel_val
+
+var valPool = sync.Pool{New: func() any { return new(valBuf) }}
+
 // Func is a function of a store: an export of an instance, a host function
 // or a funcref value. Call it from any goroutine.
 type Func struct {
@@ -131,7 +135,13 @@ func (f *Func) Call(ctx context.Context, args ...any) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.h.release()
+	// No defers on this path: it is the hot one (see BenchmarkCallAdd).
+	out, err := f.call(ctx, p, args)
+	f.h.release()
+	return out, err
+}
+
+func (f *Func) call(ctx context.Context, p *C.keel_func, args []any) ([]any, error) {
 	ty, err := f.typeOf(p)
 	if err != nil {
 		return nil, err
@@ -140,18 +150,30 @@ func (f *Func) Call(ctx context.Context, args ...any) ([]any, error) {
 		return nil, argErr("function takes %d arguments, got %d", len(ty.Params), len(args))
 	}
 	nres := len(ty.Results)
-	// One buffer for arguments and results; a small fixed array avoids an
-	// allocation for the common arities.
-	var small [6]C.keel_val
+	// One buffer for arguments and results. Its address goes to C, so it
+	// cannot live on the Go stack; a pool saves the allocation for the
+	// common arities.
 	var vals []C.keel_val
-	if len(args)+nres <= len(small) {
-		vals = small[:len(args)+nres]
+	var buf *valBuf
+	if n := len(args) + nres; n <= len(valBuf{}) {
+		buf = valPool.Get().(*valBuf)
+		vals = buf[:n]
 	} else {
-		vals = make([]C.keel_val, len(args)+nres)
+		vals = make([]C.keel_val, n)
 	}
 	var pins argPins
-	defer pins.done()
+	out, err := f.callVals(ctx, p, ty, args, vals, &pins)
+	pins.done()
+	if buf != nil {
+		valPool.Put(buf)
+	}
+	return out, err
+}
+
+func (f *Func) callVals(ctx context.Context, p *C.keel_func, ty *FuncType, args []any,
+	vals []C.keel_val, pins *argPins) ([]any, error) {
 	var sp *C.keel_store
+	var err error
 	for i, a := range args {
 		k := ty.Params[i]
 		if k == ExternRef && a != nil && sp == nil {
@@ -160,10 +182,11 @@ func (f *Func) Call(ctx context.Context, args ...any) ([]any, error) {
 			}
 			pins.handles = append(pins.handles, f.store.h)
 		}
-		if err := toC(a, k, sp, &vals[i], &pins); err != nil {
+		if err := toC(a, k, sp, &vals[i], pins); err != nil {
 			return nil, err
 		}
 	}
+	nres := len(ty.Results)
 	var argp, resp *C.keel_val
 	if len(args) > 0 {
 		argp = &vals[0]

@@ -1,6 +1,7 @@
 package keel
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"runtime"
@@ -13,7 +14,11 @@ import (
 // checks that nothing leaked: once every Go object is unreachable and its
 // cleanup has run, the C library has no live handle and no live store.
 func TestMain(m *testing.M) {
-	SetDebugGuard(true)
+	flag.Parse()
+	// Benchmarks measure the production configuration: no guard.
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		SetDebugGuard(true)
+	}
 	code := m.Run()
 	if code == 0 {
 		if err := waitNoLiveHandles(10 * time.Second); err != nil {

@@ -67,6 +67,9 @@ type argPins struct {
 }
 
 func (p *argPins) done() {
+	if len(p.handles) == 0 && len(p.externs) == 0 {
+		return
+	}
 	for _, h := range p.handles {
 		h.release()
 	}
