@@ -263,7 +263,8 @@ kb_error *ktext_lex(const char *src, size_t len, ktext_lexed *out) {
             newline_at(&lx, start);
             lx.pos++;
         } else if (c == ';' && c1 == ';') {
-            while (lx.pos < len && src[lx.pos] != '\n') lx.pos++;
+            /* A line comment ends at any newline: LF, CR or CR LF (spec 6.2.4). */
+            while (lx.pos < len && src[lx.pos] != '\n' && src[lx.pos] != '\r') lx.pos++;
         } else if (c == '(' && c1 == ';') {
             skip_block_comment(&lx);
         } else if (c == '(' && c1 == '@' && annot == 0) {
