@@ -320,6 +320,17 @@ static void branch(comp *c, uint32_t depth) {
     ctrl *k = ctrl_at(c, depth);
     const kbin_valtype *types;
     uint32_t n = label_arity(k, &types);
+    if (k->kind == CK_FUNC && n == 1 && c->stack.len > 0 && !c->oom) {
+        /* A single result computed by the instruction just emitted: let it
+           write the result slot directly (nothing runs after it but return). */
+        entry *e = &c->stack.items[c->stack.len - 1];
+        if (e->kind == E_TEMP && e->width == 1 && c->last_dst != NO_POS &&
+            c->code.items[c->last_dst] == e->home) {
+            c->code.items[c->last_dst] = 0;
+            op(c, KX_RETURN);
+            return;
+        }
+    }
     transfer(c, n, k->kind == CK_FUNC ? 0 : k->base);
     jump_to(c, k);
 }
@@ -487,7 +498,49 @@ static const uint16_t br_form[KX_COUNT_] = {
     [KX_I32_GT_S] = KX_BR_I32_GT_S, [KX_I32_GT_U] = KX_BR_I32_GT_U,
     [KX_I32_LE_S] = KX_BR_I32_LE_S, [KX_I32_LE_U] = KX_BR_I32_LE_U,
     [KX_I32_GE_S] = KX_BR_I32_GE_S, [KX_I32_GE_U] = KX_BR_I32_GE_U,
+    [KX_I32_EQ_I] = KX_BR_I32_EQ_I, [KX_I32_NE_I] = KX_BR_I32_NE_I,
+    [KX_I32_LT_S_I] = KX_BR_I32_LT_S_I, [KX_I32_LT_U_I] = KX_BR_I32_LT_U_I,
+    [KX_I32_GT_S_I] = KX_BR_I32_GT_S_I, [KX_I32_GT_U_I] = KX_BR_I32_GT_U_I,
+    [KX_I32_LE_S_I] = KX_BR_I32_LE_S_I, [KX_I32_LE_U_I] = KX_BR_I32_LE_U_I,
+    [KX_I32_GE_S_I] = KX_BR_I32_GE_S_I, [KX_I32_GE_U_I] = KX_BR_I32_GE_U_I,
 };
+
+/* The compare with the opposite result, for branching when it is false ('if'). */
+static const uint16_t inverse[KX_COUNT_] = {
+    [KX_I32_EQZ] = KX_BR_I32_NEZ,
+    [KX_I32_EQ] = KX_BR_I32_NE, [KX_I32_NE] = KX_BR_I32_EQ,
+    [KX_I32_LT_S] = KX_BR_I32_GE_S, [KX_I32_LT_U] = KX_BR_I32_GE_U,
+    [KX_I32_GT_S] = KX_BR_I32_LE_S, [KX_I32_GT_U] = KX_BR_I32_LE_U,
+    [KX_I32_LE_S] = KX_BR_I32_GT_S, [KX_I32_LE_U] = KX_BR_I32_GT_U,
+    [KX_I32_GE_S] = KX_BR_I32_LT_S, [KX_I32_GE_U] = KX_BR_I32_LT_U,
+    [KX_I32_EQ_I] = KX_BR_I32_NE_I, [KX_I32_NE_I] = KX_BR_I32_EQ_I,
+    [KX_I32_LT_S_I] = KX_BR_I32_GE_S_I, [KX_I32_LT_U_I] = KX_BR_I32_GE_U_I,
+    [KX_I32_GT_S_I] = KX_BR_I32_LE_S_I, [KX_I32_GT_U_I] = KX_BR_I32_LE_U_I,
+    [KX_I32_LE_S_I] = KX_BR_I32_GT_S_I, [KX_I32_LE_U_I] = KX_BR_I32_GT_U_I,
+    [KX_I32_GE_S_I] = KX_BR_I32_LT_S_I, [KX_I32_GE_U_I] = KX_BR_I32_LT_U_I,
+};
+
+/*
+** When 'cond' was produced by the instruction just emitted and that is a
+** compare with a fused branch form, removes it and emits the fused branch
+** ('table': br_form or inverse) with its offset word left 0; returns the
+** offset word's position, else NO_POS (nothing emitted).
+*/
+static uint32_t fuse_branch(comp *c, const entry *cond, const uint16_t *table) {
+    if (c->oom || cond->kind != E_TEMP || c->last_dst == NO_POS || c->last_op == NO_POS ||
+        c->last_dst != c->last_op + 1 || c->code.items[c->last_dst] != cond->home)
+        return NO_POS;
+    uint32_t kx = c->code.items[c->last_op];
+    if (kx >= KX_COUNT_ || table[kx] == 0) return NO_POS;
+    uint32_t a = c->code.items[c->last_op + 2];
+    uint32_t b = kcomp_ops[kx].words == 3 ? c->code.items[c->last_op + 3] : 0;
+    c->code.len = c->last_op;
+    op(c, table[kx]); w(c, a);
+    if (kcomp_ops[kx].words == 3) w(c, b);
+    uint32_t at = pos(c);
+    w(c, 0);
+    return at;
+}
 
 static void emit_unary(comp *c, const direct_op *d) {
     entry a = pop(c);
@@ -568,23 +621,12 @@ static void emit_br_if(comp *c, uint32_t depth) {
     ctrl *k = ctrl_at(c, depth);
     entry cond = pop(c);
     /* Fused compare+branch: the condition was produced by the previous instruction. */
-    if (transfer_free(c, k) && cond.kind == E_TEMP && c->last_dst != NO_POS &&
-        c->last_op != NO_POS && c->code.items[c->last_dst] == cond.home &&
-        c->last_dst == c->last_op + 1 && br_form[c->code.items[c->last_op]]) {
-        uint32_t kx = c->code.items[c->last_op];
-        uint32_t a = c->code.items[c->last_op + 2];
-        uint32_t b = kcomp_ops[kx].words == 3 ? c->code.items[c->last_op + 3] : 0;
-        c->code.len = c->last_op;
-        if (k->kind == CK_FUNC) goto plain; /* returns need the RETURN op */
-        op(c, br_form[kx]); w(c, a);
-        if (kcomp_ops[kx].words == 3) w(c, b);
-        w(c, 0);
-        target_word(c, k, pos(c) - 1);
-        return;
-    plain:
-        /* Re-emit the compare we removed. */
-        op(c, kx); w(c, cond.home); w(c, a);
-        if (kcomp_ops[kx].words == 3) w(c, b);
+    if (transfer_free(c, k) && k->kind != CK_FUNC) {
+        uint32_t at = fuse_branch(c, &cond, br_form);
+        if (at != NO_POS) {
+            target_word(c, k, at);
+            return;
+        }
     }
     uint32_t sc = use(c, &cond);
     if (transfer_free(c, k) && k->kind != CK_FUNC) {
@@ -749,9 +791,12 @@ static void emit_instr(comp *c, const kbin_instr *in) {
                 c->hidden_next += e->width;
             }
         }
-        op(c, KX_BR_UNLESS); w(c, sc);
-        n->else_patch = pos(c);
-        w(c, 0);
+        n->else_patch = n->nparams ? NO_POS : fuse_branch(c, &cond, inverse);
+        if (n->else_patch == NO_POS) {
+            op(c, KX_BR_UNLESS); w(c, sc);
+            n->else_patch = pos(c);
+            w(c, 0);
+        }
         break;
     }
     case KOP_ELSE: {

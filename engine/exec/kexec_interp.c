@@ -457,6 +457,16 @@ resume:
         vmcase(KX_BR_I32_LE_U) { if (U32(1) <= U32(2)) JUMP(3); NEXT(4); }
         vmcase(KX_BR_I32_GE_S) { if (I32(1) >= I32(2)) JUMP(3); NEXT(4); }
         vmcase(KX_BR_I32_GE_U) { if (U32(1) >= U32(2)) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_EQ_I) { if (U32(1) == ip[2]) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_NE_I) { if (U32(1) != ip[2]) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_LT_S_I) { if (I32(1) < (int32_t)ip[2]) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_LT_U_I) { if (U32(1) < ip[2]) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_GT_S_I) { if (I32(1) > (int32_t)ip[2]) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_GT_U_I) { if (U32(1) > ip[2]) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_LE_S_I) { if (I32(1) <= (int32_t)ip[2]) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_LE_U_I) { if (U32(1) <= ip[2]) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_GE_S_I) { if (I32(1) >= (int32_t)ip[2]) JUMP(3); NEXT(4); }
+        vmcase(KX_BR_I32_GE_U_I) { if (U32(1) >= ip[2]) JUMP(3); NEXT(4); }
 
         /* ---- Loads and stores, memory 0 with a 32-bit index: one compare.
            The index is read as u32 so a host that wrote garbage above bit 31

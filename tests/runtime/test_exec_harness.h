@@ -179,14 +179,14 @@ static kb_error *th_load_bytes(th *t, const uint8_t *bytes, size_t len, krt_host
     return NULL;
 }
 
-static void th_load_limits(th *t, const char *wat, krt_host_callback host, uint32_t depth, size_t stack) {
+static inline void th_load_limits(th *t, const char *wat, krt_host_callback host, uint32_t depth, size_t stack) {
     kb_buf b = {0};
     th_fail(ktext_wat_to_wasm(wat, strlen(wat), &b), "wat");
     th_fail(th_load_bytes(t, b.data, b.len, host, depth, stack), "load");
     kb_buf_free(&b);
 }
 
-static void th_load(th *t, const char *wat, krt_host_callback host) {
+static inline void th_load(th *t, const char *wat, krt_host_callback host) {
     th_load_limits(t, wat, host, 0, 0);
 }
 
@@ -205,7 +205,7 @@ static kb_error *th_call(th *t, const char *name, const uint64_t *args, uint64_t
 }
 
 /* Calls an export with up to 3 i64-slot arguments, expecting success and one result. */
-static uint64_t th_call1(th *t, const char *name, int argc, ...) {
+static inline uint64_t th_call1(th *t, const char *name, int argc, ...) {
     uint64_t args[8] = {0}, res[8] = {0};
     va_list ap;
     va_start(ap, argc);
@@ -216,7 +216,7 @@ static uint64_t th_call1(th *t, const char *name, int argc, ...) {
 }
 
 /* Expects a trap with 'code'; returns nothing. */
-static void th_trap(th *t, const char *name, const uint64_t *args, uint32_t code) {
+static inline void th_trap(th *t, const char *name, const uint64_t *args, uint32_t code) {
     uint64_t res[8];
     kb_error *err = th_call(t, name, args, res);
     assert_non_null(err);
