@@ -49,6 +49,8 @@ static const char usage[] =
     "                        reported (they never fail a command)\n"
     "  -q, --quiet           wast: only FAIL lines and the summary\n"
     "  --max-failures N      wast: failures shown per file (default 5; 0 = all)\n"
+    "  --timeout SECONDS     wast: limit per file (default 120); a file that\n"
+    "                        hangs or crashes fails, the run goes on\n"
     "  -h, --help            this text\n"
     "\n"
     "Exit status: 0 success, 1 failure (invalid module, failed tests, bad\n"

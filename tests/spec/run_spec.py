@@ -71,8 +71,9 @@ def wast_files(folder, recursive):
 def run_one(keel, path, timeout):
     """Returns (passed_bool, passed_cmds, total_cmds, detail_text)."""
     try:
-        proc = subprocess.run([keel, "wast", path], capture_output=True,
-                              text=True, errors="replace", timeout=timeout)
+        proc = subprocess.run([keel, "wast", "--timeout", str(timeout), path],
+                              capture_output=True, text=True, errors="replace",
+                              timeout=timeout + 30)
     except subprocess.TimeoutExpired:
         return False, 0, 0, "timed out after %ds" % timeout
     out = proc.stdout
@@ -97,7 +98,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--keel", required=True, help="path of the keel binary")
     ap.add_argument("--expected", default=os.path.join(here, "expected-failures.txt"))
-    ap.add_argument("--timeout", type=int, default=300, help="seconds per file")
+    ap.add_argument("--timeout", type=int, default=120, help="seconds per file")
     ap.add_argument("--table", help="write the per-file table to this file")
     ap.add_argument("--no-extra", action="store_true",
                     help="skip proposals/, legacy/, custom/")
