@@ -209,9 +209,9 @@ void krt_store_free(krt_store *store);
 ** krt_func_new_host, krt_tag_new: copy 'type' (a KCT_FUNC type whose value
 ** types use canonical heap ids) and give it a canonical id from the engine's
 ** registry, so call_indirect and import matching treat it like the same type
-** written in a module. Concrete reference types in a host type are
-** KB_ERR_UNSUPPORTED for now (valid/ has no entry point for them yet). A tag
-** type must have no results. 'env_finalizer' runs once, at krt_store_free,
+** written in a module. Concrete reference types name canonical ids of the
+** engine's registry (an unknown id is KB_ERR_INVALID_ARGUMENT). A tag type
+** must have no results. 'env_finalizer' runs once, at krt_store_free,
 ** and never when the constructor fails.
 **
 ** krt_memory_new: 'limits->page_log2' must be 16 (64 KiB pages) or 0

@@ -658,13 +658,31 @@ static void test_host_func_call_indirect(void **state) {
     assert_non_null(err = kexec_call(s, call, args, res));
     assert_int_equal(err->trap, KB_TRAP_INDIRECT_CALL_TYPE);
     kb_error_free(err);
-    /* Host types with concrete references are refused cleanly for now. */
-    kbin_valtype conc[1] = {kbin_ref(true, 0)};
-    kbin_type ct = functype(1, 0, conc);
-    krt_func *hc = (krt_func *)1;
+    /* A host type with a concrete reference gets the same canonical id as
+       the same type written in a module, including through a recursive
+       group; an unknown canonical id is refused cleanly. */
+    krt_module *mt = load_wat("(module\n"
+                              "  (type $r (func (result i32)))\n"
+                              "  (rec (type $s (struct (field (ref null $t)))) (type $t (array (ref null $s))))\n"
+                              "  (type $h (func (param (ref null $r) (ref $s)) (result i32)))\n"
+                              "  (type $h2 (func (param (ref null $r) (ref $t)) (result i32))))\n");
+    kbin_valtype conc[3] = {kbin_ref(true, mt->bin->types[0].canon), kbin_ref(false, mt->bin->types[1].canon),
+                            kbin_vt(KVT_I32)};
+    kbin_type ct = functype(2, 1, conc);
+    krt_func *hc;
+    assert_null(krt_func_new_host(s, &ct, host_const42, NULL, NULL, &hc));
+    assert_int_equal(hc->canon_type, mt->bin->types[3].canon);
+    assert_int_equal(hc->type->params[1].heap, mt->bin->types[1].canon); /* keeps canonical heaps */
+    conc[1] = kbin_ref(false, mt->bin->types[2].canon);
+    assert_null(krt_func_new_host(s, &ct, host_const42, NULL, NULL, &hc));
+    assert_int_equal(hc->canon_type, mt->bin->types[4].canon);
+    conc[1] = kbin_ref(false, 0x7000000);
+    hc = (krt_func *)1;
     assert_non_null(err = krt_func_new_host(s, &ct, host_const42, NULL, NULL, &hc));
+    assert_int_equal(err->kind, KB_ERR_INVALID_ARGUMENT);
     assert_null(hc);
     kb_error_free(err);
+    krt_module_free(mt);
     krt_store_free(s);
     krt_module_free(ma);
 }
