@@ -745,6 +745,41 @@ static void emit_delegate(comp *c, uint32_t label) {
     end_block(c);
 }
 
+/*
+** Index immediates in range. valid/ guarantees this; the check keeps an
+** unvalidated module from producing code that indexes past an instance's
+** arrays (input never crashes the engine).
+*/
+static bool indices_ok(const comp *c, const kbin_instr *in) {
+    const kbin_module *m = c->m;
+    uint32_t a = in->imm.idx2.a, b = in->imm.idx2.b, x = in->imm.index;
+    switch (in->op) {
+    case KOP_CALL: case KOP_RETURN_CALL: case KOP_REF_FUNC: return x < m->func_count;
+    case KOP_CALL_INDIRECT: case KOP_RETURN_CALL_INDIRECT:
+        return a < m->type_count && m->types[a].comp == KCT_FUNC && b < m->table_count;
+    case KOP_CALL_REF: case KOP_RETURN_CALL_REF: return x < m->type_count && m->types[x].comp == KCT_FUNC;
+    case KOP_GLOBAL_GET: case KOP_GLOBAL_SET: return x < m->global_count;
+    case KOP_TABLE_GET: case KOP_TABLE_SET: case KOP_TABLE_SIZE: case KOP_TABLE_GROW:
+    case KOP_TABLE_FILL:
+        return x < m->table_count;
+    case KOP_TABLE_COPY: return a < m->table_count && b < m->table_count;
+    case KOP_TABLE_INIT: return a < m->elem_count && b < m->table_count;
+    case KOP_ELEM_DROP: return x < m->elem_count;
+    case KOP_MEMORY_SIZE: case KOP_MEMORY_GROW: case KOP_MEMORY_FILL: return x < m->memory_count;
+    case KOP_MEMORY_COPY: return a < m->memory_count && b < m->memory_count;
+    case KOP_MEMORY_INIT: return a < m->data_count && b < m->memory_count;
+    case KOP_DATA_DROP: return x < m->data_count;
+    case KOP_THROW: case KOP_CATCH: return x < m->tag_count;
+    case KOP_LOCAL_GET: case KOP_LOCAL_SET: case KOP_LOCAL_TEE: return x < c->local_count;
+    case KOP_BR: case KOP_BR_IF: case KOP_BR_ON_NULL: case KOP_BR_ON_NON_NULL:
+    case KOP_RETHROW: case KOP_DELEGATE:
+        return x < c->ctrls.len;
+    default:
+        if (kbin_ops[in->op].imm == KIMM_MEMARG) return in->imm.mem.memory < m->memory_count;
+        return true;
+    }
+}
+
 static void emit_instr(comp *c, const kbin_instr *in) {
     const kbin_module *m = c->m;
     ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
@@ -1224,6 +1259,11 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
             } else {
                 uint32_t pair[2] = {at, in.offset};
                 if (!append_words((word_vec *)&c->pcmap, pair, 2)) c->oom = true;
+            }
+            if (!indices_ok(c, &in)) {
+                err = kb_error_at(KB_ERR_INVALID, (int64_t)in.offset, "unknown index in %s (module not validated?)",
+                                  kbin_op_name(in.op));
+                goto done;
             }
             emit_instr(c, &in);
         }

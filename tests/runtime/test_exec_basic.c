@@ -125,7 +125,7 @@ static void test_exec_basic__multi_value(void **state) {
             "   (i32.const 6) (i32.const 3)"
             "   (if (type $pp) (local.get 0) (then (i32.sub) (i32.const 0)) (else (i32.mul) (i32.const 0)))"
             "   (drop))"
-            " (func (export \"loopp\") (result i32)"
+            " (func (export \"loopp\") (result i32) (local i32)"
             "   (i32.const 0) (i32.const 10)"
             "   (loop (type $pp) (i32.const 1) (i32.sub) (local.tee 0)"
             "     (local.get 0) (br_if 0) (drop) (local.get 0))"
@@ -140,6 +140,7 @@ static void test_exec_basic__multi_value(void **state) {
     assert_int_equal(th_call1(&t, "ifp", 1, (uint64_t)1), 3);
     assert_int_equal(th_call1(&t, "ifp", 1, (uint64_t)0), 18);
     assert_int_equal(th_call1(&t, "retmulti", 1, (uint64_t)10), 6);
+    assert_int_equal(th_call1(&t, "loopp", 0), 0);
     th_free(&t);
 }
 
