@@ -8,6 +8,7 @@ reads them from ../../ (keel_build.source_root).
 """
 import os
 import shutil
+import sys
 
 from setuptools import setup
 from setuptools.command.sdist import sdist
@@ -29,7 +30,13 @@ class sdist_with_sources(sdist):
                             ignore=ignore, dirs_exist_ok=True)
 
 
+sys.path.insert(0, HERE)
+import keel_build  # noqa: E402  (mirrors the repository's sources into _csrc/)
+
 setup(
+    # The engine is built as a static archive first (build_clib) and the CFFI
+    # extension links it, like a C program links libkeel.a.
+    libraries=[] if os.environ.get("KEEL_PY_LINK_LIB") else [keel_build.engine_library()],
     cffi_modules=["keel_build.py:ffibuilder"],
     cmdclass={"sdist": sdist_with_sources},
 )

@@ -158,6 +158,13 @@ class Memory(_StoreObject):
         """A zero-copy, generation-checked view of the current bytes."""
         return MemoryView(self)
 
+    def __buffer__(self, flags: int) -> memoryview:
+        """PEP 688 buffer protocol (Python 3.12+): ``memoryview(memory)`` is a
+        zero-copy view of the current bytes. Like MemoryView.memoryview() it
+        is NOT generation-checked: valid only until the memory grows and
+        while this Memory is open. On Python 3.11 use ``memory.view()``."""
+        return self.view().memoryview()
+
 
 class MemoryView:
     """A zero-copy view of a Memory's bytes, valid until the memory grows.
