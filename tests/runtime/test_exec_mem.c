@@ -123,6 +123,16 @@ static kb_error *host_fn(void *env, krt_store *s, krt_instance *caller, const ui
         return NULL;
     }
     if (args[0] == 1) return kb_error_new(KB_ERR_HOST, "host says no");
+    if (args[0] == 2) {
+        /* An exception thrown by the nested call crosses this host frame. */
+        uint64_t a[1] = {33};
+        return kexec_call(s, th_export(t, "throw"), a, NULL);
+    }
+    if (args[0] == 3) {
+        /* Unbounded host -> wasm -> host recursion. */
+        uint64_t a[1] = {3}, r[1];
+        return kexec_call(s, th_export(t, "callh"), a, r);
+    }
     results[0] = (uint32_t)(args[0] + 1000);
     return NULL;
 }
@@ -136,7 +146,11 @@ static void test_exec_mem__host(void **state) {
             " (memory 1)"
             " (func (export \"callh\") (param i32) (result i32) (i32.add (call $h (local.get 0)) (i32.const 1)))"
             " (func (export \"tailh\") (param i32) (result i32) (return_call $h (local.get 0)))"
-            " (func (export \"cb\") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3))))",
+            " (func (export \"cb\") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))"
+            " (tag $e (param i32))"
+            " (func (export \"throw\") (param i32) (throw $e (local.get 0)))"
+            " (func (export \"catch\") (result i32)"
+            "   (block $h (result i32) (try_table (result i32) (catch $e $h) (call $h (i32.const 2))))))",
             host_fn);
     assert_int_equal(th_call1(&t, "callh", 1, (uint64_t)5), 1006);
     assert_int_equal(th_call1(&t, "tailh", 1, (uint64_t)5), 1005);
@@ -147,6 +161,10 @@ static void test_exec_mem__host(void **state) {
     assert_int_equal(err->kind, KB_ERR_HOST);
     assert_string_equal(err->message, "host says no");
     kb_error_free(err);
+    /* wasm -> host -> wasm throw: the exception comes back into wasm and is caught. */
+    assert_int_equal(th_call1(&t, "catch", 0), 33);
+    th_trap(&t, "callh", (uint64_t[]){3}, KB_TRAP_STACK_EXHAUSTED);
+    assert_int_equal(th_call1(&t, "callh", 1, (uint64_t)5), 1006);
     th_free(&t);
 }
 
