@@ -204,6 +204,21 @@ func callerStore(c *C.keel_caller) *C.keel_store {
 	return p
 }
 
+// refArgStore gives the Go store that reference arguments of a callback
+// belong to (a *Func argument needs it to be called with a context or
+// given extern references), or nil when the function takes no references.
+func refArgStore(c *C.keel_caller, params []ValKind) *Store {
+	for _, k := range params {
+		if k == FuncRef || k == AnyRef || k == ExnRef {
+			if p := callerStore(c); p != nil {
+				return wrapStore(p, nil)
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
 // writeResults converts Go results of a host function into results owned
 // by Keel: extern references are made in the caller's store, functions retained.
 func writeResults(c *C.keel_caller, kinds []ValKind, vals []any, out []C.keel_val) error {
@@ -262,9 +277,10 @@ func generalHostFunc(ty FuncType, fn HostFunc) (*hostFunc, error) {
 		}
 	}
 	return &hostFunc{ty: ty, call: func(c *C.keel_caller, args, results []C.keel_val) error {
+		st := refArgStore(c, ty.Params)
 		in := make([]any, len(args))
 		for i := range args {
-			in[i] = fromC(&args[i], nil, false)
+			in[i] = fromC(&args[i], st, false)
 		}
 		out, err := fn(&Caller{c: c}, in)
 		if err != nil {
@@ -403,9 +419,10 @@ func reflectHostFunc(fn any) (*hostFunc, error) {
 		if first == 1 {
 			in[0] = reflect.ValueOf(&Caller{c: c})
 		}
+		st := refArgStore(c, ty.Params)
 		for i := range args {
 			pt := t.In(first + i)
-			x := fromC(&args[i], nil, false)
+			x := fromC(&args[i], st, false)
 			if x == nil {
 				in[first+i] = reflect.Zero(pt)
 			} else {

@@ -175,3 +175,73 @@ func TestHostTrapAndNewFunc(t *testing.T) {
 		t.Fatalf("call through funcref: %v %v", r, err)
 	}
 }
+
+func TestHostExitAndFrames(t *testing.T) {
+	e, _ := NewEngine()
+	s, _ := NewStore(e)
+	l, _ := NewLinker(e)
+	if err := l.DefineFunc("env", "exit", func(code int32) error { return &ExitError{Code: code} }); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.CompileString(`(module
+	  (import "env" "exit" (func $exit (param i32)))
+	  (func $inner (unreachable))
+	  (func $outer (export "outer") (call $inner))
+	  (func (export "quit") (call $exit (i32.const 7))))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := l.Instantiate(s, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = inst.Func("quit").Call(context.Background())
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != 7 {
+		t.Fatalf("exit: %T %v", err, err)
+	}
+	_, err = inst.Func("outer").Call(context.Background())
+	var tr *Trap
+	if !errors.As(err, &tr) || len(tr.Frames) < 2 {
+		t.Fatalf("frames: %v", err)
+	}
+	if tr.Frames[0].FuncName != "inner" || tr.Frames[1].FuncName != "outer" {
+		t.Errorf("frame names: %+v", tr.Frames)
+	}
+}
+
+// A funcref given to a host function can be called from Go, with a
+// cancellable context and with externref arguments.
+func TestHostFuncrefArgument(t *testing.T) {
+	e, _ := NewEngine()
+	s, _ := NewStore(e)
+	l, _ := NewLinker(e)
+	var got []any
+	if err := l.DefineFunc("env", "apply", func(f *Func, x any) error {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r, err := f.Call(ctx, x)
+		got = r
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.CompileString(`(module
+	  (import "env" "apply" (func $apply (param funcref externref)))
+	  (func $id (param externref) (result externref) (local.get 0))
+	  (elem declare func $id)
+	  (func (export "run") (param externref) (call $apply (ref.func $id) (local.get 0))))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := l.Instantiate(s, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inst.Func("run").Call(context.Background(), "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "hello" {
+		t.Fatalf("got %v", got)
+	}
+}
