@@ -25,6 +25,7 @@
 */
 #include "kcli_invoke.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -648,9 +649,16 @@ int kcli_wast_run_script(const char *path, const kcli_opts *opts, kcli_report *r
         ktext_script_free(script);
         return -1;
     }
+    /*
+    ** Test hook for the runner's crash isolation (tests/spec/test_cli.sh):
+    ** KEEL_WAST_SELFTEST_CRASH=N makes this child die by SIGSEGV at command N.
+    */
+    const char *crash = getenv("KEEL_WAST_SELFTEST_CRASH");
+    size_t crash_at = crash ? (size_t)strtoul(crash, NULL, 10) : 0;
     for (size_t i = 0; i < script->count; i++) {
         const ktext_command *c = &script->commands[i];
         kcli_report_begin(r, c->line);
+        if (i + 1 == crash_at) raise(SIGSEGV);
         run_command(&w, c);
     }
     wenv_free(&w);
