@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // SEEDS.md section 1 (wazero): module B writes one of its functions into a
@@ -72,5 +73,9 @@ func TestSeedsTableOutlivesTrappedInstance(t *testing.T) {
 		if round == 1 {
 			call.Close()
 		}
+	}
+	// Every reference dropped: the store (with both instances) is freed.
+	if err := waitNoLiveHandles(10 * time.Second); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -250,3 +250,58 @@ func TestDeadlineInterruptsLoop(t *testing.T) {
 		t.Fatalf("store unusable after interrupt: %v %v", res, err)
 	}
 }
+
+// Close racing with calls of the same function on other goroutines: every
+// call either completes or reports ErrClosed; nothing crashes.
+func TestCloseRacesWithCalls(t *testing.T) {
+	env := newTortureEnv(t)
+	for round := 0; round < 5; round++ {
+		_, inst := env.instance(t)
+		add := inst.Func("add")
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for g := 0; g < 6; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				<-start
+				for i := 0; i < 40; i++ {
+					res, err := add.Call(context.Background(), int32(i), int32(g))
+					if err != nil {
+						if !errors.Is(err, ErrClosed) {
+							t.Errorf("call: %v", err)
+						}
+						return
+					}
+					if res[0] != int32(i+g) {
+						t.Errorf("call: got %v", res)
+						return
+					}
+				}
+			}(g)
+		}
+		close(start)
+		time.Sleep(time.Duration(round) * 100 * time.Microsecond)
+		add.Close()
+		inst.Close()
+		wg.Wait()
+	}
+}
+
+// After the torture, once everything is dropped, the C library has no
+// live handle and no live store left.
+func TestTortureLeavesNothingLive(t *testing.T) {
+	func() {
+		env := newTortureEnv(t)
+		s, inst := env.instance(t)
+		_, _ = inst.Func("add").Call(context.Background(), int32(1), int32(2))
+		tab, _ := inst.Table("table")
+		_, _ = tab.Get(0)
+		mem, _ := inst.Memory("memory")
+		_, _ = mem.View()
+		_ = s
+	}()
+	if err := waitNoLiveHandles(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
