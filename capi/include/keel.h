@@ -54,5 +54,6 @@
 #include "keel/global.h"
 #include "keel/tag.h"
 #include "keel/debug.h"
+#include "keel/wasi.h"
 
 #endif
