@@ -4,6 +4,9 @@ package keel
 #include <keel.h>
 // The payload of a Go host error is a runtime/cgo.Handle (an integer), so
 // it crosses as uintptr_t and never sits in a Go pointer variable.
+static uintptr_t keel_go_peek_payload(keel_error *e) {
+	return (uintptr_t)keel_error_host_payload(e);
+}
 static uintptr_t keel_go_take_payload(keel_error *e) {
 	return (uintptr_t)keel_error_take_host_payload(e);
 }
@@ -215,7 +218,7 @@ func closedErr(what string) error {
 
 type closedError struct{ what string }
 
-func (e *closedError) Error() string { return "keel: " + e.what + " is closed or nil" }
+func (e *closedError) Error() string        { return "keel: " + e.what + " is closed or nil" }
 func (e *closedError) Is(target error) bool { return target == ErrClosed }
 
 // Kind is KindInvalidHandle.
@@ -223,6 +226,24 @@ func (e *closedError) Kind() ErrorKind { return KindInvalidHandle }
 
 func argErr(format string, args ...any) error {
 	return &Error{Kind: KindInvalidArgument, Message: fmt.Sprintf(format, args...)}
+}
+
+// hostPayload is what a Go host error carries through C (as a cgo.Handle).
+type hostPayload struct{ err error }
+
+// goPayload gives the payload behind a handle number, or nil when the
+// number is not a live handle of a *hostPayload.
+func goPayload(u uintptr) (hp *hostPayload) {
+	if u == 0 {
+		return nil
+	}
+	defer func() {
+		if recover() != nil { // not a live cgo.Handle
+			hp = nil
+		}
+	}()
+	hp, _ = cgo.Handle(u).Value().(*hostPayload)
+	return hp
 }
 
 // takeError converts an owned keel_error into a Go error and frees it.
@@ -264,14 +285,12 @@ func takeError(e *C.keel_error) error {
 	case KindExit:
 		return &ExitError{Code: int32(C.keel_error_exit_code(e))}
 	case KindHost:
-		if p := C.keel_go_take_payload(e); p != 0 {
-			h := cgo.Handle(p)
-			v := h.Value()
-			h.Delete()
-			if err, ok := v.(error); ok {
-				return err
-			}
-			return &Error{Kind: KindHost, Message: fmt.Sprint(v)}
+		// Only a payload this binding made is taken: another host (a C
+		// host module) may attach its own pointer, which is left to the
+		// error's finalizer.
+		if hp := goPayload(uintptr(C.keel_go_peek_payload(e))); hp != nil {
+			cgo.Handle(C.keel_go_take_payload(e)).Delete()
+			return hp.err
 		}
 	}
 	return &Error{Kind: kind, Message: msg}

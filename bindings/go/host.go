@@ -141,7 +141,7 @@ func hostError(err error) *C.keel_error {
 	}
 	// Any other error travels as the error's payload (per call, never in a
 	// global) and comes back out of the outermost Call unchanged.
-	h := cgo.NewHandle(err)
+	h := cgo.NewHandle(&hostPayload{err: err})
 	m := C.CString(err.Error())
 	defer C.free(unsafe.Pointer(m))
 	return C.keel_go_host_error(C.uintptr_t(h), m)
