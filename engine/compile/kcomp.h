@@ -36,6 +36,10 @@ enum {
     KX_COUNT_
 };
 
+/* Atomic operation kinds in KX_ATOMIC's last word (bits 24..31). */
+enum { KA_LOAD = 1, KA_STORE, KA_ADD, KA_SUB, KA_AND, KA_OR, KA_XOR, KA_XCHG, KA_CMPXCHG,
+       KA_WAIT, KA_NOTIFY };
+
 /* Translation classes of KD rows in kcomp_ops.def. */
 enum { KC_UN = 1, KC_BIN, KC_LD, KC_ST };
 

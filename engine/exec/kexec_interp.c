@@ -143,6 +143,55 @@ static uint32_t find_handler(const kcomp_func *fn, krt_instance *inst, uint64_t 
     return UINT32_MAX;
 }
 
+/*
+** One atomic access at 'p' (bounds and alignment already checked), threads
+** proposal semantics with sequentially consistent ordering. Returns a
+** KB_TRAP_* code or KB_TRAP_NONE.
+*/
+#define KEXEC_ATOMIC_RMW(T)                                                   \
+    do {                                                                      \
+        T *q = (T *)(void *)p, x = (T)b, e = (T)c;                           \
+        switch (kind) {                                                       \
+        case KA_LOAD: *out = __atomic_load_n(q, __ATOMIC_SEQ_CST); break;     \
+        case KA_STORE: __atomic_store_n(q, x, __ATOMIC_SEQ_CST); break;       \
+        case KA_ADD: *out = __atomic_fetch_add(q, x, __ATOMIC_SEQ_CST); break; \
+        case KA_SUB: *out = __atomic_fetch_sub(q, x, __ATOMIC_SEQ_CST); break; \
+        case KA_AND: *out = __atomic_fetch_and(q, x, __ATOMIC_SEQ_CST); break; \
+        case KA_OR: *out = __atomic_fetch_or(q, x, __ATOMIC_SEQ_CST); break;  \
+        case KA_XOR: *out = __atomic_fetch_xor(q, x, __ATOMIC_SEQ_CST); break; \
+        case KA_XCHG: *out = __atomic_exchange_n(q, x, __ATOMIC_SEQ_CST); break; \
+        case KA_CMPXCHG:                                                      \
+            __atomic_compare_exchange_n(q, &x, e, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
+            *out = x;                                                         \
+            break;                                                            \
+        default: break;                                                       \
+        }                                                                     \
+    } while (0)
+
+static uint32_t atomic_access(krt_memory *m, uint8_t *p, uint32_t kind, uint32_t log2, uint64_t b,
+                              uint64_t c, uint64_t timeout, uint64_t *out) {
+    *out = 0;
+    if (kind == KA_NOTIFY) return KB_TRAP_NONE; /* no waiters: threads/ owns wait queues */
+    if (kind == KA_WAIT) {
+        if (!m->shared) return KB_TRAP_HOST;    /* "expected shared memory" */
+        uint64_t v = log2 == 3 ? __atomic_load_n((uint64_t *)(void *)p, __ATOMIC_SEQ_CST)
+                               : __atomic_load_n((uint32_t *)(void *)p, __ATOMIC_SEQ_CST);
+        uint64_t want = log2 == 3 ? b : (uint32_t)b;
+        /* 1: "not-equal"; 2: "timed-out" (no notifier exists without threads/). */
+        *out = v != want ? 1 : 2;
+        (void)timeout;
+        return KB_TRAP_NONE;
+    }
+    switch (log2) {
+    case 0: KEXEC_ATOMIC_RMW(uint8_t); break;
+    case 1: KEXEC_ATOMIC_RMW(uint16_t); break;
+    case 2: KEXEC_ATOMIC_RMW(uint32_t); break;
+    default: KEXEC_ATOMIC_RMW(uint64_t); break;
+    }
+    return KB_TRAP_NONE;
+}
+#undef KEXEC_ATOMIC_RMW
+
 kb_error *kexec_run(kexec_context *cx, krt_store *s, uint32_t entry) {
 #if KEXEC_COMPUTED_GOTO
     static const void *const disptab[KX_COUNT_] = {
@@ -402,6 +451,25 @@ resume:
         vmcase(KX_REF_FUNC) { R(1) = (uint64_t)(uintptr_t)inst->funcs[ip[2]]; NEXT(3); }
         vmcase(KX_REF_EQ) { R(1) = R(2) == R(3); NEXT(4); }
         vmcase(KX_REF_AS_NON_NULL) { if (UNLIKELY(R(1) == 0)) TRAP(KB_TRAP_NULL_REFERENCE); NEXT(2); }
+
+        /* ---- Atomics */
+        vmcase(KX_ATOMIC) {
+            krt_memory *m = inst->memories[ip[7]];
+            uint32_t kind = ip[8] >> 24, log2 = (ip[8] >> 16) & 0xF;
+            uint64_t a = m->is64 ? R(2) : (uint64_t)U32(2);
+            uint64_t off = (uint64_t)ip[5] | (uint64_t)ip[6] << 32;
+            if (UNLIKELY(oob(a, off, 1u << log2, m->size))) TRAP(KB_TRAP_MEMORY_OUT_OF_BOUNDS);
+            if (UNLIKELY(((a + off) & ((1u << log2) - 1)) != 0)) TRAP(KB_TRAP_UNALIGNED_ATOMIC);
+            uint64_t r;
+            uint32_t t = atomic_access(m, m->data + a + off, kind, log2, R(3), R(4), R(4), &r);
+            if (UNLIKELY(t != KB_TRAP_NONE)) {
+                err = kb_error_trap(t);
+                kb_error_set_message(err, "expected shared memory");
+                goto error_bt;
+            }
+            if (ip[1] != UINT32_MAX) R(1) = r;
+            NEXT(9);
+        }
 
         /* ---- Exceptions */
         vmcase(KX_THROW) {

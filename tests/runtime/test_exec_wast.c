@@ -309,6 +309,7 @@ static const char *const files[] = {
     "legacy/try_catch.wast", "legacy/try_delegate.wast", "legacy/rethrow.wast",
     "memory64.wast", "address64.wast", "table64.wast", "stack.wast", "switch.wast",
     "nop.wast", "func.wast", "store.wast", "load.wast", "align.wast", "endianness.wast",
+    "proposals/threads/atomic.wast",
 };
 
 static void test_exec_wast__suite(void **state) {
