@@ -5,7 +5,14 @@ package keel
 */
 import "C"
 
-func liveHandlesOfKind(k int) int { return int(C.keel_debug_live_handles(C.keel_handle_kind(k))) }
-func handleKindName(k int) string {
-	return C.GoString(C.keel_debug_handle_kind_name(C.keel_handle_kind(k)))
+// LiveHandlesByKind reports the live C handles per kind ("func", "store",
+// ...), omitting kinds with none: what a leak report prints.
+func LiveHandlesByKind() map[string]int {
+	out := map[string]int{}
+	for k := C.keel_handle_kind(1); k < C.KEEL_HANDLE_KIND_COUNT; k++ {
+		if n := int(C.keel_debug_live_handles(k)); n > 0 {
+			out[C.GoString(C.keel_debug_handle_kind_name(k))] = n
+		}
+	}
+	return out
 }

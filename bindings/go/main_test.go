@@ -41,17 +41,7 @@ func waitNoLiveHandles(limit time.Duration) error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d live handles %v and %d live stores after every object was dropped",
-				LiveHandles(), liveByKind(), LiveStores())
+				LiveHandles(), LiveHandlesByKind(), LiveStores())
 		}
 	}
-}
-
-func liveByKind() map[string]int {
-	out := map[string]int{}
-	for k := 1; k < 18; k++ {
-		if n := liveHandlesOfKind(k); n > 0 {
-			out[handleKindName(k)] = n
-		}
-	}
-	return out
 }
