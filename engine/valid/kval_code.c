@@ -152,7 +152,12 @@ static kbin_valtype label_type(kval_code *c, const frame *f, uint32_t i) {
 
 /* ---------------------------------------------------------------- stacks */
 
+/* Operand stack bound: far beyond real code, it caps what unreachable code
+   can make the validator allocate. */
+#define KVAL_MAX_STACK (1u << 20)
+
 static kb_error *push(kval_code *c, kbin_valtype t) {
+    if (c->vals.len >= KVAL_MAX_STACK) return kb_error_new(KB_ERR_LIMIT, "operand stack too deep");
     if (!kb_vec_push(&c->vals, t)) return oom();
     return NULL;
 }

@@ -386,6 +386,12 @@ kb_error *kval_canon_module(kval_registry *reg, kbin_module *m) {
         /* References may point back, or anywhere inside the group. */
         for (uint32_t k = 0; k < n; k++) {
             const kbin_type *t = &m->types[start + k];
+            /* Implementation limits of the JS API (also every web engine's),
+               which keep per-instruction validation work bounded. */
+            if (t->param_count > KVAL_MAX_PARAMS || t->result_count > KVAL_MAX_RESULTS)
+                return kb_error_new(KB_ERR_LIMIT, "type %u: too many parameters or results", start + k);
+            if (t->field_count > KVAL_MAX_FIELDS)
+                return kb_error_new(KB_ERR_LIMIT, "type %u: too many struct fields", start + k);
             if ((err = check_local_refs(m, start + n, t)) != NULL) return err;
             if (t->super != KBIN_NO_INDEX && t->super >= start + k)
                 return invalid("unknown type %u", t->super);

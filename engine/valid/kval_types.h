@@ -33,6 +33,11 @@ typedef struct kval_registry kval_registry;
    in the JS API's 63); keeps subtype checks O(1). */
 #define KVAL_MAX_SUBTYPE_DEPTH 63
 
+/* Implementation limits on defined types (KB_ERR_LIMIT beyond them). */
+#define KVAL_MAX_PARAMS 1000
+#define KVAL_MAX_RESULTS 1000
+#define KVAL_MAX_FIELDS 10000
+
 /* One canonical defined type. Immutable once published. */
 typedef struct kval_ctype {
     uint8_t comp;           /* KCT_* */

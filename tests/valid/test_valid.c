@@ -402,6 +402,63 @@ static void test_valid_gc(void **state) {
     expect_err(&w, KB_ERR_INVALID, "array type is not numeric or vector");
 }
 
+/* ---------------------------------------------------------------- limits */
+
+static void test_valid_limits(void **state) {
+    (void)state;
+    /* A function type with 1001 parameters is past the implementation limit. */
+    static uint8_t types[2000];
+    size_t n = 0;
+    types[n++] = 0x01;
+    types[n++] = 0x60;
+    types[n++] = 0xE9; /* 1001 */
+    types[n++] = 0x07;
+    for (int i = 0; i < 1001; i++) types[n++] = 0x7F;
+    types[n++] = 0x00;
+    wb w;
+    wb_module(&w);
+    wb_section(&w, 1, types, n);
+    expect_err(&w, KB_ERR_LIMIT, "too many parameters");
+
+    /* Unreachable code cannot make the operand stack grow without bound:
+       type 1 returns 1000 values, called 1100 times after 'unreachable'. */
+    n = 0;
+    types[n++] = 0x02;
+    types[n++] = 0x60;
+    types[n++] = 0x00;
+    types[n++] = 0x00;
+    types[n++] = 0x60;
+    types[n++] = 0x00;
+    types[n++] = 0xE8; /* 1000 */
+    types[n++] = 0x07;
+    for (int i = 0; i < 1000; i++) types[n++] = 0x7F;
+    static uint8_t body[4000];
+    size_t b = 0;
+    body[b++] = 0x00;
+    body[b++] = 0x00; /* unreachable */
+    for (int i = 0; i < 1100; i++) {
+        body[b++] = 0x10; /* call 1 */
+        body[b++] = 0x01;
+    }
+    body[b++] = 0x0B;
+    wb_module(&w);
+    wb_section(&w, 1, types, n);
+    WB_SEC(&w, 3, 0x02, 0x00, 0x01);
+    uint8_t code[8000];
+    size_t c = 0;
+    code[c++] = 0x02;
+    code[c++] = (uint8_t)(0x80 | (b & 0x7F));
+    code[c++] = (uint8_t)(b >> 7);
+    memcpy(code + c, body, b);
+    c += b;
+    code[c++] = 0x03; /* function 1: unreachable end */
+    code[c++] = 0x00;
+    code[c++] = 0x00;
+    code[c++] = 0x0B;
+    wb_section(&w, 10, code, c);
+    expect_err(&w, KB_ERR_LIMIT, "operand stack too deep");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_basic_typing),
@@ -415,6 +472,7 @@ int main(void) {
         cmocka_unit_test(test_valid_deep_nesting),
         cmocka_unit_test(test_valid_exceptions),
         cmocka_unit_test(test_valid_gc),
+        cmocka_unit_test(test_valid_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
