@@ -6,7 +6,7 @@ TESTSUITE ?= $(if $(KEEL_TESTSUITE),$(KEEL_TESTSUITE),$(abspath ../shared/testsu
 CMAKE_FLAGS ?=
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help deps deps-core build test test-c test-asan demo spec install clean
+.PHONY: help deps deps-core build test test-c test-asan demo spec bench bench-smoke install clean
 
 help:
 	@echo "make demo      install what is missing, build, run the shipped examples"
@@ -15,6 +15,7 @@ help:
 	@echo "make test-c    C tests (cmocka) and the spec suite through ctest"
 	@echo "make test-asan the C tests under AddressSanitizer + UBSan ($(ASAN_BUILD))"
 	@echo "make spec      keel wast over the spec test suite ($(TESTSUITE))"
+	@echo "make bench     the benchmark suite against native code (bench/README.md)"
 	@echo "make install PREFIX=...  headers, libkeel.so/.a, keel.pc, CMake package"
 
 deps-core:
@@ -47,6 +48,12 @@ demo: build
 
 spec: build
 	$(BUILD)/bin/keel wast $(TESTSUITE)
+
+bench: build
+	bench/run.sh $(BUILD)
+
+bench-smoke: build
+	bench/run.sh --smoke $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
