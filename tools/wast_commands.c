@@ -658,7 +658,10 @@ int kcli_wast_run_script(const char *path, const kcli_opts *opts, kcli_report *r
     for (size_t i = 0; i < script->count; i++) {
         const ktext_command *c = &script->commands[i];
         kcli_report_begin(r, c->line);
-        if (i + 1 == crash_at) raise(SIGSEGV);
+        if (i + 1 == crash_at) {
+            signal(SIGSEGV, SIG_DFL); /* past any sanitizer handler */
+            raise(SIGSEGV);
+        }
         run_command(&w, c);
     }
     wenv_free(&w);
