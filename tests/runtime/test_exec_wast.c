@@ -302,7 +302,7 @@ static void run_file(const char *dir, const char *file, stats *total) {
 */
 static const char *const excluded[] = {
     "simd", "relaxed", "array", "struct", "i31", "br_on_cast", "ref_cast", "ref_test", "type-",
-    "binary", "gc", "extern", "skip-stack", "custom-descriptors", "ref_eq", "instance", NULL,
+    "binary", "gc", "extern", "custom-descriptors", "ref_eq", "instance", NULL,
 };
 
 static bool wanted(const char *name) {
