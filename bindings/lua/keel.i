@@ -98,6 +98,10 @@ struct TYPE {};
 %extend TYPE { ~TYPE() { DTOR($self); } }
 %newobject TYPE ## _retain;
 %delobject DTOR;
+/* klua_disown_<type>(h): does nothing but clear SWIG's flag, for keel.lua
+** objects that take over the reference (their own __gc/__close release it). */
+%delobject klua_disown_ ## TYPE;
+%inline %{ static void klua_disown_ ## TYPE(TYPE *h) { (void)h; } %}
 %enddef
 KEEL_HANDLE(keel_config, keel_config_free)
 KEEL_HANDLE(keel_engine, keel_engine_release)

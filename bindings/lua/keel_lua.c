@@ -10,7 +10,8 @@
 **  - instantiation (it may run a start function that calls Lua).
 **
 ** Conventions: every function returns the error first (nil on success, else
-** SWIG userdata of an owned keel_error) followed by its results; only bad
+** SWIG userdata of an owned keel_error, or a message string for an invalid
+** argument found here) followed by its results; only bad
 ** Lua arguments raise directly (luaL_argerror), and a host function's Lua
 ** error is raised again unchanged.
 **
@@ -707,8 +708,12 @@ static int l_memory_read(lua_State *L)
     luaL_Buffer b;
     char *dst;
     /* Check before allocating, so a huge length cannot exhaust the host. */
-    if (len > size || off > size - len)
-        return push_error(L, keel_error_new_trap("out of bounds memory access"));
+    if (len > size || off > size - len) {
+        /* the ABI's wording and kind (invalid argument); a string error is
+        ** made into a keel.Error of that kind by keel.lua */
+        lua_pushliteral(L, "out of bounds memory access");
+        return 1;
+    }
     dst = luaL_buffinitsize(L, &b, (size_t)len);
     if ((err = keel_memory_read(mem, off, dst, (size_t)len)) != NULL)
         return push_error(L, err);
@@ -895,6 +900,13 @@ static int l_new_trap(lua_State *L)
     return 1;
 }
 
+/* is_func(v) -> whether v is function handle userdata */
+static int l_is_func(lua_State *L)
+{
+    lua_pushboolean(L, klua_toptr(L, 1, KLUA_FUNC) != NULL);
+    return 1;
+}
+
 /* ------------------------------------------------------------ open */
 
 static const luaL_Reg klua_funcs[] = {
@@ -914,6 +926,7 @@ static const luaL_Reg klua_funcs[] = {
     {"table_set", l_table_set},
     {"table_grow", l_table_grow},
     {"new_trap", l_new_trap},
+    {"is_func", l_is_func},
     {NULL, NULL},
 };
 

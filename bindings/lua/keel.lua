@@ -1,0 +1,587 @@
+--[[
+keel.lua -- the Lua face of Keel, over the SWIG-generated raw module
+'keel_core' (keel.i + keel_lua.c).
+
+  local keel = require "keel"
+  local engine = keel.Engine()
+  local module = keel.Module(engine, '(module (func (export "add") (param i32 i32) (result i32) ...))')
+  local store  = keel.Store(engine)
+  local inst   = keel.Instance(store, module)
+  print(inst.exports.add(40, 2))          --> 42
+
+Objects: Engine, Module, Store, Linker, Instance, Func, Memory, Table,
+Global. Each owns one reference to its C handle; it is released by close(),
+by __close (local x <close> = ...) or by __gc, whichever comes first, and the
+C ABI's reference counts make any order safe (lua_close included).
+
+Errors: every failure raises a keel.Error table {kind, kind_code, message,
+trap, trap_code, offset, exit_code, frames} that prints readably. A Lua error
+raised inside a host function leaves the wasm call as the very same value.
+Bad Lua arguments (wrong types, out-of-range integers) raise plain strings,
+as Lua's own library does.
+
+Values: i32/i64 take integers (floats with an exact integer value too, as
+Lua 5.4 does) and return integers; f32/f64 take any number and return
+floats; funcref is a Func or nil; externref is any Lua value (nil is null);
+v128 is a 16-byte string. Multi-value results are multiple returns.
+]]
+local core = require "keel_core"
+
+local keel = {}
+keel.core = core
+keel.version = core.keel_version()
+keel.abi_version = core.keel_abi_version()
+
+do -- the raw module must speak the ABI this file was written against (1.0)
+  local v = keel.abi_version
+  if (v >> 16) ~= 1 then
+    error(string.format("keel: libkeel ABI %d.%d, this binding needs 1.x", v >> 16, v & 0xffff))
+  end
+end
+
+local error, setmetatable, rawget, select, type = error, setmetatable, rawget, select, type
+local core_call, core_call_bits = core.call, core.call_bits
+
+-------------------------------------------------------------------------- errors
+
+local Error = {__name = "keel.Error"}
+Error.__index = Error
+keel.Error = Error
+
+function Error.__tostring(e)
+  local parts = {"keel " .. e.kind .. ": " .. e.message}
+  if e.offset then parts[1] = parts[1] .. string.format(" (at byte 0x%x)", e.offset) end
+  for i, f in ipairs(e.frames or {}) do
+    local name = f.name and (" " .. (f.module and (f.module .. ".") or "") .. f.name) or ""
+    local at = f.offset and string.format(" @0x%x", f.offset) or ""
+    parts[#parts + 1] = string.format("  #%d func[%d]%s%s", i - 1, f.index or -1, name, at)
+  end
+  return table.concat(parts, "\n")
+end
+
+--- Whether 'v' is a keel.Error.
+function keel.is_error(v)
+  return type(v) == "table" and getmetatable(v) == Error
+end
+
+-- Turns an owned keel_error userdata into a keel.Error table (and frees it).
+local function make_error(err)
+  local kind = core.keel_error_kind(err)
+  local e = {
+    kind = core.keel_error_kind_name(kind),
+    kind_code = kind,
+    message = core.keel_error_message(err),
+    frames = {},
+  }
+  local tc = core.keel_error_trap_code(err)
+  if tc ~= 0 then
+    e.trap_code = tc
+    e.trap = core.keel_trap_code_message(tc)
+  end
+  local off = core.keel_error_offset(err)
+  if off >= 0 then e.offset = off end
+  if kind == 11 then e.exit_code = core.keel_error_exit_code(err) end
+  for i = 0, core.keel_error_frame_count(err) - 1 do
+    local idx = core.keel_error_frame_func_index(err, i)
+    local fo = core.keel_error_frame_offset(err, i)
+    e.frames[#e.frames + 1] = {
+      index = idx ~= 0xffffffff and idx or nil,
+      offset = fo ~= 0xffffffff and fo or nil,
+      name = core.keel_error_frame_func_name(err, i),
+      module = core.keel_error_frame_module_name(err, i),
+    }
+  end
+  core.keel_error_free(err)
+  return setmetatable(e, Error)
+end
+keel.make_error = make_error
+
+-- check(err, ...): raises err as a keel.Error, else returns the rest.
+local function check(err, ...)
+  if err ~= nil then
+    if type(err) == "string" then
+      error(setmetatable({kind = "invalid argument", kind_code = 1, message = err, frames = {}}, Error), 0)
+    end
+    error(make_error(err), 0)
+  end
+  return ...
+end
+
+local TrapMark = {__name = "keel.HostTrap", __tostring = function(t) return t.__keel_trap end}
+
+--- Raises a wasm trap from a host function: the call fails with a keel.Error
+--- of kind "trap" whose message is 'msg' (any other Lua error travels through
+--- the wasm call unchanged instead).
+function keel.trap(msg)
+  error(setmetatable({__keel_trap = tostring(msg or "host trap")}, TrapMark), 2)
+end
+
+-------------------------------------------------------------------------- handles
+
+-- A class of handle objects. 'kind' names the SWIG type, for disowning and
+-- releasing: the object takes over the userdata's reference.
+local function class(name, kind, release)
+  local c = {__name = "keel." .. name}
+  c.__index = c
+  local disown = core["klua_disown_keel_" .. kind]
+  local rel = core[release]
+  function c.close(self)
+    local raw = rawget(self, "_raw")
+    if raw ~= nil then
+      self._raw = nil
+      rel(raw)
+    end
+  end
+  c.__close = c.close
+  c.__gc = c.close
+  -- wrap(raw, fields): a new object owning 'raw' (owned userdata or nil).
+  function c._wrap(raw, fields)
+    if raw == nil then return nil end
+    disown(raw)
+    fields = fields or {}
+    fields._raw = raw
+    return setmetatable(fields, c)
+  end
+  function c.__tostring(self)
+    return string.format("keel.%s (%s)", name, rawget(self, "_raw") and "open" or "closed")
+  end
+  setmetatable(c, {__call = function(cls, ...) return cls.new(...) end})
+  return c
+end
+
+local function raw_of(obj, what)
+  local raw = type(obj) == "table" and rawget(obj, "_raw")
+  if not raw then
+    error("keel: " .. what .. " expected (or it was closed)", 3)
+  end
+  return raw
+end
+
+local Engine = class("Engine", "engine", "keel_engine_release")
+local Module = class("Module", "module", "keel_module_release")
+local Store = class("Store", "store", "keel_store_release")
+local Linker = class("Linker", "linker", "keel_linker_free")
+local Instance = class("Instance", "instance", "keel_instance_release")
+local Func = class("Func", "func", "keel_func_release")
+local Memory = class("Memory", "memory", "keel_memory_release")
+local Table = class("Table", "table", "keel_table_release")
+local Global = class("Global", "global", "keel_global_release")
+keel.Engine, keel.Module, keel.Store, keel.Linker, keel.Instance = Engine, Module, Store, Linker, Instance
+keel.Func, keel.Memory, keel.Table, keel.Global = Func, Memory, Table, Global
+
+-------------------------------------------------------------------------- types
+
+local KIND = {i32 = 0, i64 = 1, f32 = 2, f64 = 3, v128 = 4, funcref = 5, externref = 6,
+              anyref = 7, exnref = 8}
+local KIND_NAME = {}
+for k, v in pairs(KIND) do KIND_NAME[v] = k end
+local EXTERN_NAME = {[0] = "func", "table", "memory", "global", "tag"}
+local FEATURE = {simd = 1, threads = 2, gc = 3, exceptions = 4, tail_calls = 5, memory64 = 6,
+                 multi_memory = 7, function_references = 8, extended_const = 9,
+                 custom_page_sizes = 10, wide_arithmetic = 11}
+
+-- {"i32", "f64"} -> "\0\3"
+local function kinds_of(list, what)
+  if type(list) ~= "table" then error("keel: " .. what .. " must be a list of type names", 3) end
+  local out = {}
+  for i, name in ipairs(list) do
+    local k = KIND[name]
+    if not k then error(string.format("keel: %s[%d]: unknown value type %q", what, i, tostring(name)), 3) end
+    out[i] = string.char(k)
+  end
+  return table.concat(out)
+end
+
+local function names_of(kinds)
+  local out = {}
+  for i = 1, #kinds do out[i] = KIND_NAME[kinds:byte(i)] or "unknown" end
+  return out
+end
+
+-- Wraps raw func userdata among values (funcref results and arguments).
+local function wrap_values(store, n, ...)
+  if n == 0 then return end
+  local vals = {...}
+  for i = 1, n do
+    if type(vals[i]) == "userdata" and core.is_func(vals[i]) then
+      vals[i] = Func._wrap(vals[i], {_store = store})
+    end
+  end
+  return table.unpack(vals, 1, n)
+end
+
+-------------------------------------------------------------------------- Engine
+
+--- Engine.new([opts]): opts.features = {simd = false, ...}, opts.max_call_depth,
+--- opts.value_stack_size, opts.debug_guard.
+function Engine.new(opts)
+  opts = opts or {}
+  local config = check(core.keel_config_new())
+  local ok, err = pcall(function()
+    for name, on in pairs(opts.features or {}) do
+      local f = FEATURE[name]
+      if not f then error("keel: unknown feature " .. tostring(name), 0) end
+      check(core.keel_config_set_feature(config, f, on and true or false))
+    end
+    if opts.max_call_depth then check(core.keel_config_set_max_call_depth(config, opts.max_call_depth)) end
+    if opts.value_stack_size then check(core.keel_config_set_value_stack_size(config, opts.value_stack_size)) end
+    if opts.debug_guard then check(core.keel_config_set_debug_guard(config, true)) end
+  end)
+  if not ok then
+    core.keel_config_free(config)
+    error(err, 0)
+  end
+  local e, engine = core.keel_engine_new(config)
+  core.keel_config_free(config)
+  check(e)
+  return Engine._wrap(engine)
+end
+
+-------------------------------------------------------------------------- Module
+
+--- Module.new(engine, source): 'source' is the binary format (starts with
+--- "\0asm") or WebAssembly text.
+function Module.new(engine, source)
+  if type(source) ~= "string" then error("keel: module source must be a string", 2) end
+  if source:sub(1, 4) == "\0asm" then return Module.from_bytes(engine, source) end
+  return Module.from_wat(engine, source)
+end
+
+function Module.from_bytes(engine, bytes)
+  if type(bytes) ~= "string" then error("keel: module bytes must be a string", 2) end
+  return Module._wrap(check(core.keel_module_new(raw_of(engine, "Engine"), bytes)), {_engine = engine})
+end
+
+function Module.from_wat(engine, text)
+  if type(text) ~= "string" then error("keel: module text must be a string", 2) end
+  return Module._wrap(check(core.keel_module_new_wat(raw_of(engine, "Engine"), text)), {_engine = engine})
+end
+
+--- Module.from_file(engine, path): a .wasm or .wat file.
+function Module.from_file(engine, path)
+  local f, why = io.open(path, "rb")
+  if not f then error("keel: " .. why, 2) end
+  local data = f:read("a")
+  f:close()
+  return Module.new(engine, data)
+end
+
+--- Module.validate(engine, bytes): true, or false and a keel.Error.
+function Module.validate(engine, bytes)
+  local err = core.keel_module_validate(raw_of(engine, "Engine"), bytes)
+  if err ~= nil then return false, make_error(err) end
+  return true
+end
+
+function Module:name() return core.keel_module_name(raw_of(self, "Module")) end
+
+--- module:imports() -> list of {module = , name = , kind = "func" | "memory" | ...}
+function Module:imports()
+  local raw, out = raw_of(self, "Module"), {}
+  for i = 0, core.keel_module_import_count(raw) - 1 do
+    local mod, name, ty = check(core.keel_module_import(raw, i))
+    out[#out + 1] = {module = mod, name = name, kind = EXTERN_NAME[core.keel_externtype_kind(ty)]}
+    core.keel_externtype_free(ty)
+  end
+  return out
+end
+
+--- module:exports() -> list of {name = , kind = }
+function Module:exports()
+  local raw, out = raw_of(self, "Module"), {}
+  for i = 0, core.keel_module_export_count(raw) - 1 do
+    local name, ty = check(core.keel_module_export(raw, i))
+    out[#out + 1] = {name = name, kind = EXTERN_NAME[core.keel_externtype_kind(ty)]}
+    core.keel_externtype_free(ty)
+  end
+  return out
+end
+
+-------------------------------------------------------------------------- Store
+
+--- Store.new(engine). The store keeps its host functions' Lua functions;
+--- every object of the store keeps the Store object alive.
+function Store.new(engine)
+  return Store._wrap(check(core.store_new(raw_of(engine, "Engine"))), {_engine = engine, _hostfns = {}})
+end
+
+--- store:func(params, results, fn): a host function. fn receives the
+--- arguments as Lua values and returns the results; keel.trap(msg) makes
+--- the wasm call trap; any other error leaves the outer call unchanged.
+function Store:func(params, results, fn)
+  local sraw = raw_of(self, "Store")
+  local pk, rk = kinds_of(params, "params"), kinds_of(results, "results")
+  if type(fn) ~= "function" then error("keel: host function must be a function", 2) end
+  local target = fn
+  if pk:find("\5", 1, true) then
+    local n, store = #pk, self
+    target = function(...) return fn(wrap_values(store, n, ...)) end
+  end
+  local raw, id = check(core.func_new(sraw, pk, rk, target))
+  self._hostfns[id] = target
+  return Func._wrap(raw, {_store = self, _pk = pk, _rk = rk, _refres = rk:find("\5", 1, true) ~= nil})
+end
+
+--- store:memory(min_pages [, max_pages]) -> Memory
+function Store:memory(min, max)
+  local maxv = max or -1 -- KEEL_NO_MAX (UINT64_MAX) as a Lua integer
+  return Memory._wrap(check(core.keel_memory_new(raw_of(self, "Store"), min, maxv, 0)), {_store = self})
+end
+
+--- store:global(type, mutable, value) -> Global
+function Store:global(typename, mutable, value)
+  local k = KIND[typename]
+  if not k then error("keel: unknown value type " .. tostring(typename), 2) end
+  return Global._wrap(check(core.global_new(raw_of(self, "Store"), k, mutable and true or false, value)),
+                      {_store = self})
+end
+
+function Store:limit_memory(bytes) check(core.keel_store_limit_memory(raw_of(self, "Store"), bytes)) end
+function Store:limit_table_elements(n) check(core.keel_store_limit_table_elements(raw_of(self, "Store"), n)) end
+function Store:limit_instances(n) check(core.keel_store_limit_instances(raw_of(self, "Store"), n)) end
+function Store:interrupt() core.keel_store_interrupt(raw_of(self, "Store")) end
+
+-------------------------------------------------------------------------- Linker
+
+function Linker.new(engine)
+  return Linker._wrap(check(core.keel_linker_new(raw_of(engine, "Engine"))), {_engine = engine, _keep = {}})
+end
+
+function Linker:allow_shadowing(on) core.keel_linker_allow_shadowing(raw_of(self, "Linker"), on and true or false) end
+
+local function extern_of(item)
+  local mt = getmetatable(item)
+  local raw = raw_of(item, "Func, Memory, Table or Global")
+  if mt == Func then return core.keel_func_as_extern(raw)
+  elseif mt == Memory then return core.keel_memory_as_extern(raw)
+  elseif mt == Table then return core.keel_table_as_extern(raw)
+  elseif mt == Global then return core.keel_global_as_extern(raw) end
+  error("keel: Func, Memory, Table or Global expected", 3)
+end
+
+--- linker:define(module, name, item): item is a Func, Memory, Table or Global.
+function Linker:define(module, name, item)
+  local lraw = raw_of(self, "Linker")
+  check(core.keel_linker_define(lraw, module, name, extern_of(item)))
+  self._keep[#self._keep + 1] = item -- its store (and host functions) live as long as the linker
+  return self
+end
+
+--- linker:func(store, module, name, params, results, fn): defines a host function.
+function Linker:func(store, module, name, params, results, fn)
+  return self:define(module, name, store:func(params, results, fn))
+end
+
+--- linker:define_instance(name, instance): every export under module 'name'.
+function Linker:define_instance(name, instance)
+  check(core.keel_linker_define_instance(raw_of(self, "Linker"), name, raw_of(instance, "Instance")))
+  self._keep[#self._keep + 1] = instance
+  return self
+end
+
+--- linker:instantiate(store, module) -> Instance (runs the start function).
+function Linker:instantiate(store, module)
+  local raw = check(core.instantiate(raw_of(self, "Linker"), raw_of(store, "Store"), raw_of(module, "Module")))
+  return Instance._wrap(raw, {_store = store, _module = module})
+end
+
+-------------------------------------------------------------------------- Instance
+
+local Exports = {__name = "keel.Exports"}
+
+--- Instance.new(store, module [, imports]): imports is a list in the
+--- module's import order, or a table imports[module][name] = item.
+function Instance.new(store, module, imports)
+  local list = {}
+  imports = imports or {}
+  if #imports == 0 and next(imports) ~= nil then
+    for i, imp in ipairs(module:imports()) do
+      local item = imports[imp.module] and imports[imp.module][imp.name]
+      if item == nil then
+        local e = setmetatable({kind = "unlinkable", kind_code = 4, frames = {},
+                                message = "unknown import: " .. imp.module .. "::" .. imp.name}, Error)
+        error(e, 2)
+      end
+      list[i] = item
+    end
+  else
+    list = imports
+  end
+  local raws = {}
+  for i, item in ipairs(list) do raws[i] = raw_of(item, "import " .. i) end
+  local raw = check(core.instance_new(raw_of(store, "Store"), raw_of(module, "Module"), raws))
+  return Instance._wrap(raw, {_store = store, _module = module, _imports = list})
+end
+
+local function export_of(self, wrapper, fn, name)
+  local raw = raw_of(self, "Instance")
+  if type(name) ~= "string" then error("keel: export name must be a string", 3) end
+  return wrapper._wrap(check(fn(raw, name)), {_store = self._store})
+end
+
+function Instance:func(name) return export_of(self, Func, core.keel_instance_export_func, name) end
+function Instance:memory(name) return export_of(self, Memory, core.keel_instance_export_memory, name or "memory") end
+function Instance:table(name) return export_of(self, Table, core.keel_instance_export_table, name or "table") end
+function Instance:global(name) return export_of(self, Global, core.keel_instance_export_global, name) end
+
+--- instance:call(name, ...) -> results
+function Instance:call(name, ...)
+  return self:func(name):call(...)
+end
+
+--- instance:export_names() -> list of names in export order
+function Instance:export_names()
+  local raw, out = raw_of(self, "Instance"), {}
+  for i = 0, core.keel_instance_export_count(raw) - 1 do
+    local e, name, ext = core.keel_instance_export_nth(raw, i)
+    check(e)
+    core.keel_extern_release(ext)
+    out[#out + 1] = name
+  end
+  return out
+end
+
+-- instance.exports.name: the export 'name' as an object (cached).
+Exports.__index = function(t, name)
+  local inst = rawget(t, "_instance")
+  local raw = raw_of(inst, "Instance")
+  local e, ext = core.keel_instance_export(raw, name)
+  check(e)
+  local kind = core.keel_extern_kind(ext)
+  core.keel_extern_release(ext)
+  local obj
+  if kind == 0 then obj = inst:func(name)
+  elseif kind == 1 then obj = inst:table(name)
+  elseif kind == 2 then obj = inst:memory(name)
+  elseif kind == 3 then obj = inst:global(name)
+  else error("keel: export " .. name .. " is a tag", 2) end
+  rawset(t, name, obj)
+  return obj
+end
+
+Instance.__index = function(self, key)
+  if key == "exports" then
+    local ex = setmetatable({_instance = self}, Exports)
+    rawset(self, "exports", ex)
+    return ex
+  end
+  return Instance[key]
+end
+
+-------------------------------------------------------------------------- Func
+
+local function func_kinds(self)
+  local pk, rk = check(core.func_kinds(raw_of(self, "Func")))
+  self._pk, self._rk = pk, rk
+  self._refres = rk:find("\5", 1, true) ~= nil
+  return pk, rk
+end
+
+local function store_raw(self)
+  local s = rawget(self, "_store")
+  return s and rawget(s, "_raw") or error("keel: the function's Store was closed", 3)
+end
+
+--- func:call(...) / func(...) -> results (multiple returns)
+function Func:call(...)
+  local raw = rawget(self, "_raw") or error("keel: Func used after close()", 2)
+  local pk, rk = self._pk, self._rk
+  if not pk then pk, rk = func_kinds(self) end
+  if self._refres then
+    return wrap_values(self._store, #rk, check(core_call(raw, store_raw(self), pk, rk, ...)))
+  end
+  return check(core_call(raw, store_raw(self), pk, rk, ...))
+end
+
+function Func.__call(self, ...) return Func.call(self, ...) end
+
+--- func:call_bits(...): as call, but f32/f64 arguments given as integers and
+--- all f32/f64 results are IEEE bit patterns (exact NaN payloads).
+function Func:call_bits(...)
+  local raw = rawget(self, "_raw") or error("keel: Func used after close()", 2)
+  local pk, rk = self._pk, self._rk
+  if not pk then pk, rk = func_kinds(self) end
+  return check(core_call_bits(raw, store_raw(self), pk, rk, ...))
+end
+
+--- func:type() -> params, results (lists of type names)
+function Func:type()
+  local pk, rk = self._pk, self._rk
+  if not pk then pk, rk = func_kinds(self) end
+  return names_of(pk), names_of(rk)
+end
+
+-------------------------------------------------------------------------- Memory
+
+--- memory:read(offset, length) -> string (bounds-checked copy)
+function Memory:read(offset, length)
+  return check(core.memory_read(raw_of(self, "Memory"), offset, length))
+end
+
+--- memory:write(offset, string) (bounds-checked: nothing written when out of bounds)
+function Memory:write(offset, data)
+  check(core.memory_write(raw_of(self, "Memory"), offset, data))
+end
+
+function Memory:size() return core.keel_memory_size(raw_of(self, "Memory")) end
+function Memory:pages() return core.keel_memory_pages(raw_of(self, "Memory")) end
+
+--- memory:grow(delta_pages) -> previous size in pages
+function Memory:grow(delta)
+  return check(core.keel_memory_grow(raw_of(self, "Memory"), delta))
+end
+
+-------------------------------------------------------------------------- Global
+
+function Global:get()
+  local v = check(core.global_get(raw_of(self, "Global")))
+  if type(v) == "userdata" then return wrap_values(self._store, 1, v) end
+  return v
+end
+
+function Global:get_bits() return check(core.global_get(raw_of(self, "Global"), true)) end
+
+function Global:set(v)
+  check(core.global_set(raw_of(self, "Global"), store_raw(self), v))
+end
+
+function Global:set_bits(v)
+  check(core.global_set(raw_of(self, "Global"), store_raw(self), v, true))
+end
+
+-------------------------------------------------------------------------- Table
+
+function Table:size() return core.keel_table_size(raw_of(self, "Table")) end
+
+function Table:get(i)
+  local v = check(core.table_get(raw_of(self, "Table"), i))
+  if type(v) == "userdata" then return wrap_values(self._store, 1, v) end
+  return v
+end
+
+function Table:set(i, v)
+  check(core.table_set(raw_of(self, "Table"), store_raw(self), i, v))
+end
+
+--- table:grow(delta [, init]) -> previous size
+function Table:grow(delta, init)
+  return check(core.table_grow(raw_of(self, "Table"), store_raw(self), delta, init))
+end
+
+-------------------------------------------------------------------------- debug
+
+--- keel.live_handles([kind]): live C handles of a kind ("all", "func", ...)
+--- in the process; tests assert 0 after dropping everything.
+local HANDLE = {all = 0, config = 1, engine = 2, module = 3, store = 4, linker = 5, instance = 6,
+                func = 7, memory = 8, table = 9, global = 10, tag = 11, exn = 12, externref = 13,
+                ref = 14, valtype = 15, functype = 16, externtype = 17}
+function keel.live_handles(kind)
+  local k = HANDLE[kind or "all"]
+  if not k then error("keel: unknown handle kind " .. tostring(kind), 2) end
+  return core.keel_debug_live_handles(k)
+end
+
+function keel.live_stores() return core.keel_debug_live_stores() end
+function keel.set_debug_guard(on) core.keel_debug_set_guard(on and 1 or 0) end
+
+return keel
