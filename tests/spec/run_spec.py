@@ -99,6 +99,8 @@ def main():
     ap.add_argument("--keel", required=True, help="path of the keel binary")
     ap.add_argument("--expected", default=os.path.join(here, "expected-failures.txt"))
     ap.add_argument("--timeout", type=int, default=120, help="seconds per file")
+    ap.add_argument("--extra-timeout", type=int, default=30,
+                    help="seconds per file in the informational folders")
     ap.add_argument("--table", help="write the per-file table to this file")
     ap.add_argument("--no-extra", action="store_true",
                     help="skip proposals/, legacy/, custom/")
@@ -152,7 +154,7 @@ def main():
                 continue
             sp = sf = files_ok = files = 0
             for path in wast_files(folder, recursive=True):
-                ok, npass, ntotal, _ = run_one(args.keel, path, args.timeout)
+                ok, npass, ntotal, _ = run_one(args.keel, path, args.extra_timeout)
                 rel = os.path.relpath(path, suite)
                 table.append("%s %s %d/%d" % ("PASS" if ok else "FAIL", rel, npass, ntotal))
                 files += 1
