@@ -1,0 +1,827 @@
+/*
+** test_wasi.c -- WASI preview 1 through the C ABI (keel/wasi.h).
+**
+** Two kinds of tests:
+**  - Programs: each C program of tests/wasi/programs is compiled at test
+**    time with `clang --target=wasm32-wasi -O2` and natively with `cc -O2`;
+**    both run with the same arguments, environment and stdin, and must
+**    print the same bytes and exit with the same status. sandbox.c runs
+**    only under Keel (natively there is nothing to escape from) and must
+**    print tests/wasi/programs/sandbox.expected. When clang has no wasm32-wasi
+**    target (scripts/install-deps.sh installs clang, lld, wasi-libc and
+**    libclang-rt-14-dev-wasm32) these tests say so and are skipped.
+**  - Raw calls: WAT modules that import WASI functions and wrap them, called
+**    with hostile pointers (EFAULT, never a crash), escaping paths (the
+**    exact WASI errno numbers), proc_exit (KEEL_ERROR_EXIT, the store stays
+**    usable), captured streams, sockets. These need no compiler.
+*/
+#include "capi_test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- environment */
+
+static char g_src[1024];   /* tests/wasi/programs */
+static char g_work[512];   /* a private temporary directory */
+static int g_have_wasm = -1;
+
+static void slurp(const char *path, char **out, size_t *len) {
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return;
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap + 1);
+    size_t k;
+    while ((k = fread(b + n, 1, cap - n, f)) > 0) {
+        n += k;
+        if (n == cap) b = realloc(b, (cap *= 2) + 1);
+    }
+    fclose(f);
+    b[n] = 0;
+    *out = b;
+    *len = n;
+}
+
+static void spit(const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int sh(const char *cmd) {
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int group_setup(void **state) {
+    (void)state;
+    const char *src = getenv("KEEL_SOURCE_DIR");
+    snprintf(g_src, sizeof g_src, "%s/tests/wasi/programs", src ? src : "../..");
+    snprintf(g_work, sizeof g_work, "/tmp/keel-wasi-XXXXXX");
+    if (mkdtemp(g_work) == NULL) return -1;
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_work);
+    sh(cmd);
+    return 0;
+}
+
+/* Compiles program 'name' for wasm32-wasi (wasm) or natively into the work dir. */
+static bool build(const char *name, bool wasm, char *out, size_t outlen) {
+    snprintf(out, outlen, "%s/%s.%s", g_work, name, wasm ? "wasm" : "native");
+    struct stat st;
+    if (stat(out, &st) == 0) return true;
+    char cmd[4096];
+    if (wasm)
+        snprintf(cmd, sizeof cmd, "clang --target=wasm32-wasi -O2 -o '%s' '%s/%s.c' 2>'%s.log'", out, g_src, name, out);
+    else
+        snprintf(cmd, sizeof cmd, "cc -O2 -o '%s' '%s/%s.c' 2>'%s.log'", out, g_src, name, out);
+    return sh(cmd) == 0;
+}
+
+static bool have_wasm(void) {
+    if (g_have_wasm < 0) {
+        char out[1024];
+        g_have_wasm = build("hello", true, out, sizeof out);
+        if (!g_have_wasm)
+            print_message("clang cannot build for wasm32-wasi here (install clang, lld, wasi-libc and "
+                          "libclang-rt-14-dev-wasm32, see scripts/install-deps.sh): skipping program tests\n");
+    }
+    return g_have_wasm;
+}
+
+/* ---------------------------------------------------------------- running */
+
+typedef struct run_spec {
+    const char *args[8];      /* after argv[0] */
+    const char *env[4];       /* "K=V" */
+    const char *stdin_text;
+    const char *native_dir;   /* argv[1] natively when set ... */
+    const char *wasm_dir;     /* ... and this host dir preopened as /sandbox under Keel */
+} run_spec;
+
+typedef struct run_result {
+    char *out;
+    size_t len;
+    int code;
+} run_result;
+
+static void run_native(const char *exe, const run_spec *rs, run_result *r) {
+    char in[600], outp[600];
+    snprintf(in, sizeof in, "%s/stdin.txt", g_work);
+    snprintf(outp, sizeof outp, "%s/stdout.txt", g_work);
+    spit(in, rs->stdin_text ? rs->stdin_text : "");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int i = open(in, O_RDONLY), o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(i, 0);
+        dup2(o, 1);
+        for (int k = 0; k < 4 && rs->env[k]; k++) putenv((char *)rs->env[k]);
+        const char *argv[12] = {exe};
+        int n = 1;
+        if (rs->native_dir) argv[n++] = rs->native_dir;
+        for (int k = 0; k < 8 && rs->args[k]; k++) argv[n++] = rs->args[k];
+        argv[n] = NULL;
+        execv(exe, (char *const *)argv);
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    r->code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    slurp(outp, &r->out, &r->len);
+}
+
+static keel_module *load_module(keel_engine *eng, const char *path) {
+    char *bytes;
+    size_t len;
+    slurp(path, &bytes, &len);
+    assert_non_null(bytes);
+    keel_module *m = NULL;
+    OK(keel_module_new(eng, (const uint8_t *)bytes, len, &m));
+    free(bytes);
+    return m;
+}
+
+/* Runs a wasm program under Keel through keel_linker_define_wasi, capturing stdout. */
+static void run_wasm(const char *wasm, const run_spec *rs, const char *const *extra_preopens, run_result *r) {
+    keel_engine *eng;
+    OK(keel_engine_new(NULL, &eng));
+    keel_module *mod = load_module(eng, wasm);
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_wasi_config_push_arg(cfg, "prog"));
+    if (rs->wasm_dir) {
+        OK(keel_wasi_config_preopen_dir(cfg, rs->wasm_dir, "/sandbox", false));
+        OK(keel_wasi_config_push_arg(cfg, "/sandbox"));
+    }
+    for (int k = 0; extra_preopens && extra_preopens[k]; k += 3)
+        OK(keel_wasi_config_preopen_dir(cfg, extra_preopens[k], extra_preopens[k + 1], extra_preopens[k + 2][0] == 'r'));
+    for (int k = 0; k < 8 && rs->args[k]; k++) OK(keel_wasi_config_push_arg(cfg, rs->args[k]));
+    for (int k = 0; k < 4 && rs->env[k]; k++) OK(keel_wasi_config_push_env_spec(cfg, rs->env[k]));
+    const char *in = rs->stdin_text ? rs->stdin_text : "";
+    OK(keel_wasi_config_stdin_bytes(cfg, (const uint8_t *)in, strlen(in)));
+    OK(keel_wasi_config_capture_stdout(cfg));
+    OK(keel_wasi_config_inherit_stdio(cfg, KEEL_WASI_STDERR));
+    keel_store *store;
+    keel_linker *linker;
+    keel_wasi *wasi;
+    keel_instance *inst;
+    keel_func *start;
+    OK(keel_store_new(eng, &store));
+    OK(keel_linker_new(eng, &linker));
+    OK(keel_linker_define_wasi(linker, store, cfg, &wasi));
+    keel_wasi_config_free(cfg); /* copied: freeing it now must not matter */
+    OK(keel_linker_instantiate(linker, store, mod, &inst));
+    OK(keel_instance_export_func(inst, "_start", 6, &start));
+    keel_error *e = keel_func_call(start, NULL, 0, NULL, 0);
+    r->code = 0;
+    if (e) {
+        if (keel_error_kind(e) != KEEL_ERROR_EXIT)
+            print_message("%s: %s: %s\n", wasm, keel_error_kind_name(keel_error_kind(e)), keel_error_message(e));
+        assert_int_equal(keel_error_kind(e), KEEL_ERROR_EXIT);
+        r->code = keel_error_exit_code(e);
+        keel_error_free(e);
+    }
+    size_t len;
+    const uint8_t *bytes = keel_wasi_stdout_bytes(wasi, &len);
+    assert_non_null(bytes);
+    r->out = malloc(len + 1);
+    memcpy(r->out, bytes, len);
+    r->out[len] = 0;
+    r->len = len;
+    keel_func_release(start);
+    keel_instance_release(inst);
+    keel_linker_free(linker);
+    keel_wasi_free(wasi);
+    keel_store_release(store);
+    keel_module_release(mod);
+    keel_engine_release(eng);
+}
+
+static void fresh_dir(char *out, size_t len, const char *name) {
+    snprintf(out, len, "%s/%s", g_work, name);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", out, out);
+    assert_int_equal(sh(cmd), 0);
+}
+
+/* Builds 'name' both ways, runs both, and compares output and status. */
+static void same_both_ways(const char *name, run_spec *rs, int want_code) {
+    if (!have_wasm()) {
+        skip();
+        return;
+    }
+    char wasm[1024], native[1024];
+    assert_true(build(name, true, wasm, sizeof wasm));
+    assert_true(build(name, false, native, sizeof native));
+    run_result n = {0}, w = {0};
+    run_native(native, rs, &n);
+    run_wasm(wasm, rs, NULL, &w);
+    if (n.len != w.len || memcmp(n.out, w.out, n.len) != 0) {
+        print_message("---- %s native (%zu bytes)\n%s---- %s under keel (%zu bytes)\n%s----\n", name, n.len, n.out,
+                      name, w.len, w.out);
+        fail();
+    }
+    assert_int_equal(n.code, want_code);
+    assert_int_equal(w.code, want_code);
+    free(n.out);
+    free(w.out);
+}
+
+/* ---------------------------------------------------------------- programs */
+
+static void test_hello(void **state) {
+    (void)state;
+    run_spec rs = {0};
+    same_both_ways("hello", &rs, 0);
+}
+
+static void test_args_env(void **state) {
+    (void)state;
+    run_spec rs = {{"one", "two words", "", "--flag=x"},
+                   {"KEEL_T_GREETING=hi there", "KEEL_T_A=1", "KEEL_T_EMPTY="}, NULL, NULL, NULL};
+    same_both_ways("args_env", &rs, 0);
+}
+
+static void test_exit_codes(void **state) {
+    (void)state;
+    run_spec rs = {{"7"}, {0}, NULL, NULL, NULL};
+    same_both_ways("exit_code", &rs, 7);
+    run_spec rs2 = {{"3", "ret"}, {0}, NULL, NULL, NULL};
+    same_both_ways("exit_code", &rs2, 3);
+    run_spec rs3 = {{"0"}, {0}, NULL, NULL, NULL};
+    same_both_ways("exit_code", &rs3, 0);
+}
+
+static void test_stdin(void **state) {
+    (void)state;
+    char big[9000];
+    size_t k = 0;
+    for (int i = 0; k < sizeof big - 40; i++) k += (size_t)snprintf(big + k, sizeof big - k, "word%d  and\tmore %d\n", i, i * i);
+    run_spec rs = {{0}, {0}, big, NULL, NULL};
+    same_both_ways("stdin_count", &rs, 0);
+    run_spec empty = {{0}, {0}, "", NULL, NULL};
+    same_both_ways("stdin_count", &empty, 0);
+}
+
+static void test_clock_random(void **state) {
+    (void)state;
+    run_spec rs = {0};
+    same_both_ways("clock_random", &rs, 0);
+}
+
+static void test_files(void **state) {
+    (void)state;
+    char nd[600], wd[600];
+    fresh_dir(nd, sizeof nd, "files-native");
+    fresh_dir(wd, sizeof wd, "files-wasm");
+    run_spec rs = {{0}, {0}, NULL, nd, wd};
+    same_both_ways("files", &rs, 0);
+}
+
+static void test_lisp(void **state) {
+    (void)state;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/lisp_test.lsp", g_src);
+    char *script;
+    size_t len;
+    slurp(path, &script, &len);
+    assert_non_null(script);
+    run_spec rs = {{0}, {0}, script, NULL, NULL};
+    same_both_ways("lisp", &rs, 0);
+    free(script);
+}
+
+/* Each escape attempt of sandbox.c fails with the expected errno, and the host is untouched. */
+static void test_sandbox(void **state) {
+    (void)state;
+    if (!have_wasm()) {
+        skip();
+        return;
+    }
+    char wasm[1024], t[600], cmd[4096];
+    assert_true(build("sandbox", true, wasm, sizeof wasm));
+    fresh_dir(t, sizeof t, "sandbox");
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && mkdir -p box/sub ro && echo outside > outside.txt && echo inside > box/inside.txt && "
+             "echo readonly > ro/file.txt && ln -s '%s/outside.txt' box/abs_link && ln -s .. box/up_link && "
+             "ln -s ../outside.txt box/up_file && ln -s ../../outside.txt box/sub/up2 && "
+             "ln -s loop_b box/loop_a && ln -s loop_a box/loop_b && ln -s self box/self && "
+             "ln -s sub box/dir_link && ln -s sub/../inside.txt box/ok_link && ln -s sub/up2 box/chain",
+             t, t);
+    assert_int_equal(sh(cmd), 0);
+    char box[700], ro[700];
+    snprintf(box, sizeof box, "%s/box", t);
+    snprintf(ro, sizeof ro, "%s/ro", t);
+    const char *pre[] = {box, "/box", "w", ro, "/ro", "r", NULL};
+    run_spec rs = {0};
+    run_result w = {0};
+    run_wasm(wasm, &rs, pre, &w);
+    char exp_path[1200], *expected;
+    size_t elen;
+    snprintf(exp_path, sizeof exp_path, "%s/sandbox.expected", g_src);
+    slurp(exp_path, &expected, &elen);
+    assert_non_null(expected);
+    if (elen != w.len || memcmp(expected, w.out, elen) != 0) {
+        print_message("---- expected\n%s---- got\n%s----\n", expected, w.out);
+        fail();
+    }
+    /* Nothing outside changed. */
+    struct stat st;
+    char p[900];
+    const char *absent[] = {"created.txt", "newdir", "stolen.txt", "box/got.txt", "box/hard.txt",
+                            "box/h2", "box/new_abs", "ro/new.txt", "ro/d", "box/x.txt"};
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", t, absent[i]);
+        if (lstat(p, &st) == 0) print_message("%s exists\n", absent[i]);
+        assert_int_not_equal(lstat(p, &st), 0);
+    }
+    snprintf(p, sizeof p, "%s/outside.txt", t);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_size, 8);
+    snprintf(p, sizeof p, "%s/ro/file.txt", t);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_size, 9);
+    snprintf(p, sizeof p, "%s/box/inside.txt", t);
+    assert_int_equal(stat(p, &st), 0);
+    free(expected);
+    free(w.out);
+}
+
+/* ---------------------------------------------------------------- raw calls (WAT) */
+
+/* Imports each listed WASI function and exports a wrapper "w_<name>" so the
+   call comes from the instance (whose memory WASI uses). */
+typedef struct rawfn {
+    const char *name, *params; /* 'i' i32, 'I' i64 */
+    bool result;
+} rawfn;
+
+static const rawfn raw_fns[] = {
+    {"fd_write", "iiii", true},         {"fd_read", "iiii", true},
+    {"args_sizes_get", "ii", true},     {"args_get", "ii", true},
+    {"environ_sizes_get", "ii", true},  {"environ_get", "ii", true},
+    {"random_get", "ii", true},         {"clock_time_get", "iIi", true},
+    {"path_open", "iiiiiIIii", true},   {"path_create_directory", "iii", true},
+    {"path_filestat_get", "iiiii", true}, {"fd_prestat_get", "ii", true},
+    {"fd_prestat_dir_name", "iii", true}, {"fd_close", "i", true},
+    {"fd_renumber", "ii", true},        {"fd_readdir", "iiiIi", true},
+    {"poll_oneoff", "iiii", true},      {"proc_exit", "i", false},
+    {"proc_raise", "i", true},          {"sched_yield", "", true},
+    {"sock_send", "iiiii", true},       {"sock_recv", "iiiiii", true},
+    {"sock_shutdown", "ii", true},      {"sock_accept", "iii", true},
+    {"fd_fdstat_get", "ii", true},      {"path_symlink", "iiiii", true},
+    {"fd_seek", "iIii", true},          {"path_unlink_file", "iii", true},
+};
+#define RAW_COUNT (sizeof raw_fns / sizeof raw_fns[0])
+
+typedef struct raw {
+    keel_engine *eng;
+    keel_module *mod;
+    keel_store *store;
+    keel_linker *linker;
+    keel_wasi *wasi;
+    keel_instance *inst;
+    keel_memory *mem;
+} raw;
+
+static void raw_open(raw *r, keel_wasi_config *cfg) {
+    static char wat[16384];
+    size_t k = (size_t)snprintf(wat, sizeof wat, "(module\n");
+    for (size_t i = 0; i < RAW_COUNT; i++) {
+        const rawfn *f = &raw_fns[i];
+        k += (size_t)snprintf(wat + k, sizeof wat - k, "(import \"wasi_snapshot_preview1\" \"%s\" (func $%s", f->name, f->name);
+        for (const char *p = f->params; *p; p++) k += (size_t)snprintf(wat + k, sizeof wat - k, " (param %s)", *p == 'I' ? "i64" : "i32");
+        k += (size_t)snprintf(wat + k, sizeof wat - k, "%s))\n", f->result ? " (result i32)" : "");
+    }
+    k += (size_t)snprintf(wat + k, sizeof wat - k, "(memory (export \"memory\") 1)\n");
+    for (size_t i = 0; i < RAW_COUNT; i++) {
+        const rawfn *f = &raw_fns[i];
+        k += (size_t)snprintf(wat + k, sizeof wat - k, "(func (export \"w_%s\")", f->name);
+        for (const char *p = f->params; *p; p++) k += (size_t)snprintf(wat + k, sizeof wat - k, " (param %s)", *p == 'I' ? "i64" : "i32");
+        k += (size_t)snprintf(wat + k, sizeof wat - k, "%s", f->result ? " (result i32)" : "");
+        for (size_t j = 0; f->params[j]; j++) k += (size_t)snprintf(wat + k, sizeof wat - k, " local.get %zu", j);
+        k += (size_t)snprintf(wat + k, sizeof wat - k, " call $%s)\n", f->name);
+    }
+    k += (size_t)snprintf(wat + k, sizeof wat - k, "(func (export \"add\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))\n");
+    assert_true(k < sizeof wat);
+    memset(r, 0, sizeof *r);
+    OK(keel_engine_new(NULL, &r->eng));
+    OK(keel_module_new_wat(r->eng, wat, k, &r->mod));
+    OK(keel_store_new(r->eng, &r->store));
+    OK(keel_linker_new(r->eng, &r->linker));
+    OK(keel_linker_define_wasi(r->linker, r->store, cfg, &r->wasi));
+    OK(keel_linker_instantiate(r->linker, r->store, r->mod, &r->inst));
+    OK(keel_instance_export_memory(r->inst, "memory", 6, &r->mem));
+}
+
+static void raw_close(raw *r) {
+    keel_memory_release(r->mem);
+    keel_instance_release(r->inst);
+    keel_wasi_free(r->wasi);
+    keel_linker_free(r->linker);
+    keel_store_release(r->store);
+    keel_module_release(r->mod);
+    keel_engine_release(r->eng);
+}
+
+/* Calls w_<name> with up to 9 integer arguments (i64 where the signature says 'I'). */
+static int32_t raw_call(raw *r, const char *name, const int64_t *args) {
+    char ex[64];
+    snprintf(ex, sizeof ex, "w_%s", name);
+    const rawfn *f = NULL;
+    for (size_t i = 0; i < RAW_COUNT; i++)
+        if (strcmp(raw_fns[i].name, name) == 0) f = &raw_fns[i];
+    assert_non_null(f);
+    keel_func *fn;
+    OK(keel_instance_export_func(r->inst, ex, strlen(ex), &fn));
+    keel_val av[9], res;
+    size_t n = strlen(f->params);
+    for (size_t i = 0; i < n; i++) av[i] = f->params[i] == 'I' ? val_i64(args[i]) : val_i32((int32_t)args[i]);
+    memset(&res, 0, sizeof res);
+    OK(keel_func_call(fn, av, n, &res, f->result ? 1 : 0));
+    keel_func_release(fn);
+    return res.of.i32;
+}
+
+static void put(raw *r, uint64_t at, const void *bytes, size_t len) { OK(keel_memory_write(r->mem, at, bytes, len)); }
+
+static uint32_t get32(raw *r, uint64_t at) {
+    uint32_t v;
+    OK(keel_memory_read(r->mem, at, &v, 4));
+    return v;
+}
+
+#define E_SUCCESS 0
+#define E_BADF 8
+#define E_FAULT 21
+#define E_INVAL 28
+#define E_LOOP 32
+#define E_NOENT 44
+#define E_NOSYS 52
+#define E_NOTDIR 54
+#define E_NOTCAPABLE 76
+
+/* Every pointer a guest passes is checked: out of bounds is EFAULT, never a host crash. */
+static void test_hostile_pointers(void **state) {
+    (void)state;
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_wasi_config_push_arg(cfg, "prog"));
+    OK(keel_wasi_config_push_env(cfg, "A", "B"));
+    OK(keel_wasi_config_capture_stdout(cfg));
+    OK(keel_wasi_config_preopen_dir(cfg, g_work, "/w", false));
+    raw r;
+    raw_open(&r, cfg);
+    keel_wasi_config_free(cfg);
+    const int64_t end = 65536, huge = 0xFFFFFFF0ll;
+    /* fd_write: the iovec array, then a buffer inside an iovec, then the result pointer */
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){1, end - 4, 1, 0}), E_FAULT);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){1, huge, 0x10000000, 0}), E_FAULT);
+    uint32_t iov[2] = {end - 2, 4}; /* a buffer running over the end */
+    put(&r, 100, iov, 8);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){1, 100, 1, 200}), E_FAULT);
+    iov[0] = 0xFFFFFFFFu;
+    iov[1] = 0xFFFFFFFFu; /* 32-bit wrap-around */
+    put(&r, 100, iov, 8);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){1, 100, 1, 200}), E_FAULT);
+    put(&r, 300, "hi\n", 3);
+    iov[0] = 300;
+    iov[1] = 3;
+    put(&r, 100, iov, 8);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){1, 100, 1, end - 3}), E_FAULT);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){1, 100, 1, 200}), E_SUCCESS);
+    assert_int_equal(get32(&r, 200), 3);
+    size_t len;
+    const uint8_t *out = keel_wasi_stdout_bytes(r.wasi, &len);
+    assert_int_equal(len, 3); /* the failed calls wrote nothing */
+    assert_memory_equal(out, "hi\n", 3);
+    /* fd_read into a buffer past the end */
+    iov[0] = end - 1;
+    iov[1] = 2;
+    put(&r, 100, iov, 8);
+    assert_int_equal(raw_call(&r, "fd_read", (int64_t[]){0, 100, 1, 200}), E_FAULT);
+    /* sizes, strings, randomness, clocks */
+    assert_int_equal(raw_call(&r, "args_sizes_get", (int64_t[]){end, 0}), E_FAULT);
+    assert_int_equal(raw_call(&r, "args_get", (int64_t[]){end - 2, 0}), E_FAULT);
+    assert_int_equal(raw_call(&r, "args_get", (int64_t[]){0, end - 2}), E_FAULT);
+    assert_int_equal(raw_call(&r, "environ_get", (int64_t[]){0, huge}), E_FAULT);
+    assert_int_equal(raw_call(&r, "environ_sizes_get", (int64_t[]){0, 4}), E_SUCCESS);
+    assert_int_equal(get32(&r, 0), 1);
+    assert_int_equal(get32(&r, 4), 4); /* "A=B\0" */
+    assert_int_equal(raw_call(&r, "random_get", (int64_t[]){end - 8, 9}), E_FAULT);
+    assert_int_equal(raw_call(&r, "random_get", (int64_t[]){huge, 0x20}), E_FAULT);
+    assert_int_equal(raw_call(&r, "random_get", (int64_t[]){end - 8, 8}), E_SUCCESS);
+    assert_int_equal(raw_call(&r, "clock_time_get", (int64_t[]){1, 0, end - 4}), E_FAULT);
+    assert_int_equal(raw_call(&r, "clock_time_get", (int64_t[]){99, 0, 0}), E_INVAL);
+    /* paths and out-parameters */
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 0, end - 2, 10, 0, 0, 0, 0, 0}), E_FAULT);
+    put(&r, 400, "x", 1);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 0, 400, 1, 1, 0x7F, 0x7F, 0, end - 1}), E_FAULT);
+    assert_int_equal(raw_call(&r, "path_filestat_get", (int64_t[]){3, 0, 400, 1, end - 63}), E_FAULT);
+    assert_int_equal(raw_call(&r, "fd_prestat_get", (int64_t[]){3, end - 7}), E_FAULT);
+    assert_int_equal(raw_call(&r, "fd_prestat_dir_name", (int64_t[]){3, end - 1, 2}), E_FAULT);
+    assert_int_equal(raw_call(&r, "fd_fdstat_get", (int64_t[]){1, end - 23}), E_FAULT);
+    assert_int_equal(raw_call(&r, "fd_readdir", (int64_t[]){3, end - 10, 100, 0, 0}), E_FAULT);
+    assert_int_equal(raw_call(&r, "fd_seek", (int64_t[]){1, 0, 0, 0}), 70); /* ESPIPE: not a host file */
+    assert_int_equal(raw_call(&r, "poll_oneoff", (int64_t[]){end - 47, 0, 1, 500}), E_FAULT);
+    assert_int_equal(raw_call(&r, "poll_oneoff", (int64_t[]){0, end - 31, 1, 500}), E_FAULT);
+    assert_int_equal(raw_call(&r, "poll_oneoff", (int64_t[]){0, 100, 0x7FFFFFFF, 500}), 58); /* ENOTSUP: too many */
+    /* a name with a NUL inside is EINVAL */
+    put(&r, 400, "a\0b", 3);
+    assert_int_equal(raw_call(&r, "path_create_directory", (int64_t[]){3, 400, 3}), E_INVAL);
+    raw_close(&r);
+}
+
+/* The exact errno for each way out of a preopen, called directly (no libc in between). */
+static void test_raw_sandbox(void **state) {
+    (void)state;
+    char t[600], cmd[2048];
+    fresh_dir(t, sizeof t, "raw-sandbox");
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && mkdir -p box/sub && echo x > secret && echo y > box/f && ln -s '%s/secret' box/abs && "
+             "ln -s ../secret box/up && ln -s a box/b && ln -s b box/a && ln -s sub box/d",
+             t, t);
+    assert_int_equal(sh(cmd), 0);
+    char box[700];
+    snprintf(box, sizeof box, "%s/box", t);
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_wasi_config_preopen_dir(cfg, box, "/box", false));
+    raw r;
+    raw_open(&r, cfg);
+    keel_wasi_config_free(cfg);
+    /* fd 3 is the preopen; its name comes back through fd_prestat_* */
+    assert_int_equal(raw_call(&r, "fd_prestat_get", (int64_t[]){3, 0}), E_SUCCESS);
+    assert_int_equal(get32(&r, 4), 4);
+    assert_int_equal(raw_call(&r, "fd_prestat_dir_name", (int64_t[]){3, 16, 4}), E_SUCCESS);
+    char name[5] = {0};
+    OK(keel_memory_read(r.mem, 16, name, 4));
+    assert_string_equal(name, "/box");
+    assert_int_equal(raw_call(&r, "fd_prestat_dir_name", (int64_t[]){3, 16, 3}), 37); /* ENAMETOOLONG */
+    assert_int_equal(raw_call(&r, "fd_prestat_get", (int64_t[]){4, 0}), E_BADF);
+    assert_int_equal(raw_call(&r, "fd_prestat_get", (int64_t[]){1, 0}), E_BADF);
+    static const struct {
+        const char *path;
+        int follow;
+        int32_t want;
+    } cases[] = {
+        {"f", 0, E_SUCCESS},           {"sub/../f", 0, E_SUCCESS}, {"./sub/./../f", 1, E_SUCCESS},
+        {"d/../f", 1, E_SUCCESS},      {"..", 0, E_NOTCAPABLE},    {"../secret", 0, E_NOTCAPABLE},
+        {"sub/../../secret", 0, E_NOTCAPABLE}, {"/secret", 0, E_NOTCAPABLE}, {"/", 0, E_NOTCAPABLE},
+        {"abs", 1, E_NOTCAPABLE},      {"up", 1, E_NOTCAPABLE},    {"abs/x", 0, E_NOTCAPABLE},
+        {"a", 1, E_LOOP},              {"a/x", 0, E_LOOP},         {"abs", 0, E_LOOP /* O_NOFOLLOW on a link */},
+        {"missing", 0, E_NOENT},       {"f/x", 0, E_NOTDIR},       {"", 0, E_NOENT},
+        {"sub/", 0, E_SUCCESS},        {"f/", 0, E_NOTDIR},        {"d/../../secret", 1, E_NOTCAPABLE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = strlen(cases[i].path);
+        put(&r, 1000, cases[i].path, n);
+        int32_t got = raw_call(&r, "path_open", (int64_t[]){3, cases[i].follow, 1000, (int64_t)n, 0, 2, 2, 0, 200});
+        if (got != cases[i].want) print_message("path_open '%s' follow=%d: errno %d, want %d\n", cases[i].path, cases[i].follow, got, cases[i].want);
+        assert_int_equal(got, cases[i].want);
+        if (got == E_SUCCESS) assert_int_equal(raw_call(&r, "fd_close", (int64_t[]){get32(&r, 200)}), E_SUCCESS);
+    }
+    /* a path resolved from a directory opened below the preopen cannot climb above it either */
+    put(&r, 1000, "sub", 3);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 0, 1000, 3, 2 /* directory */, 0x4000, -1, 0, 200}), E_SUCCESS);
+    int64_t sub = get32(&r, 200);
+    put(&r, 1000, "../f", 4);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){sub, 0, 1000, 4, 0, 2, 2, 0, 200}), E_NOTCAPABLE);
+    /* symlinks with absolute targets are refused at creation */
+    put(&r, 1000, "/etc/passwd", 11);
+    put(&r, 1100, "newlink", 7);
+    assert_int_equal(raw_call(&r, "path_symlink", (int64_t[]){1000, 11, 3, 1100, 7}), E_NOTCAPABLE);
+    put(&r, 1000, "../secret", 9);
+    assert_int_equal(raw_call(&r, "path_symlink", (int64_t[]){1000, 9, 3, 1100, 7}), E_SUCCESS);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 1, 1100, 7, 0, 2, 2, 0, 200}), E_NOTCAPABLE);
+    assert_int_equal(raw_call(&r, "path_unlink_file", (int64_t[]){3, 1100, 7}), E_SUCCESS);
+    /* fds that are not directories */
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){1, 0, 1100, 7, 0, 2, 2, 0, 200}), E_NOTDIR);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){99, 0, 1100, 7, 0, 2, 2, 0, 200}), E_BADF);
+    raw_close(&r);
+    struct stat st;
+    snprintf(cmd, sizeof cmd, "%s/secret", t);
+    assert_int_equal(stat(cmd, &st), 0);
+}
+
+/* proc_exit unwinds with KEEL_ERROR_EXIT and the code; the store and instance stay usable. */
+static void test_proc_exit(void **state) {
+    (void)state;
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    raw r;
+    raw_open(&r, cfg);
+    keel_wasi_config_free(cfg);
+    keel_func *f;
+    OK(keel_instance_export_func(r.inst, "w_proc_exit", 11, &f));
+    keel_val a = val_i32(42);
+    keel_error *e = keel_func_call(f, &a, 1, NULL, 0);
+    assert_non_null(e);
+    assert_int_equal(keel_error_kind(e), KEEL_ERROR_EXIT);
+    assert_int_equal(keel_error_exit_code(e), 42);
+    keel_error_free(e);
+    a = val_i32(-1);
+    e = keel_func_call(f, &a, 1, NULL, 0);
+    assert_int_equal(keel_error_kind(e), KEEL_ERROR_EXIT);
+    assert_int_equal(keel_error_exit_code(e), -1);
+    keel_error_free(e);
+    keel_func_release(f);
+    OK(keel_instance_export_func(r.inst, "add", 3, &f));
+    keel_val args[2] = {val_i32(2), val_i32(3)}, res;
+    OK(keel_func_call(f, args, 2, &res, 1));
+    assert_int_equal(res.of.i32, 5);
+    keel_func_release(f);
+    assert_int_equal(raw_call(&r, "proc_raise", (int64_t[]){9}), E_NOSYS);
+    assert_int_equal(raw_call(&r, "sched_yield", (int64_t[]){0}), E_SUCCESS);
+    raw_close(&r);
+}
+
+/* stdout and stderr captured separately; fd_renumber and fd_close on streams. */
+static void test_capture_and_renumber(void **state) {
+    (void)state;
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_wasi_config_capture_stdout(cfg));
+    OK(keel_wasi_config_capture_stderr(cfg));
+    raw r;
+    raw_open(&r, cfg);
+    keel_wasi_config_free(cfg);
+    uint32_t iov[4] = {300, 4, 310, 3}; /* vectored: two buffers */
+    put(&r, 100, iov, 16);
+    put(&r, 300, "out ", 4);
+    put(&r, 310, "put", 3);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){1, 100, 2, 200}), E_SUCCESS);
+    assert_int_equal(get32(&r, 200), 7);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){2, 100, 1, 200}), E_SUCCESS);
+    size_t len;
+    const uint8_t *o = keel_wasi_stdout_bytes(r.wasi, &len);
+    assert_int_equal(len, 7);
+    assert_memory_equal(o, "out put", 7);
+    o = keel_wasi_stderr_bytes(r.wasi, &len);
+    assert_int_equal(len, 4);
+    assert_memory_equal(o, "out ", 4);
+    /* stdin not configured: end of file */
+    assert_int_equal(raw_call(&r, "fd_read", (int64_t[]){0, 100, 1, 200}), E_SUCCESS);
+    assert_int_equal(get32(&r, 200), 0);
+    assert_int_equal(raw_call(&r, "fd_renumber", (int64_t[]){1, 7}), E_BADF);
+    assert_int_equal(raw_call(&r, "fd_close", (int64_t[]){0}), E_SUCCESS);
+    assert_int_equal(raw_call(&r, "fd_close", (int64_t[]){0}), E_BADF);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){0, 100, 1, 200}), E_BADF);
+    assert_null(keel_wasi_stdout_bytes(NULL, &len));
+    assert_int_equal(len, 0);
+    raw_close(&r);
+}
+
+/* sock_* on a preopened socket (one end of a socketpair). */
+static void test_sockets(void **state) {
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_wasi_config_preopen_socket(cfg, sv[0]));
+    raw r;
+    raw_open(&r, cfg);
+    keel_wasi_config_free(cfg);
+    uint32_t iov[2] = {300, 4};
+    put(&r, 100, iov, 8);
+    put(&r, 300, "ping", 4);
+    assert_int_equal(raw_call(&r, "sock_send", (int64_t[]){3, 100, 1, 0, 200}), E_SUCCESS);
+    assert_int_equal(get32(&r, 200), 4);
+    char buf[8] = {0};
+    assert_int_equal(read(sv[1], buf, sizeof buf), 4);
+    assert_string_equal(buf, "ping");
+    assert_int_equal(write(sv[1], "pong", 4), 4);
+    /* poll for readability first */
+    uint8_t sub[48] = {0};
+    sub[0] = 7;  /* userdata */
+    sub[8] = 1;  /* fd_read */
+    sub[16] = 3; /* fd */
+    put(&r, 1000, sub, sizeof sub);
+    assert_int_equal(raw_call(&r, "poll_oneoff", (int64_t[]){1000, 2000, 1, 204}), E_SUCCESS);
+    assert_int_equal(get32(&r, 204), 1);
+    assert_int_equal(get32(&r, 2000), 7);
+    iov[1] = 8;
+    put(&r, 100, iov, 8);
+    assert_int_equal(raw_call(&r, "sock_recv", (int64_t[]){3, 100, 1, 0, 200, 204}), E_SUCCESS);
+    assert_int_equal(get32(&r, 200), 4);
+    OK(keel_memory_read(r.mem, 300, buf, 4));
+    assert_memory_equal(buf, "pong", 4);
+    assert_int_equal(raw_call(&r, "sock_shutdown", (int64_t[]){3, 2}), E_SUCCESS);
+    assert_int_equal(read(sv[1], buf, sizeof buf), 0); /* the guest's write side is shut */
+    assert_int_equal(raw_call(&r, "sock_shutdown", (int64_t[]){3, 9}), E_INVAL);
+    assert_int_equal(raw_call(&r, "sock_send", (int64_t[]){1, 100, 1, 0, 200}), 57); /* ENOTSOCK */
+    assert_int_equal(raw_call(&r, "sock_accept", (int64_t[]){1, 0, 200}), 57);
+    /* a clock subscription alone sleeps and reports the clock */
+    memset(sub, 0, sizeof sub);
+    sub[0] = 9;
+    sub[8] = 0;  /* clock */
+    sub[16] = 1; /* monotonic */
+    uint64_t timeout = 5 * 1000 * 1000;
+    memcpy(sub + 24, &timeout, 8);
+    put(&r, 1000, sub, sizeof sub);
+    assert_int_equal(raw_call(&r, "poll_oneoff", (int64_t[]){1000, 2000, 1, 204}), E_SUCCESS);
+    assert_int_equal(get32(&r, 204), 1);
+    assert_int_equal(get32(&r, 2000), 9);
+    raw_close(&r);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* Configuration errors are reported where they happen, with clear kinds. */
+static void test_config_errors(void **state) {
+    (void)state;
+    keel_wasi_config *cfg;
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_new(NULL));
+    OK(keel_wasi_config_new(&cfg));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_push_arg(NULL, "x"));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_push_arg(cfg, NULL));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_push_env(cfg, "A=B", "c"));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_push_env(cfg, "", "c"));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_push_env_spec(cfg, "NOEQUALS"));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_preopen_dir(cfg, NULL, "/x", false));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_preopen_dir_spec(cfg, "", false));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_inherit_stdio(cfg, 3));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_stdio_file(cfg, 1, NULL));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_preopen_socket(cfg, -1));
+    OK(keel_wasi_config_preopen_dir_spec(cfg, "/nonexistent/keel/dir::/x", true));
+    keel_engine *eng;
+    keel_store *store;
+    keel_linker *linker;
+    OK(keel_engine_new(NULL, &eng));
+    OK(keel_store_new(eng, &store));
+    OK(keel_linker_new(eng, &linker));
+    FAILS(KEEL_ERROR_IO, keel_linker_define_wasi(linker, store, cfg, NULL));
+    keel_wasi_config_free(cfg);
+    OK(keel_wasi_config_new(&cfg));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_linker_define_wasi(NULL, store, cfg, NULL));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_linker_define_wasi(linker, NULL, cfg, NULL));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_linker_define_wasi(linker, store, NULL, NULL));
+    OK(keel_linker_define_wasi(linker, store, cfg, NULL));
+    /* twice in one linker without shadowing: the names are taken */
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_linker_define_wasi(linker, store, cfg, NULL));
+    /* keel_wasi_run: a module that is not a command */
+    keel_module *mod;
+    const char *wat = "(module (func (export \"f\")))";
+    OK(keel_module_new_wat(eng, wat, strlen(wat), &mod));
+    int32_t code = 99;
+    FAILS(KEEL_ERROR_UNLINKABLE, keel_wasi_run(eng, mod, cfg, &code));
+    assert_int_equal(code, 99);
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_run(eng, mod, cfg, NULL));
+    keel_module_release(mod);
+    /* keel_wasi_run: exit code from proc_exit, and from a plain return */
+    wat = "(module (import \"wasi_snapshot_preview1\" \"proc_exit\" (func $e (param i32)))"
+          " (memory (export \"memory\") 1) (func (export \"_start\") i32.const 12 call $e))";
+    OK(keel_module_new_wat(eng, wat, strlen(wat), &mod));
+    OK(keel_wasi_run(eng, mod, cfg, &code));
+    assert_int_equal(code, 12);
+    keel_module_release(mod);
+    wat = "(module (memory (export \"memory\") 1) (func (export \"_start\")))";
+    OK(keel_module_new_wat(eng, wat, strlen(wat), &mod));
+    OK(keel_wasi_run(eng, mod, cfg, &code));
+    assert_int_equal(code, 0);
+    keel_module_release(mod);
+    wat = "(module (func (export \"_start\") unreachable))";
+    OK(keel_module_new_wat(eng, wat, strlen(wat), &mod));
+    FAILS(KEEL_ERROR_TRAP, keel_wasi_run(eng, mod, cfg, &code));
+    keel_module_release(mod);
+    keel_wasi_config_free(cfg);
+    keel_wasi_config_free(NULL);
+    keel_wasi_free(NULL);
+    keel_linker_free(linker);
+    keel_store_release(store);
+    keel_engine_release(eng);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hostile_pointers),
+        cmocka_unit_test(test_raw_sandbox),
+        cmocka_unit_test(test_proc_exit),
+        cmocka_unit_test(test_capture_and_renumber),
+        cmocka_unit_test(test_sockets),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_hello),
+        cmocka_unit_test(test_args_env),
+        cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_stdin),
+        cmocka_unit_test(test_clock_random),
+        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_sandbox),
+        cmocka_unit_test(test_lisp),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
