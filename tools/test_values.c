@@ -4,6 +4,7 @@
 ** Registered as ctest 'tools.test_values'.
 */
 #include "kcli.h"
+#include "kcli_json.h"
 
 #include <string.h>
 
@@ -138,6 +139,34 @@ int main(void) {
     kcli_value three = {KCLI_T_I32, 0, 0, 3, 0};
     CHECK(kcli_value_matches(&two, &either));
     CHECK(!kcli_value_matches(&three, &either));
+
+    /* the JSON reader of the vector runner */
+    char err[128];
+    const char *doc = "{\"a\": [1, -2.5e3, \"x\\u00e9\\ud83d\\ude00\"], \"b\": {\"c\": null}, \"t\": true}";
+    kcli_json *j = kcli_json_parse(doc, strlen(doc), err, sizeof err);
+    CHECK(j != NULL);
+    if (j) {
+        const kcli_json *a = kcli_json_get(j, "a");
+        CHECK(a && a->type == KCLI_JSON_ARRAY && a->count == 3);
+        if (a && a->count == 3) {
+            CHECK(strcmp(a->items[1].str, "-2.5e3") == 0);
+            CHECK(strcmp(kcli_json_str(&a->items[2]), "x\xc3\xa9\xf0\x9f\x98\x80") == 0);
+        }
+        CHECK(kcli_json_get(kcli_json_get(j, "b"), "c")->type == KCLI_JSON_NULL);
+        CHECK(kcli_json_get(j, "t")->boolean);
+        CHECK(kcli_json_get(j, "missing") == NULL);
+        kcli_json_free(j);
+    }
+    static const char *bad[] = {"", "{", "[1,]", "{\"a\" 1}", "\"\\x\"", "[1] 2", "tru",
+                                "\"\n\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        kcli_json *b = kcli_json_parse(bad[i], strlen(bad[i]), err, sizeof err);
+        CHECK(b == NULL);
+        kcli_json_free(b);
+    }
+    char deep[300];
+    memset(deep, '[', sizeof deep);
+    CHECK(kcli_json_parse(deep, sizeof deep, err, sizeof err) == NULL); /* nesting limit */
 
     if (failures) {
         fprintf(stderr, "%d checks failed\n", failures);

@@ -216,6 +216,9 @@ static void step_invoke(vcase *c, size_t si, const kcli_json *st) {
     kcli_pattern pat;
     char why[256];
     size_t nargs = args ? args->count : 0, nres = 0;
+    if (!name) return fail(c, si, "'invoke' must be a string");
+    if ((args && args->type != KCLI_JSON_ARRAY) || (expect && expect->type != KCLI_JSON_ARRAY))
+        return fail(c, si, "'args' and 'expect' must be arrays");
     if (nargs > MAX_VALUES) return fail(c, si, "too many args");
     for (size_t i = 0; i < nargs; i++) {
         if (!read_value(&args->items[i], &pat, why, sizeof why)) return fail(c, si, "%s", why);
@@ -293,6 +296,7 @@ static void step_global(vcase *c, size_t si, const kcli_json *st, bool set) {
     keel_global *g = NULL;
     kcli_pattern pat;
     char why[256];
+    if (!name) return fail(c, si, "the global's name must be a string");
     keel_error *err = keel_instance_export_global(c->inst, name, strlen(name), &g);
     if (err || !g) {
         keel_error_free(err);
@@ -392,6 +396,8 @@ static int run_case(const char *dir, const char *name) {
     if (!doc || !wat) {
         printf("FAIL %s: %s\n", name, msg);
         c.failures++;
+        kcli_json_free(doc);
+        doc = NULL; /* the result line is printed */
         goto done;
     }
     const char *link_error = kcli_json_str(kcli_json_get(doc, "link_error"));
