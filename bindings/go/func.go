@@ -51,10 +51,6 @@ func (ft *FuncType) newC() (*C.keel_functype, error) {
 	return t, err
 }
 
-type valBuf [8]C.keel_val
-
-var valPool = sync.Pool{New: func() any { return new(valBuf) }}
-
 // Func is a function of a store: an export of an instance, a host function
 // or a funcref value. Call it from any goroutine.
 type Func struct {
@@ -150,22 +146,27 @@ func (f *Func) call(ctx context.Context, p *C.keel_func, args []any) ([]any, err
 		return nil, argErr("function takes %d arguments, got %d", len(ty.Params), len(args))
 	}
 	nres := len(ty.Results)
-	// One buffer for arguments and results. Its address goes to C, so it
-	// cannot live on the Go stack; a pool saves the allocation for the
-	// common arities.
+	// One buffer for arguments and results, in C memory: cgo does not have
+	// to check it for Go pointers, and it is reused from call to call (the
+	// handle keeps one; see handle.takeScratch).
+	n := len(args) + nres
 	var vals []C.keel_val
-	var buf *valBuf
-	if n := len(args) + nres; n <= len(valBuf{}) {
-		buf = valPool.Get().(*valBuf)
-		vals = buf[:n]
-	} else {
-		vals = make([]C.keel_val, n)
+	var buf *C.keel_val
+	if n > 0 {
+		if n <= scratchVals {
+			buf = f.h.takeScratch()
+		}
+		if buf != nil {
+			vals = unsafe.Slice(buf, n)
+		} else {
+			vals = make([]C.keel_val, n)
+		}
 	}
 	var pins argPins
 	out, err := f.callVals(ctx, p, ty, args, vals, &pins)
 	pins.done()
 	if buf != nil {
-		valPool.Put(buf)
+		f.h.putScratch(buf)
 	}
 	return out, err
 }

@@ -1,5 +1,11 @@
 package keel
 
+/*
+#include <stdlib.h>
+#include <keel.h>
+*/
+import "C"
+
 import (
 	"runtime"
 	"sync/atomic"
@@ -19,6 +25,35 @@ type handle struct {
 	state   atomic.Uint64 // closedBit | number of users inside
 	free    func(unsafe.Pointer)
 	cleanup runtime.Cleanup
+	scratch atomic.Pointer[C.keel_val] // C buffer of scratchVals values for calls
+}
+
+// scratchVals is the size of a function handle's reusable call buffer.
+const scratchVals = 8
+
+// takeScratch gives a C buffer of scratchVals values: the handle's own when
+// free, else a new one. The caller must hold a use of the handle.
+func (h *handle) takeScratch() *C.keel_val {
+	if b := h.scratch.Swap(nil); b != nil {
+		return b
+	}
+	return (*C.keel_val)(C.calloc(scratchVals, C.sizeof_keel_val))
+}
+
+// putScratch gives a buffer back before the caller releases its use, so
+// the handle's destroy frees it; a surplus buffer (concurrent calls) is freed.
+func (h *handle) putScratch(b *C.keel_val) {
+	if !h.scratch.CompareAndSwap(nil, b) {
+		C.free(unsafe.Pointer(b))
+	}
+}
+
+// destroy runs the C release once the handle is closed and unused.
+func (h *handle) destroy() {
+	if b := h.scratch.Swap(nil); b != nil {
+		C.free(unsafe.Pointer(b))
+	}
+	h.free(h.ptr)
 }
 
 const closedBit = uint64(1) << 63
@@ -61,7 +96,7 @@ func (h *handle) acquireFor(owner any) unsafe.Pointer {
 // release counts the caller out; the last user out of a closed handle frees it.
 func (h *handle) release() {
 	if h.state.Add(^uint64(0)) == closedBit {
-		h.free(h.ptr)
+		h.destroy()
 	}
 }
 
@@ -74,7 +109,7 @@ func (h *handle) close() {
 		return
 	}
 	if old == 0 {
-		h.free(h.ptr)
+		h.destroy()
 	}
 }
 
