@@ -347,7 +347,10 @@ kb_error *kwasi_ctx_new(const kwasi_config *config, kwasi_ctx **out) {
         e->read_only = p->read_only;
         e->guest_path = gp;
         e->rights_base = p->read_only ? KWASI_RIGHTS_ALL & ~KWASI_RIGHTS_WRITE_MASK : KWASI_RIGHTS_ALL;
-        e->rights_inh = e->rights_base;
+        /* Inheriting rights stay complete: wasi-libc masks what it asks for
+           with them, which would silently open a file for writing read-only.
+           path_open refuses writes below a read-only preopen instead. */
+        e->rights_inh = KWASI_RIGHTS_ALL;
     }
     for (size_t i = 0; i < c->sockets.len && err == NULL; i++) {
         int64_t slot = kwasi_fd_alloc(ctx);

@@ -230,8 +230,12 @@ static void same_both_ways(const char *name, run_spec *rs, int want_code) {
     run_native(native, rs, &n);
     run_wasm(wasm, rs, NULL, &w);
     if (n.len != w.len || memcmp(n.out, w.out, n.len) != 0) {
-        print_message("---- %s native (%zu bytes)\n%s---- %s under keel (%zu bytes)\n%s----\n", name, n.len, n.out,
-                      name, w.len, w.out);
+        char p1[300], p2[300];
+        snprintf(p1, sizeof p1, "wasi_%s.native.out", name);
+        snprintf(p2, sizeof p2, "wasi_%s.keel.out", name);
+        spit(p1, n.out); /* in the test's working directory, for diffing */
+        spit(p2, w.out);
+        print_message("%s: output differs (%zu bytes native, %zu under Keel): diff %s %s\n", name, n.len, w.len, p1, p2);
         fail();
     }
     assert_int_equal(n.code, want_code);
@@ -335,7 +339,8 @@ static void test_sandbox(void **state) {
     slurp(exp_path, &expected, &elen);
     assert_non_null(expected);
     if (elen != w.len || memcmp(expected, w.out, elen) != 0) {
-        print_message("---- expected\n%s---- got\n%s----\n", expected, w.out);
+        spit("wasi_sandbox.got", w.out); /* in the test's working directory, for diffing */
+        print_message("sandbox output differs from %s: see wasi_sandbox.got\n", exp_path);
         fail();
     }
     /* Nothing outside changed. */
