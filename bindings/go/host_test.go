@@ -3,8 +3,10 @@ package keel
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 const hostWat = `(module
@@ -243,5 +245,45 @@ func TestHostFuncrefArgument(t *testing.T) {
 	}
 	if len(got) != 1 || got[0] != "hello" {
 		t.Fatalf("got %v", got)
+	}
+}
+
+// The store's finalizer deletes a host function's cgo.Handle: once the
+// store is gone, what the Go function captured is collectable.
+func TestHostFuncStateFreedWithStore(t *testing.T) {
+	collected := make(chan struct{})
+	func() {
+		e, _ := NewEngine()
+		s, _ := NewStore(e)
+		state := &struct{ n int }{}
+		runtime.AddCleanup(state, func(ch chan struct{}) { close(ch) }, collected)
+		f, err := s.NewFunc(func() int32 { state.n++; return int32(state.n) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err := f.Call(context.Background()); err != nil || r[0] != int32(1) {
+			t.Fatalf("%v %v", r, err)
+		}
+	}()
+	deadline := time.After(10 * time.Second)
+	for {
+		runtime.GC()
+		select {
+		case <-collected:
+			return
+		case <-deadline:
+			t.Fatal("host function state never collected: the cgo.Handle was not deleted")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+func TestABIVersion(t *testing.T) {
+	major, minor := ABIVersion()
+	if major != ABIMajor || minor < ABIMinor {
+		t.Fatalf("library ABI %d.%d, binding %d.%d", major, minor, ABIMajor, ABIMinor)
+	}
+	if Version() == "" {
+		t.Fatal("empty version")
 	}
 }
