@@ -501,6 +501,9 @@ function Func:call_bits(...)
   local raw = rawget(self, "_raw") or error("keel: Func used after close()", 2)
   local pk, rk = self._pk, self._rk
   if not pk then pk, rk = func_kinds(self) end
+  if self._refres then
+    return wrap_values(self._store, #rk, check(core_call_bits(raw, store_raw(self), pk, rk, ...)))
+  end
   return check(core_call_bits(raw, store_raw(self), pk, rk, ...))
 end
 

@@ -170,6 +170,39 @@ static const char *kind_name(unsigned kind)
     return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }
 
+/* f32 <-> Lua float (a double) keeping NaN payloads: the hardware's
+** conversions quiet signalling NaNs, so NaNs move their payload by hand
+** (f32 mantissa = the top 23 bits of the f64 mantissa). Other values
+** convert exactly (f32 -> f64) or round to nearest (f64 -> f32). */
+static lua_Number f32_to_number(float f)
+{
+    uint32_t b;
+    uint64_t d;
+    double out;
+    memcpy(&b, &f, 4);
+    if ((b & 0x7f800000u) != 0x7f800000u || (b & 0x007fffffu) == 0)
+        return (lua_Number)f;
+    d = ((uint64_t)(b >> 31) << 63) | 0x7ff0000000000000ull | ((uint64_t)(b & 0x007fffffu) << 29);
+    memcpy(&out, &d, 8);
+    return out;
+}
+
+static float number_to_f32(lua_Number n)
+{
+    double dn = (double)n;
+    uint64_t d;
+    uint32_t b;
+    float out;
+    memcpy(&d, &dn, 8);
+    if ((d & 0x7ff0000000000000ull) != 0x7ff0000000000000ull || (d & 0x000fffffffffffffull) == 0)
+        return (float)n;
+    b = ((uint32_t)(d >> 63) << 31) | 0x7f800000u | (uint32_t)((d & 0x000fffffffffffffull) >> 29);
+    if ((b & 0x007fffffu) == 0)
+        b |= 0x00400000u; /* a payload only in the low bits: keep it a NaN */
+    memcpy(&out, &b, 4);
+    return out;
+}
+
 /* Checks that the Lua value at idx fits 'kind'; NULL when it does, else why
 ** not. 'bits': floats may also be given as integer bit patterns. */
 static const char *val_check(lua_State *L, int idx, unsigned kind, int bits)
@@ -236,7 +269,7 @@ static keel_error *val_to(lua_State *L, int idx, unsigned kind, int bits, keel_s
         if (bits)
             v->of.f32_bits = (uint32_t)lua_tointeger(L, idx);
         else
-            v->of.f32 = (float)lua_tonumber(L, idx);
+            v->of.f32 = number_to_f32(lua_tonumber(L, idx));
         break;
     case KEEL_F64:
         if (bits)
@@ -290,7 +323,7 @@ static void val_push(lua_State *L, keel_val *v, int bits)
         if (bits)
             lua_pushinteger(L, v->of.f32_bits);
         else
-            lua_pushnumber(L, (lua_Number)v->of.f32);
+            lua_pushnumber(L, f32_to_number(v->of.f32));
         break;
     case KEEL_F64:
         if (bits)
@@ -739,6 +772,7 @@ static int l_memory_write(lua_State *L)
 
 /* ------------------------------------------------------------ globals and tables */
 
+/* The value kind of a global's or table's type (after 'err = ..._type(obj, &t)'). */
 static keel_error *extern_valkind(keel_error *err, keel_externtype *t, unsigned *kind)
 {
     if (err == NULL)
@@ -800,7 +834,8 @@ static int l_global_set(lua_State *L)
     keel_store *store = check_handle(L, 2, KLUA_STORE, "store");
     keel_externtype *t = NULL;
     unsigned kind = 0;
-    keel_error *err = extern_valkind(keel_global_type(g, &t), t, &kind);
+    keel_error *err = keel_global_type(g, &t);
+    err = extern_valkind(err, t, &kind);
     if (err != NULL)
         return push_error(L, err);
     lua_settop(L, 4);
@@ -858,7 +893,8 @@ static int l_table_set(lua_State *L)
     uint64_t i = check_u64(L, 3, "index");
     keel_externtype *ty = NULL;
     unsigned kind = 0;
-    keel_error *err = extern_valkind(keel_table_type(t, &ty), ty, &kind);
+    keel_error *err = keel_table_type(t, &ty);
+    err = extern_valkind(err, ty, &kind);
     if (err != NULL)
         return push_error(L, err);
     lua_settop(L, 4);
@@ -876,7 +912,8 @@ static int l_table_grow(lua_State *L)
     keel_val v;
     int made = 0;
     const char *why;
-    keel_error *err = extern_valkind(keel_table_type(t, &ty), ty, &kind);
+    keel_error *err = keel_table_type(t, &ty);
+    err = extern_valkind(err, ty, &kind);
     if (err != NULL)
         return push_error(L, err);
     lua_settop(L, 4);
