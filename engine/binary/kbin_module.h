@@ -271,7 +271,19 @@ typedef struct kbin_module {
 /*
 ** Decodes 'size' bytes (copied; the caller keeps 'bytes'). On failure returns a
 ** KB_ERR_MALFORMED error carrying the byte offset and the spec's wording and
-** leaves *out NULL. Gives ownership of *out to the caller (kbin_module_free).
+** leaves *out NULL; also KB_ERR_INVALID for a subtype with several declared
+** supertypes (a validation rule the binary can express), KB_ERR_LIMIT for
+** implementation limits (more than 50000 locals in a function, 16M in a
+** module, modules over 4 GiB) and KB_ERR_OUT_OF_MEMORY.
+**
+** Besides the sections, every function body's encoding is checked here
+** (each instruction decodes, blocks nest, the body ends with 'end';
+** memory.init/data.drop/array.new_data/array.init_data need the data count
+** section), as the reference decoder does; valid/ checks their meaning.
+** Element segments in the function-index encodings 0-3 have type (ref func),
+** encoding 4 has (ref null func) (spec 3.0, 5.5.12).
+**
+** Gives ownership of *out to the caller (kbin_module_free).
 */
 kb_error *kbin_decode(const uint8_t *bytes, size_t size, kbin_module **out);
 
