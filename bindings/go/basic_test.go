@@ -94,3 +94,81 @@ func TestInterruptByContext(t *testing.T) {
 		t.Fatalf("store not usable after interrupt: %v %v", res, err)
 	}
 }
+
+func TestIntrospectionAndRefs(t *testing.T) {
+	e, _ := NewEngine()
+	m, err := e.CompileString(`(module $demo
+	  (import "env" "f" (func (param i32) (result i64)))
+	  (import "env" "mem" (memory 1))
+	  (table (export "t") 2 externref)
+	  (global (export "g") (mut externref) (ref.null extern))
+	  (func (export "h") (param f32) (result f64) (f64.promote_f32 (local.get 0))))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name() != "demo" {
+		t.Errorf("module name %q", m.Name())
+	}
+	imps, err := m.Imports()
+	if err != nil || len(imps) != 2 || imps[0].Module != "env" || imps[0].Name != "f" ||
+		imps[0].Kind != ExternFunc || imps[1].Kind != ExternMemory {
+		t.Fatalf("imports: %+v %v", imps, err)
+	}
+	if ft := imps[0].Func; ft == nil || len(ft.Params) != 1 || ft.Params[0] != I32 || ft.Results[0] != I64 {
+		t.Errorf("import type: %+v", imps[0].Func)
+	}
+	exps, err := m.Exports()
+	if err != nil || len(exps) != 3 || exps[2].Name != "h" || exps[2].Func.Results[0] != F64 {
+		t.Fatalf("exports: %+v %v", exps, err)
+	}
+
+	s, _ := NewStore(e)
+	l, _ := NewLinker(e)
+	mem, _ := s.NewMemory(1, 2)
+	if err := l.Define("env", "mem", mem); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.DefineFunc("env", "f", func(x int32) int64 { return int64(x) }); err != nil {
+		t.Fatal(err)
+	}
+	inst, err := l.Instantiate(s, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := inst.Exports()
+	if err != nil || len(all) != 3 {
+		t.Fatalf("instance exports: %v %v", all, err)
+	}
+	if _, ok := all["h"].(*Func); !ok {
+		t.Errorf("export h: %T", all["h"])
+	}
+	tab := all["t"].(*Table)
+	type hostThing struct{ name string }
+	thing := &hostThing{"x"}
+	if err := tab.Set(1, thing); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := tab.Get(1); err != nil || v != thing {
+		t.Fatalf("externref from table: %v %v", v, err)
+	}
+	if v, err := tab.Get(0); err != nil || v != nil {
+		t.Fatalf("null externref: %v %v", v, err)
+	}
+	if old, err := tab.Grow(1, "grown"); err != nil || old != 2 {
+		t.Fatalf("table grow: %v %v", old, err)
+	}
+	g := all["g"].(*Global)
+	if err := g.Set(thing); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := g.Get(); err != nil || v != thing {
+		t.Fatalf("externref global: %v %v", v, err)
+	}
+	if k, mut, err := g.Type(); err != nil || k != ExternRef || !mut {
+		t.Fatalf("global type: %v %v %v", k, mut, err)
+	}
+	r, err := all["h"].(*Func).Call(context.Background(), float32(1.5))
+	if err != nil || r[0] != 1.5 {
+		t.Fatalf("h: %v %v", r, err)
+	}
+}
