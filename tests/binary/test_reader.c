@@ -183,6 +183,41 @@ static void test_reader_errors(void **state) {
     FAILS("zero byte expected", 0xFE, 0x03, 0x01);
     FAILS("malformed heap type", 0xD0, 0x7F);
     FAILS("unexpected end", 0x0E, 0x05, 0x00);
+    FAILS("malformed catch clause", 0x1F, 0x40, 0x01, 0x04, 0x00);
+    FAILS("malformed value type", 0x1C, 0x01, 0x10);
+}
+
+static void test_reader_memarg(void **state) {
+    (void)state;
+    /* Bit 6 of the flags announces a memory index (multi-memory, 3.0). */
+    kbin_instr in = ONE(0x28, 0x42, 0x03, 0x80, 0x01);
+    assert_int_equal(in.op, KOP_I32_LOAD);
+    assert_int_equal(in.imm.mem.align, 2);
+    assert_int_equal(in.imm.mem.memory, 3);
+    assert_int_equal(in.imm.mem.offset, 128);
+    /* memory64 offsets are u64. */
+    in = ONE(0x29, 0x03, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01);
+    assert_true(in.imm.mem.offset == 0x8000000000000000ull);
+    /* memory.size / memory.grow take a memory index (0 in one-memory modules). */
+    in = ONE(0x3F, 0x02);
+    assert_int_equal(in.op, KOP_MEMORY_SIZE);
+    assert_int_equal(in.imm.index, 2);
+    in = ONE(0xFC, 0x0A, 0x01, 0x00);
+    assert_int_equal(in.op, KOP_MEMORY_COPY);
+    assert_int_equal(in.imm.idx2.a, 1);
+    assert_int_equal(in.imm.idx2.b, 0);
+    in = ONE(0x11, 0x04, 0x01);
+    assert_int_equal(in.op, KOP_CALL_INDIRECT);
+    assert_int_equal(in.imm.idx2.a, 4); /* type */
+    assert_int_equal(in.imm.idx2.b, 1); /* table */
+    in = ONE(0x1C, 0x01, 0x64, 0x6B);
+    assert_int_equal(in.op, KOP_SELECT_T);
+    assert_int_equal(in.imm.select.count, 1);
+    assert_false(in.imm.select.type.nullable);
+    assert_int_equal(in.imm.select.type.heap, KHT_STRUCT);
+    in = ONE(0xFD, 0x0D, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 31);
+    assert_int_equal(in.op, KOP_I8X16_SHUFFLE);
+    assert_int_equal(in.imm.v128[15], 31);
 }
 
 int main(void) {
@@ -192,6 +227,7 @@ int main(void) {
         cmocka_unit_test(test_reader_all_ops_roundtrip),
         cmocka_unit_test(test_reader_br_table_try_table),
         cmocka_unit_test(test_reader_errors),
+        cmocka_unit_test(test_reader_memarg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
