@@ -198,6 +198,8 @@ func (l *Linker) DefineInstance(module string, inst *Instance) error {
 // Instantiate instantiates a module in a store, resolving its imports; the
 // start function runs before it returns. Errors: *LinkError for imports
 // that are missing or do not match, *Trap for a trapping start function.
+// The linker stays locked meanwhile: a host function run by the start
+// function must not use this linker.
 func (l *Linker) Instantiate(s *Store, m *Module) (*Instance, error) {
 	lp, err := l.acquire()
 	if err != nil {
