@@ -3,14 +3,17 @@
 **
 ** The tool is a client of the public C ABI (capi/include/keel.h) like any
 ** other program; the only engine header it reads is engine/text/kwast.h, the
-** parser for .wast scripts. Files:
-**   keel.c          main, sub-command dispatch, --help
-**   cli_run.c       'keel run' and 'keel validate'
-**   kcli_values.c   runner-side values: literal parsing, printing, and
-**                   matching against assert_return patterns (NaN classes,
-**                   v128 lanes, reference patterns)
-**   wast_runner.c   'keel wast': the spec interpreter's script semantics
-**   spectest_host.c the 'spectest' host module
+** parser for .wast scripts. Files (tools/README.md has the decisions):
+**   keel.c            main, sub-command dispatch, --help (the output formats)
+**   cli_run.c         'keel run' and 'keel validate'
+**   kcli_values.c     runner-side values: literal parsing, printing, and
+**                     matching against assert_return patterns (NaN classes,
+**                     v128 lanes, reference patterns); engine-free
+**   kcli_invoke.c     kcli_value <-> keel_val, typed calls, error printing
+**   wast_runner.c     'keel wast': files, one child process per file, output
+**   wast_commands.c   the spec interpreter's script semantics for one file
+**   spectest_host.c   the 'spectest' host module
+**   vectors_runner.c  'keel-vectors' (tests/vectors), with kcli_json.c
 */
 #ifndef KCLI_H
 #define KCLI_H

@@ -264,7 +264,9 @@ static const char *cmd_name(uint32_t kind) {
 
 /* "KIND: MESSAGE" of an error, for failure reports. */
 static const char *describe(const keel_error *err, char *buf, size_t size) {
-    snprintf(buf, size, "%s: %s", keel_error_kind_name(keel_error_kind(err)),
+    /* The runner's own complaints travel as payload-less host errors. */
+    bool runner = keel_error_kind(err) == KEEL_ERROR_HOST && !keel_error_host_payload(err);
+    snprintf(buf, size, "%s: %s", runner ? "runner" : keel_error_kind_name(keel_error_kind(err)),
              keel_error_message(err));
     return buf;
 }
@@ -306,7 +308,6 @@ static void note_message(wenv *w, const ktext_command *c, const char *actual) {
 /* assert_malformed / assert_invalid (and the _custom variants). */
 static void assert_rejected(wenv *w, const ktext_command *c, keel_errkind want) {
     keel_module *m = NULL;
-    char buf[512];
     keel_error *err = compile(w, &c->module, &m);
     if (!err) {
         keel_module_release(m);
@@ -330,7 +331,6 @@ static void assert_rejected(wenv *w, const ktext_command *c, keel_errkind want) 
                                                      : keel_error_kind_name(got),
                          msg ? msg : "");
     }
-    (void)buf;
     keel_error_free(err);
 }
 
