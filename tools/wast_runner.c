@@ -132,7 +132,8 @@ static void parse_record(file_result *fr, char *rec, const kcli_opts *opts) {
         unsigned long line = strtoul(rec + 2, &end, 10);
         fr->failed++;
         fr->in_flight = false;
-        snprintf(text, sizeof text, "line %lu: %s", line, *end ? end + 1 : "");
+        if (line) snprintf(text, sizeof text, "line %lu: %s", line, *end ? end + 1 : "");
+        else snprintf(text, sizeof text, "%s", *end ? end + 1 : ""); /* the file as a whole */
         add_line(fr, text, opts->max_failures, true);
         break;
     }
@@ -327,7 +328,7 @@ int kcli_cmd_wast(int argc, char **argv, const kcli_opts *global) {
         }
     }
     if (paths.len == 0) {
-        fprintf(stderr, "usage: keel wast [--quiet] [--max-failures N] PATH...\n");
+        fprintf(stderr, "usage: keel wast [--quiet] [--verbose] [--max-failures N] [--timeout S] PATH...\n");
         free(paths.items);
         return 1;
     }
