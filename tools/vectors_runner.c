@@ -197,7 +197,11 @@ typedef struct vcase {
     keel_instance *inst;
 } vcase;
 
-static void fail(vcase *c, size_t step, const char *fmt, ...) {
+/*
+** Reports a failed step. Step functions return int (always 0, unused) only
+** so that "return fail(...)" is valid ISO C.
+*/
+static int fail(vcase *c, size_t step, const char *fmt, ...) {
     va_list ap;
     printf("    %s step %zu: ", c->name, step);
     va_start(ap, fmt);
@@ -205,9 +209,10 @@ static void fail(vcase *c, size_t step, const char *fmt, ...) {
     va_end(ap);
     printf("\n");
     c->failures++;
+    return 0;
 }
 
-static void step_invoke(vcase *c, size_t si, const kcli_json *st) {
+static int step_invoke(vcase *c, size_t si, const kcli_json *st) {
     const char *name = kcli_json_str(kcli_json_get(st, "invoke"));
     const kcli_json *args = kcli_json_get(st, "args");
     const kcli_json *expect = kcli_json_get(st, "expect");
@@ -239,13 +244,13 @@ static void step_invoke(vcase *c, size_t si, const kcli_json *st) {
             fail(c, si, "%s: expected trap '%s', got %s: %s", name, trap,
                  keel_error_kind_name(keel_error_kind(err)), keel_error_message(err));
         keel_error_free(err);
-        return;
+        return 0;
     }
     if (err) {
         fail(c, si, "%s: %s: %s", name, keel_error_kind_name(keel_error_kind(err)),
              keel_error_message(err));
         keel_error_free(err);
-        return;
+        return 0;
     }
     size_t nexp = expect ? expect->count : 0;
     if (nexp != nres) return fail(c, si, "%s: expected %zu results, got %zu", name, nexp, nres);
@@ -258,6 +263,7 @@ static void step_invoke(vcase *c, size_t si, const kcli_json *st) {
             fail(c, si, "%s: result %zu: expected %s, got %s", name, i, e, g);
         }
     }
+    return 0;
 }
 
 static keel_memory *get_memory(vcase *c, const kcli_json *spec) {
@@ -268,7 +274,7 @@ static keel_memory *get_memory(vcase *c, const kcli_json *spec) {
     return mem;
 }
 
-static void step_memory(vcase *c, size_t si, const kcli_json *spec, bool write) {
+static int step_memory(vcase *c, size_t si, const kcli_json *spec, bool write) {
     uint8_t want[4096], got[4096];
     size_t n;
     const kcli_json *off = kcli_json_get(spec, "offset");
@@ -284,13 +290,14 @@ static void step_memory(vcase *c, size_t si, const kcli_json *spec, bool write) 
     if (err) {
         fail(c, si, "memory %s: %s", write ? "write" : "read", keel_error_message(err));
         keel_error_free(err);
-        return;
+        return 0;
     }
     if (!write && memcmp(want, got, n) != 0) fail(c, si, "memory at %llu differs",
                                                   (unsigned long long)offset);
+    return 0;
 }
 
-static void step_global(vcase *c, size_t si, const kcli_json *st, bool set) {
+static int step_global(vcase *c, size_t si, const kcli_json *st, bool set) {
     const char *name = kcli_json_str(kcli_json_get(st, set ? "global_set" : "global_get"));
     const char *want_err = kcli_json_str(kcli_json_get(st, "error"));
     keel_global *g = NULL;
@@ -341,9 +348,10 @@ static void step_global(vcase *c, size_t si, const kcli_json *st, bool set) {
     }
     keel_error_free(err);
     keel_global_release(g);
+    return 0;
 }
 
-static void run_step(vcase *c, size_t si, const kcli_json *st) {
+static int run_step(vcase *c, size_t si, const kcli_json *st) {
     const kcli_json *spec;
     if (kcli_json_get(st, "invoke")) return step_invoke(c, si, st);
     if ((spec = kcli_json_get(st, "memory"))) return step_memory(c, si, spec, false);
@@ -353,13 +361,15 @@ static void run_step(vcase *c, size_t si, const kcli_json *st) {
     if ((spec = kcli_json_get(st, "memory_size"))) {
         keel_memory *mem = get_memory(c, spec);
         const kcli_json *pages = kcli_json_get(spec, "pages");
-        if (!mem || !pages || pages->type != KCLI_JSON_NUMBER)
+        if (!mem || !pages || pages->type != KCLI_JSON_NUMBER) {
+            keel_memory_release(mem);
             return fail(c, si, "memory_size needs a memory and pages");
+        }
         uint64_t got = keel_memory_pages(mem), want = strtoull(pages->str, NULL, 10);
         keel_memory_release(mem);
         if (got != want) fail(c, si, "memory pages: expected %llu, got %llu",
                               (unsigned long long)want, (unsigned long long)got);
-        return;
+        return 0;
     }
     if ((spec = kcli_json_get(st, "table_size"))) {
         const char *name = kcli_json_str(kcli_json_get(spec, "export"));
@@ -367,15 +377,18 @@ static void run_step(vcase *c, size_t si, const kcli_json *st) {
         keel_table *t = NULL;
         if (!name) name = "table";
         keel_error_free(keel_instance_export_table(c->inst, name, strlen(name), &t));
-        if (!t || !size || size->type != KCLI_JSON_NUMBER)
+        if (!t || !size || size->type != KCLI_JSON_NUMBER) {
+            keel_table_release(t);
             return fail(c, si, "table_size needs a table and size");
+        }
         uint64_t got = keel_table_size(t), want = strtoull(size->str, NULL, 10);
         keel_table_release(t);
         if (got != want) fail(c, si, "table size: expected %llu, got %llu",
                               (unsigned long long)want, (unsigned long long)got);
-        return;
+        return 0;
     }
     fail(c, si, "unknown step kind");
+    return 0;
 }
 
 /* ---------------------------------------------------------------- cases */
