@@ -73,6 +73,7 @@ typedef struct ctrl {
     uint32_t nparams, nresults;
     const kbin_valtype *params, *results;
     kbin_valtype single;    /* storage for a one-result block type */
+    bool has_single;        /* 'results' points at 'single' (re-pointed when ctrls move) */
     uint32_t loop_pc;       /* CK_LOOP: code position of the header */
     KB_VEC(uint32_t) patches; /* offset words to point at the end */
     uint32_t else_patch;    /* CK_IF: the br_unless offset word, or UINT32_MAX */
@@ -233,7 +234,7 @@ static void block_sig(comp *c, const kbin_blocktype *bt, ctrl *k) {
     k->params = k->results = NULL;
     if (bt->kind == KBT_VAL) {
         k->single = bt->val;
-        k->results = &k->single;
+        k->has_single = true;
         k->nresults = 1;
     } else if (bt->kind == KBT_TYPE && bt->index < c->m->type_count) {
         const kbin_type *t = &c->m->types[bt->index];
@@ -376,10 +377,10 @@ static ctrl *push_ctrl(comp *c, uint8_t kind, const kbin_blocktype *bt) {
         c->oom = true;
         return NULL;
     }
-    ctrl *p = &c->ctrls.items[c->ctrls.len - 1];
-    if (p->params == &k.single) p->params = &p->single;
-    if (p->results == &k.single) p->results = &p->single;
-    return p;
+    /* The vector may have moved: re-point every block's one-result type. */
+    for (size_t i = 0; i < c->ctrls.len; i++)
+        if (c->ctrls.items[i].has_single) c->ctrls.items[i].results = &c->ctrls.items[i].single;
+    return &c->ctrls.items[c->ctrls.len - 1];
 }
 
 /* Reserves a handler entry starting here. */
@@ -1205,6 +1206,7 @@ static void emit_instr(comp *c, const kbin_instr *in) {
 typedef KB_VEC(uint32_t) word_vec;
 
 static bool append_words(word_vec *out, const void *p, size_t nwords) {
+    if (nwords == 0) return true;
     if (!kb_vec_reserve(out, nwords)) return false;
     memcpy(out->items + out->len, p, nwords * sizeof(uint32_t));
     out->len += nwords;

@@ -36,6 +36,8 @@ typedef struct script_state {
     int named_count;
     reg regs[64];
     int reg_count;
+    krt_module **mods;      /* every module made, freed after the store */
+    size_t mod_count;
 } script_state;
 
 static kb_error *spectest_fn(void *env, krt_store *s, krt_instance *caller, const uint64_t *args,
@@ -77,6 +79,8 @@ static kb_error *instantiate(script_state *st, const uint8_t *bytes, size_t len,
     krt_module *mod = NULL;
     kb_error *err = krt_module_new(st->engine, bytes, len, &mod);
     if (err) return err;
+    st->mods = realloc(st->mods, (st->mod_count + 1) * sizeof *st->mods);
+    st->mods[st->mod_count++] = mod;
     const kbin_module *m = mod->bin;
     krt_extern *imports = calloc(m->import_count + 1, sizeof *imports);
     for (uint32_t i = 0; i < m->import_count && !err; i++) {
@@ -95,7 +99,7 @@ static kb_error *instantiate(script_state *st, const uint8_t *bytes, size_t len,
     }
     if (!err) err = krt_instantiate(st->s, mod, imports, m->import_count, out);
     free(imports);
-    /* The store keeps using the module's code: modules live until the end of the file. */
+    /* The store keeps using the module's code: modules live until the store is freed. */
     return err;
 }
 
@@ -288,6 +292,8 @@ static void run_file(const char *dir, const char *file, stats *total) {
         kb_error_free(err);
     }
     krt_store_free(st.s);
+    for (size_t i = 0; i < st.mod_count; i++) krt_module_free(st.mods[i]);
+    free(st.mods);
     krt_engine_free(st.engine);
     ktext_script_free(sc);
     fprintf(stderr, "%-28s pass %5d fail %3d skip %3d\n", file, local.pass, local.fail, local.skip);
