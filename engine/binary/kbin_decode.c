@@ -172,7 +172,7 @@ static kb_error *read_limits(dec *d, kbin_limits *l, bool memory) {
         p = d->r.pos;
         if ((err = kbin_read_u32(&d->r, &log2)) != NULL) return err;
         /* Only 0 and 16 are valid (validation); keep anything small for it to judge. */
-        if (log2 > 64) return malformed(p, "malformed custom page size");
+        if (log2 > 64) return malformed(p, "invalid custom page size");
         l->page_log2 = (uint8_t)log2;
     }
     return NULL;
@@ -840,6 +840,7 @@ kb_error *kbin_decode_ex(const uint8_t *bytes, size_t size, uint32_t features, k
     if (size) memcpy(m->bytes, bytes, size);
     m->size = size;
     m->start = KBIN_NO_INDEX;
+    m->features = features;
     dec d;
     memset(&d, 0, sizeof d);
     d.m = m;

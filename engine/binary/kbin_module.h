@@ -254,6 +254,7 @@ typedef struct kbin_module {
 
     uint32_t imported_funcs, imported_tables, imported_memories, imported_globals, imported_tags;
     uint32_t start;          /* start function index or KBIN_NO_INDEX */
+    uint32_t features;       /* the KBIN_FEATURE_* flags it was decoded with */
     bool has_data_count;     /* a data count section was present */
     uint32_t data_count_value;
 
@@ -294,6 +295,8 @@ kb_error *kbin_decode(const uint8_t *bytes, size_t size, kbin_module **out);
 */
 enum {
     KBIN_FEATURE_CUSTOM_PAGE_SIZES = 1u << 0, /* memory limits flag 0x08 + page size log2 */
+    KBIN_FEATURE_SINGLE_MEMORY = 1u << 1,     /* pre-3.0 suites: at most one memory and one table
+                                                 (valid/ reports "multiple memories"/"multiple tables") */
     KBIN_FEATURES_DEFAULT = 0
 };
 

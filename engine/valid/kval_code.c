@@ -9,6 +9,7 @@
 ** read once with kbin_read_instr; simple instructions are typed from the
 ** signature table kval_sigs.def, the rest by hand below.
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/kb_alloc.h"
@@ -83,6 +84,42 @@ static kb_error *fail(kval_code *c, const char *fmt, uint32_t x) {
     return kb_error_at(KB_ERR_INVALID, off, fmt, x);
 }
 static kb_error *mismatch(kval_code *c) { return fail(c, "type mismatch%.0u", 0); }
+
+/* Text form of a canonical value type for messages ("i32", "funcref", "(ref null 3)"). */
+static void vt_name(kbin_valtype t, char *buf, size_t n) {
+    static const char *const abs_names[] = {
+        [0x74] = "noexn", [0x73] = "nofunc", [0x72] = "noextern", [0x71] = "none",
+        [0x70] = "func", [0x6F] = "extern", [0x6E] = "any", [0x6D] = "eq",
+        [0x6C] = "i31", [0x6B] = "struct", [0x6A] = "array", [0x69] = "exn"};
+    switch (t.kind) {
+    case KVT_I32: snprintf(buf, n, "i32"); return;
+    case KVT_I64: snprintf(buf, n, "i64"); return;
+    case KVT_F32: snprintf(buf, n, "f32"); return;
+    case KVT_F64: snprintf(buf, n, "f64"); return;
+    case KVT_V128: snprintf(buf, n, "v128"); return;
+    case KVT_REF: break;
+    default: snprintf(buf, n, "(unknown)"); return;
+    }
+    const char *an = NULL;
+    if (KHT_IS_ABS(t.heap) && KHT_CODE(t.heap) <= 0x74 && KHT_CODE(t.heap) >= 0x69) an = abs_names[KHT_CODE(t.heap)];
+    if (an && t.nullable) snprintf(buf, n, "%sref", an);
+    else if (an) snprintf(buf, n, "(ref %s)", an);
+    else if (KHT_IS_ABS(t.heap)) snprintf(buf, n, t.nullable ? "(ref null bot)" : "(ref bot)");
+    else snprintf(buf, n, t.nullable ? "(ref null canon:%u)" : "(ref canon:%u)", t.heap);
+}
+
+/*
+** The reference interpreter's wording for an operand that does not match
+** (throw.wast, try_catch.wast): "type mismatch: instruction requires [t] but
+** stack has [u]" (u empty when the stack had nothing to give).
+*/
+static kb_error *mismatch_operand(kval_code *c, kbin_valtype want, const kbin_valtype *got) {
+    char w[48], g[48] = "";
+    vt_name(want, w, sizeof w);
+    if (got) vt_name(*got, g, sizeof g);
+    int64_t off = c->in ? (int64_t)c->in->offset : -1;
+    return kb_error_at(KB_ERR_INVALID, off, "type mismatch: instruction requires [%s] but stack has [%s]", w, g);
+}
 static kb_error *oom(void) { return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory"); }
 
 /* ---------------------------------------------------------------- types */
@@ -177,9 +214,11 @@ static kb_error *pop(kval_code *c, kbin_valtype *out) {
 
 static kb_error *pop_expect(kval_code *c, kbin_valtype want, kbin_valtype *out) {
     kbin_valtype t;
+    frame *f = &c->ctrls.items[c->ctrls.len - 1];
+    if (c->vals.len == f->height && !f->unreachable) return mismatch_operand(c, want, NULL);
     kb_error *err = pop(c, &t);
     if (err) return err;
-    if (!kval_vt_sub(c->reg, t, want)) return mismatch(c);
+    if (!kval_vt_sub(c->reg, t, want)) return mismatch_operand(c, want, &t);
     if (out) *out = t;
     return NULL;
 }
@@ -270,7 +309,17 @@ static kb_error *pop_results(kval_code *c, const frame *f) {
     kb_error *err;
     for (uint32_t i = bt_nresults(c, &f->bt); i-- > 0;)
         if ((err = pop_t(c, bt_result(c, &f->bt, i))) != NULL) return err;
-    if (c->vals.len != f->height) return mismatch(c);
+    if (c->vals.len != f->height) {
+        /* Values left over: "type mismatch: block requires [] but stack has [i32]"
+           (the wording of try_catch.wast for a block without results). */
+        if (bt_nresults(c, &f->bt) == 0 && c->vals.len == f->height + 1) {
+            char g[48];
+            vt_name(c->vals.items[f->height], g, sizeof g);
+            int64_t off = c->in ? (int64_t)c->in->offset : -1;
+            return kb_error_at(KB_ERR_INVALID, off, "type mismatch: block requires [] but stack has [%s]", g);
+        }
+        return mismatch(c);
+    }
     return NULL;
 }
 
@@ -773,8 +822,9 @@ static kb_error *step_other(kval_code *c, const kbin_instr *in) {
         if ((err = pop_t(c, table_addr(tt2))) != NULL) return err;
         return pop_t(c, table_addr(tt));
     case KOP_TABLE_INIT:
-        if ((err = get_elem(c, in->imm.idx2.a, &t)) != NULL) return err;
+        /* The table is checked first (table_init.wast expects "unknown table"). */
         if ((err = get_table(c, in->imm.idx2.b, &tt)) != NULL) return err;
+        if ((err = get_elem(c, in->imm.idx2.a, &t)) != NULL) return err;
         if (!kval_vt_sub(c->reg, t, canon(c, tt->elem))) return mismatch(c);
         if ((err = pop_t(c, kbin_vt(KVT_I32))) != NULL) return err;
         if ((err = pop_t(c, kbin_vt(KVT_I32))) != NULL) return err;
@@ -803,8 +853,9 @@ static kb_error *step_other(kval_code *c, const kbin_instr *in) {
         if ((err = pop_t(c, addr2)) != NULL) return err;
         return pop_t(c, addr);
     case KOP_MEMORY_INIT:
-        if ((err = check_data(c, in->imm.idx2.a)) != NULL) return err;
+        /* The memory is checked first (memory_init.wast expects "unknown memory"). */
         if ((err = get_memory(c, in->imm.idx2.b, &addr)) != NULL) return err;
+        if ((err = check_data(c, in->imm.idx2.a)) != NULL) return err;
         if ((err = pop_t(c, kbin_vt(KVT_I32))) != NULL) return err;
         if ((err = pop_t(c, kbin_vt(KVT_I32))) != NULL) return err;
         return pop_t(c, addr);

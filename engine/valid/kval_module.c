@@ -215,6 +215,10 @@ static kb_error *check_segments(kval_code *code, const kbin_module *m) {
 static kb_error *validate(kval_registry *reg, kbin_module *m, kval_code *code) {
     kb_error *err;
     if ((err = kval_canon_module(reg, m)) != NULL) return err;
+    if (m->features & KBIN_FEATURE_SINGLE_MEMORY) {
+        if (m->memory_count > 1) return invalid("multiple memories%.0u", 0);
+        if (m->table_count > 1) return invalid("multiple tables%.0u", 0);
+    }
 
     /* Imports: their descriptors were copied into the index spaces by the decoder. */
     for (uint32_t i = 0; i < m->import_count; i++) {

@@ -219,6 +219,19 @@ static void test_valid_module_rules(void **state) {
     pre.n = 0; /* multiple memories are fine (3.0) */
     WB_SEC(&pre, 5, 0x02, 0x00, 0x01, 0x04, 0x01);
     body_ok(TYPES(T_V), &pre, BODY(0x00, 0x42, 0x00, 0x28, 0x42, 0x01, 0x00, 0x1A, 0x0B));
+    /* Multiple memories only when the single-memory feature flag is off. */
+    {
+        wb m2;
+        wb_module(&m2);
+        WB_SEC(&m2, 5, 0x02, 0x00, 0x01, 0x00, 0x01);
+        kbin_module *mod = NULL;
+        assert_null(kbin_decode_ex(m2.b, m2.n, KBIN_FEATURE_SINGLE_MEMORY, &mod));
+        kb_error *e = kval_module(reg, mod);
+        assert_non_null(e);
+        assert_non_null(strstr(e->message, "multiple memories"));
+        kb_error_free(e);
+        kbin_module_free(mod);
+    }
     /* Tag types have no results. */
     wb w;
     wb_module(&w);
