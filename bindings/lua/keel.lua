@@ -131,6 +131,11 @@ local function class(name, kind, release)
       self._raw = nil
       rel(raw)
     end
+    local sraw = rawget(self, "_sraw")
+    if sraw ~= nil then -- the store reference of an object in a store
+      self._sraw = nil
+      core.keel_store_release(sraw)
+    end
   end
   c.__close = c.close
   c.__gc = c.close
@@ -149,7 +154,13 @@ local function class(name, kind, release)
   return c
 end
 
+-- KEEL_LUA_GC_EVERY=1: a full collection at every handle use, so a handle
+-- freed too early shows up at once (the binding's GC-every-use test mode).
+local gc_every = os.getenv("KEEL_LUA_GC_EVERY") == "1"
+keel.gc_every_use = gc_every
+
 local function raw_of(obj, what)
+  if gc_every then collectgarbage("collect") end
   local raw = type(obj) == "table" and rawget(obj, "_raw")
   if not raw then
     error("keel: " .. what .. " expected (or it was closed)", 3)
@@ -198,13 +209,26 @@ local function names_of(kinds)
   return out
 end
 
+-- An object of a store: besides its own handle it holds a store handle
+-- (the ABI's rule "every handle retains its store", made visible so calls
+-- can name the store even after the Store object was closed) and the Store
+-- object (which keeps the host functions' Lua functions alive).
+-- 'owner' is the Store object or any object of the store.
+local function store_obj(cls, raw, owner)
+  if raw == nil then return nil end
+  local sraw = rawget(owner, "_sraw") or rawget(owner, "_raw")
+  if sraw == nil then error("keel: the Store was closed", 3) end
+  return cls._wrap(raw, {_store = rawget(owner, "_store") or owner,
+                         _sraw = core.keel_store_retain(sraw)})
+end
+
 -- Wraps raw func userdata among values (funcref results and arguments).
-local function wrap_values(store, n, ...)
+local function wrap_values(owner, n, ...)
   if n == 0 then return end
   local vals = {...}
   for i = 1, n do
     if type(vals[i]) == "userdata" and core.is_func(vals[i]) then
-      vals[i] = Func._wrap(vals[i], {_store = store})
+      vals[i] = store_obj(Func, vals[i], owner)
     end
   end
   return table.unpack(vals, 1, n)
@@ -314,26 +338,30 @@ function Store:func(params, results, fn)
   if type(fn) ~= "function" then error("keel: host function must be a function", 2) end
   local target = fn
   if pk:find("\5", 1, true) then
-    local n, store = #pk, self
-    target = function(...) return fn(wrap_values(store, n, ...)) end
+    -- funcref arguments become Func objects; the closure's own store
+    -- handle is only reachable from this Store object, so no cycle leaks
+    local n, owner = #pk, {_store = self, _sraw = core.keel_store_retain(sraw)}
+    target = function(...) return fn(wrap_values(owner, n, ...)) end
   end
   local raw, id = check(core.func_new(sraw, pk, rk, target))
   self._hostfns[id] = target
-  return Func._wrap(raw, {_store = self, _pk = pk, _rk = rk, _refres = rk:find("\5", 1, true) ~= nil})
+  local f = store_obj(Func, raw, self)
+  f._pk, f._rk, f._refres = pk, rk, rk:find("\5", 1, true) ~= nil
+  return f
 end
 
 --- store:memory(min_pages [, max_pages]) -> Memory
 function Store:memory(min, max)
   local maxv = max or -1 -- KEEL_NO_MAX (UINT64_MAX) as a Lua integer
-  return Memory._wrap(check(core.keel_memory_new(raw_of(self, "Store"), min, maxv, 0)), {_store = self})
+  return store_obj(Memory, check(core.keel_memory_new(raw_of(self, "Store"), min, maxv, 0)), self)
 end
 
 --- store:global(type, mutable, value) -> Global
 function Store:global(typename, mutable, value)
   local k = KIND[typename]
   if not k then error("keel: unknown value type " .. tostring(typename), 2) end
-  return Global._wrap(check(core.global_new(raw_of(self, "Store"), k, mutable and true or false, value)),
-                      {_store = self})
+  return store_obj(Global, check(core.global_new(raw_of(self, "Store"), k, mutable and true or false, value)),
+                   self)
 end
 
 function Store:limit_memory(bytes) check(core.keel_store_limit_memory(raw_of(self, "Store"), bytes)) end
@@ -382,7 +410,9 @@ end
 --- linker:instantiate(store, module) -> Instance (runs the start function).
 function Linker:instantiate(store, module)
   local raw = check(core.instantiate(raw_of(self, "Linker"), raw_of(store, "Store"), raw_of(module, "Module")))
-  return Instance._wrap(raw, {_store = store, _module = module})
+  local inst = store_obj(Instance, raw, store)
+  inst._module = module
+  return inst
 end
 
 -------------------------------------------------------------------------- Instance
@@ -410,13 +440,15 @@ function Instance.new(store, module, imports)
   local raws = {}
   for i, item in ipairs(list) do raws[i] = raw_of(item, "import " .. i) end
   local raw = check(core.instance_new(raw_of(store, "Store"), raw_of(module, "Module"), raws))
-  return Instance._wrap(raw, {_store = store, _module = module, _imports = list})
+  local inst = store_obj(Instance, raw, store)
+  inst._module, inst._imports = module, list
+  return inst
 end
 
 local function export_of(self, wrapper, fn, name)
   local raw = raw_of(self, "Instance")
   if type(name) ~= "string" then error("keel: export name must be a string", 3) end
-  return wrapper._wrap(check(fn(raw, name)), {_store = self._store})
+  return store_obj(wrapper, check(fn(raw, name)), self)
 end
 
 function Instance:func(name) return export_of(self, Func, core.keel_instance_export_func, name) end
@@ -478,17 +510,17 @@ local function func_kinds(self)
 end
 
 local function store_raw(self)
-  local s = rawget(self, "_store")
-  return s and rawget(s, "_raw") or error("keel: the function's Store was closed", 3)
+  return rawget(self, "_sraw") or error("keel: object used after close()", 3)
 end
 
 --- func:call(...) / func(...) -> results (multiple returns)
 function Func:call(...)
+  if gc_every then collectgarbage("collect") end
   local raw = rawget(self, "_raw") or error("keel: Func used after close()", 2)
   local pk, rk = self._pk, self._rk
   if not pk then pk, rk = func_kinds(self) end
   if self._refres then
-    return wrap_values(self._store, #rk, check(core_call(raw, store_raw(self), pk, rk, ...)))
+    return wrap_values(self, #rk, check(core_call(raw, store_raw(self), pk, rk, ...)))
   end
   return check(core_call(raw, store_raw(self), pk, rk, ...))
 end
@@ -502,7 +534,7 @@ function Func:call_bits(...)
   local pk, rk = self._pk, self._rk
   if not pk then pk, rk = func_kinds(self) end
   if self._refres then
-    return wrap_values(self._store, #rk, check(core_call_bits(raw, store_raw(self), pk, rk, ...)))
+    return wrap_values(self, #rk, check(core_call_bits(raw, store_raw(self), pk, rk, ...)))
   end
   return check(core_call_bits(raw, store_raw(self), pk, rk, ...))
 end
@@ -538,7 +570,7 @@ end
 
 function Global:get()
   local v = check(core.global_get(raw_of(self, "Global")))
-  if type(v) == "userdata" then return wrap_values(self._store, 1, v) end
+  if type(v) == "userdata" then return wrap_values(self, 1, v) end
   return v
 end
 
@@ -558,7 +590,7 @@ function Table:size() return core.keel_table_size(raw_of(self, "Table")) end
 
 function Table:get(i)
   local v = check(core.table_get(raw_of(self, "Table"), i))
-  if type(v) == "userdata" then return wrap_values(self._store, 1, v) end
+  if type(v) == "userdata" then return wrap_values(self, 1, v) end
   return v
 end
 
