@@ -101,6 +101,17 @@ static inline uint32_t access_size(uint32_t kop) {
     }
 }
 
+/*
+** call_indirect's type check (spec 4.4.x): the callee's type must match type
+** 'type' of the caller's module. Canonical ids are equal for equivalent types
+** (3.0 rec-group canonicalisation), so one compare decides the common case.
+** GC subtyping hook: when the ids differ, a declared subtype must also match;
+** that check goes here once valid/ exposes the supertype chain of canonical ids.
+*/
+static inline bool func_type_matches(const krt_instance *inst, const krt_func *callee, uint32_t type) {
+    return callee->canon_type == inst->module->bin->types[type].canon;
+}
+
 /* The exception's tag matches clause tag 'tag' of 'inst' (identity of tag objects). */
 static inline bool tag_matches(const krt_instance *inst, const krt_exn *exn, uint32_t tag) {
     return inst->tags != NULL && inst->tags[tag] == exn->tag;
@@ -286,11 +297,7 @@ resume:
             if (UNLIKELY(i >= t->size)) TRAP(KB_TRAP_UNDEFINED_ELEMENT);
             callee = t->elems[i];
             if (UNLIKELY(callee == NULL)) TRAP(KB_TRAP_UNINITIALIZED_ELEMENT);
-            /* Canonical type ids are equal for equivalent types (spec 3.0
-               type equivalence). GC subtyping will replace this with a
-               subtype check (hook: the slow path below). */
-            if (UNLIKELY(callee->canon_type != inst->module->bin->types[ip[1]].canon))
-                TRAP(KB_TRAP_INDIRECT_CALL_TYPE);
+            if (UNLIKELY(!func_type_matches(inst, callee, ip[1]))) TRAP(KB_TRAP_INDIRECT_CALL_TYPE);
             nfp = fp + ip[3];
             tail = *ip == KX_RETURN_CALL_INDIRECT;
             goto do_call;
