@@ -84,9 +84,12 @@ static bool build(const char *name, bool wasm, char *out, size_t outlen) {
     if (stat(out, &st) == 0) return true;
     char cmd[4096];
     if (wasm)
-        snprintf(cmd, sizeof cmd, "clang --target=wasm32-wasi -O2 -o '%s' '%s/%s.c' 2>'%s.log'", out, g_src, name, out);
+        /* 1 MiB of stack like a native thread's first pages, for the recursive programs
+           (wasm-ld's default is 64 KiB, and an overflow silently overwrites data). */
+        snprintf(cmd, sizeof cmd, "clang --target=wasm32-wasi -O2 -Wl,-z,stack-size=1048576 -o '%s' '%s/%s.c' -lm 2>'%s.log'",
+                 out, g_src, name, out);
     else
-        snprintf(cmd, sizeof cmd, "cc -O2 -o '%s' '%s/%s.c' 2>'%s.log'", out, g_src, name, out);
+        snprintf(cmd, sizeof cmd, "cc -O2 -o '%s' '%s/%s.c' -lm 2>'%s.log'", out, g_src, name, out);
     return sh(cmd) == 0;
 }
 
