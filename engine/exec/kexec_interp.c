@@ -18,6 +18,7 @@
 #include "binary/kbin_reader.h"
 #include "exec/kexec_int.h"
 #include "exec/kexec_numeric.h"
+#include "valid/kval_types.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LIKELY(x) __builtin_expect(!!(x), 1)
@@ -105,11 +106,14 @@ static inline uint32_t access_size(uint32_t kop) {
 ** call_indirect's type check (spec 4.4.x): the callee's type must match type
 ** 'type' of the caller's module. Canonical ids are equal for equivalent types
 ** (3.0 rec-group canonicalisation), so one compare decides the common case.
-** GC subtyping hook: when the ids differ, a declared subtype must also match;
-** that check goes here once valid/ exposes the supertype chain of canonical ids.
+** When the ids differ, a declared subtype also matches (3.0 subtyping): the
+** registry walks the callee type's supertype chain (the slow path).
 */
 static inline bool func_type_matches(const krt_instance *inst, const krt_func *callee, uint32_t type) {
-    return callee->canon_type == inst->module->bin->types[type].canon;
+    uint32_t want = inst->module->bin->types[type].canon;
+    if (LIKELY(callee->canon_type == want)) return true;
+    const kval_registry *reg = inst->module->engine ? inst->module->engine->types : NULL;
+    return reg != NULL && kval_type_matches(reg, callee->canon_type, want);
 }
 
 /* The exception's tag matches clause tag 'tag' of 'inst' (identity of tag objects). */
