@@ -1186,9 +1186,14 @@ static void emit_instr(comp *c, const kbin_instr *in) {
         break;
     }
     case KOP_RETHROW: {
-        uint32_t slot = 0;
-        if (in->imm.index < c->ctrls.len) slot = ctrl_at(c, in->imm.index)->exn_slot;
-        op(c, KX_RETHROW); w(c, slot);
+        /* The label names a legacy catch block (validation); anything else
+           would read a slot that holds no exception. */
+        ctrl *t = in->imm.index < c->ctrls.len ? ctrl_at(c, in->imm.index) : NULL;
+        if (t != NULL && t->kind == CK_CATCH) {
+            op(c, KX_RETHROW); w(c, t->exn_slot);
+        } else {
+            op(c, KX_UNREACHABLE);
+        }
         set_unreachable(c);
         break;
     }
