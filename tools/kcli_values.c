@@ -311,11 +311,14 @@ bool kcli_value_matches(const kcli_value *v, const kcli_pattern *p) {
     case KCLI_PAT_LANES:
         return v->type == KCLI_T_V128 && match_lanes(v, p);
     /*
-    ** A null pattern matches any null: validation already guarantees the
-    ** hierarchy, and the spec interpreter compares nulls without their type.
+    ** A null pattern matches a null of the same hierarchy (func, extern,
+    ** any, exn; spec 3.0 heap types below their top type share one null).
+    ** 'ref.null' without a type, or with a concrete type index, matches
+    ** any null.
     */
     case KCLI_PAT_REF_NULL:
-        return v->type == KCLI_T_REF && v->ref == KCLI_REF_NULL;
+        if (v->type != KCLI_T_REF || v->ref != KCLI_REF_NULL) return false;
+        return p->val.heap == KCLI_HEAP_ANY || v->heap == KCLI_HEAP_ANY || p->val.heap == v->heap;
     case KCLI_PAT_REF_FUNC:
         return is_nonnull_ref(v) && v->ref == KCLI_REF_FUNC;
     case KCLI_PAT_REF_EXTERN:

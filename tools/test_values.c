@@ -120,6 +120,11 @@ int main(void) {
     kcli_value rnull = {KCLI_T_REF, KCLI_REF_NULL, KCLI_HEAP_EXTERN, 0, 0};
     kcli_value rext = {KCLI_T_REF, KCLI_REF_EXTERN, 0, 7, 0};
     CHECK(kcli_value_matches(&rnull, &null_pat));
+    null_pat.val.heap = KCLI_HEAP_FUNC; /* ref.null func vs an extern null */
+    CHECK(!kcli_value_matches(&rnull, &null_pat));
+    null_pat.val.heap = KCLI_HEAP_EXTERN;
+    CHECK(kcli_value_matches(&rnull, &null_pat));
+    null_pat.val.heap = KCLI_HEAP_ANY;
     CHECK(!kcli_value_matches(&rext, &null_pat));
     kcli_pattern ext7 = {0};
     ext7.val = rext;

@@ -23,3 +23,5 @@
 (assert_unlinkable (module) "unknown import")
 (assert_trap (module) "unreachable")
 (module (import "nowhere" "f" (func)))
+(module (func (export "nullfunc") (result funcref) (ref.null func)))
+(assert_return (invoke "nullfunc") (ref.null extern))
