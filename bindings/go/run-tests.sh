@@ -29,8 +29,8 @@ if [ -z "$pc" ]; then
 	echo "run-tests.sh: no keel.pc installed under $prefix" >&2
 	exit 1
 fi
-# keel.pc records the prefix chosen at configure time; this install lives
-# elsewhere, so point the file at it.
+# keel.pc is relocatable (prefix=${pcfiledir}/...); pinning the absolute
+# prefix also covers build directories configured before it was.
 sed -i "s|^prefix=.*|prefix=$prefix|" "$pc"
 PKG_CONFIG_PATH=$(dirname "$pc")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 export PKG_CONFIG_PATH
