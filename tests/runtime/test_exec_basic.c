@@ -196,6 +196,34 @@ static void test_exec_basic__backtrace(void **state) {
     th_free(&t);
 }
 
+static void test_exec_basic__v128_moves(void **state) {
+    (void)state;
+    /* v128 values move through locals, blocks, select, globals and calls
+       without SIMD instructions: two slots each (krt.h slot layout). */
+    th t;
+    th_load(&t,
+            "(module"
+            " (global $g (mut v128) (v128.const i64x2 0 0))"
+            " (func $id (param v128) (result v128) (local.get 0))"
+            " (func (export \"pick\") (param v128 v128 i32) (result v128)"
+            "   (block (result v128) (select (result v128) (call $id (local.get 0)) (local.get 1) (local.get 2))))"
+            " (func (export \"glob\") (param v128) (result v128) (global.set $g (local.get 0)) (global.get $g)))",
+            NULL);
+    uint64_t args[5] = {1, 2, 3, 4, 1}, r[2] = {0, 0};
+    assert_null(th_call(&t, "pick", args, r));
+    assert_int_equal(r[0], 1);
+    assert_int_equal(r[1], 2);
+    args[4] = 0;
+    assert_null(th_call(&t, "pick", args, r));
+    assert_int_equal(r[0], 3);
+    assert_int_equal(r[1], 4);
+    uint64_t g[2] = {5, 6};
+    assert_null(th_call(&t, "glob", g, r));
+    assert_int_equal(r[0], 5);
+    assert_int_equal(r[1], 6);
+    th_free(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exec_basic__arith),
@@ -204,6 +232,7 @@ int main(void) {
         cmocka_unit_test(test_exec_basic__multi_value),
         cmocka_unit_test(test_exec_basic__calls_and_recursion),
         cmocka_unit_test(test_exec_basic__backtrace),
+        cmocka_unit_test(test_exec_basic__v128_moves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
