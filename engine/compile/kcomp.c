@@ -331,6 +331,14 @@ static void branch(comp *c, uint32_t depth) {
             op(c, KX_RETURN);
             return;
         }
+        if (e->kind != E_CONST && e->width == 1) {
+            /* One value from any slot: move and return in one instruction. */
+            uint32_t src = e->kind == E_LOCAL ? e->slot : e->home;
+            if (src != 0) {
+                op(c, KX_RETURN1); w(c, src);
+                return;
+            }
+        }
     }
     transfer(c, n, k->kind == CK_FUNC ? 0 : k->base);
     jump_to(c, k);

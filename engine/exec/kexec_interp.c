@@ -283,6 +283,10 @@ resume:
             REFRESH_MEM();
             vmbreak;
         }
+        vmcase(KX_RETURN1) {
+            fp[0] = R(1);
+            goto do_return;
+        }
         vmcase(KX_CALL) {
             callee = inst->funcs[ip[1]];
             nfp = fp + ip[2];

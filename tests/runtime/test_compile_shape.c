@@ -96,7 +96,7 @@ static void test_compile_shape__fused_branches(void **state) {
                0, "loop_check br_if.i32.lt_s return");
     expect_ops("(module (func (param i32) (result i32)"
                " (if (result i32) (i32.eq (local.get 0) (i32.const 3)) (then (i32.const 1)) (else (i32.const 2)))))",
-               0, "br_if.i32.ne_i const32 br const32 copy return");
+               0, "br_if.i32.ne_i const32 br const32 return1");
 }
 
 static void test_compile_shape__swap_hazard(void **state) {
