@@ -141,6 +141,7 @@ typedef struct kcli_opts {
     bool quiet;
     long max_failures; /* failures shown per file (0 = all) */
     long timeout;      /* seconds per .wast file (0 = the default) */
+    bool no_fork;      /* wast: run scripts in this process (debugging) */
 } kcli_opts;
 
 /* A growable list of malloc'd strings. */

@@ -54,6 +54,8 @@ static const char usage[] =
     "  --max-failures N      wast: failures shown per file (default 5; 0 = all)\n"
     "  --timeout SECONDS     wast: limit per file (default 120); a file that\n"
     "                        hangs or crashes fails, the run goes on\n"
+    "  --no-fork             wast: run the scripts in this process, for a\n"
+    "                        debugger or a leak checker (a crash ends the run)\n"
     "  -h, --help            this text\n"
     "\n"
     "Exit status: 0 success, 1 failure (invalid module, failed tests, bad\n"
@@ -66,7 +68,7 @@ static int cmd_version(void) {
 }
 
 int main(int argc, char **argv) {
-    kcli_opts opts = {false, false, 5, 0};
+    kcli_opts opts = {false, false, 5, 0, false};
     int i = 1;
     /* Global options come before the command; the commands parse the rest. */
     for (; i < argc && argv[i][0] == '-'; i++) {

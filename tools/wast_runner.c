@@ -162,6 +162,48 @@ static void run_child(const char *path, const kcli_opts *opts, int fd) {
     _exit(rc == 0 ? 0 : 3);
 }
 
+/* Reads the child's records from 'fd' line by line until end of file. */
+static void read_records(int fd, file_result *fr, const kcli_opts *opts) {
+    char buf[4096], rec[2048];
+    size_t rlen = 0;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] == '\n') {
+                rec[rlen] = 0;
+                parse_record(fr, rec, opts);
+                rlen = 0;
+            } else if (rlen + 1 < sizeof rec) {
+                rec[rlen++] = buf[i];
+            }
+        }
+    }
+}
+
+/*
+** --no-fork: runs the script in this process (for a debugger, valgrind or
+** LeakSanitizer), with the records going through a temporary file. A crash
+** then ends the whole run.
+*/
+static void run_in_process(const char *path, const kcli_opts *opts, file_result *fr) {
+    FILE *tmp = tmpfile();
+    if (!tmp) {
+        fr->failed = fr->total = 1;
+        add_line(fr, "cannot create a temporary file", 0, true);
+        return;
+    }
+    kcli_report r = {fileno(tmp)};
+    kcli_wast_run_script(path, opts, &r);
+    fflush(stdout);
+    lseek(r.fd, 0, SEEK_SET);
+    read_records(r.fd, fr, opts);
+    fclose(tmp);
+}
+
 static void run_file(const char *path, const char *display, const kcli_opts *opts,
                      size_t *all_passed, size_t *all_failed) {
     file_result fr;
@@ -170,38 +212,23 @@ static void run_file(const char *path, const char *display, const kcli_opts *opt
     fflush(stdout);
     fflush(stderr);
     pid_t pid = -1;
-    if (pipe(fds) == 0) {
+    if (opts->no_fork) {
+        run_in_process(path, opts, &fr);
+    } else if (pipe(fds) == 0) {
         pid = fork();
         if (pid == 0) {
             close(fds[0]);
             run_child(path, opts, fds[1]);
         }
         close(fds[1]);
+        if (pid < 0) close(fds[0]);
     }
-    if (pid < 0) {
+    if (!opts->no_fork && pid < 0) {
         fr.failed = 1;
         fr.total = 1;
         add_line(&fr, "cannot start a child process for this file", opts->max_failures, true);
-    } else {
-        /* Read records line by line until the child closes the pipe. */
-        char buf[4096], rec[2048];
-        size_t rlen = 0;
-        ssize_t n;
-        while ((n = read(fds[0], buf, sizeof buf)) != 0) {
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                break;
-            }
-            for (ssize_t i = 0; i < n; i++) {
-                if (buf[i] == '\n') {
-                    rec[rlen] = 0;
-                    parse_record(&fr, rec, opts);
-                    rlen = 0;
-                } else if (rlen + 1 < sizeof rec) {
-                    rec[rlen++] = buf[i];
-                }
-            }
-        }
+    } else if (!opts->no_fork) {
+        read_records(fds[0], &fr, opts);
         close(fds[0]);
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -226,10 +253,10 @@ static void run_file(const char *path, const char *display, const kcli_opts *opt
             snprintf(text, sizeof text, "runner exited with status %d", WEXITSTATUS(status));
             add_line(&fr, text, 0, true);
         }
-        /* Commands that never ran (after a crash) count as failed. */
-        if (!fr.total_known || fr.total < fr.passed + fr.failed) fr.total = fr.passed + fr.failed;
-        else fr.failed = fr.total - fr.passed;
     }
+    /* Commands that never ran (after a crash) count as failed. */
+    if (!fr.total_known || fr.total < fr.passed + fr.failed) fr.total = fr.passed + fr.failed;
+    else fr.failed = fr.total - fr.passed;
     bool ok = fr.failed == 0;
     if (!ok || !opts->quiet) {
         printf("%s %s %zu/%zu\n", ok ? "PASS" : "FAIL", display, fr.passed, fr.total);
@@ -310,6 +337,8 @@ int kcli_cmd_wast(int argc, char **argv, const kcli_opts *global) {
             opts.quiet = true;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             opts.verbose = true;
+        } else if (!strcmp(a, "--no-fork")) {
+            opts.no_fork = true;
         } else if (!strcmp(a, "--max-failures") || !strcmp(a, "--timeout")) {
             char *end = NULL;
             long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
