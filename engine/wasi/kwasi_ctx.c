@@ -291,6 +291,7 @@ static kb_error *setup_stdio(kwasi_ctx *ctx, uint32_t i) {
     case KWASI_STDIO_BUFFER:
         e->kind = KWASI_FD_BUFFER;
         if (i == 0 && s->len && !kb_buf_append(&e->buf, s->bytes, s->len)) return oom();
+        if (i != 0) e->sink = &ctx->capture[i];
         return NULL;
     default:
         e->kind = KWASI_FD_NULL;
@@ -301,6 +302,7 @@ static kb_error *setup_stdio(kwasi_ctx *ctx, uint32_t i) {
 static void ctx_free(kwasi_ctx *ctx) {
     for (uint32_t i = 0; i < ctx->fd_count; i++) kwasi_fd_clear(&ctx->fds[i]);
     kb_free(ctx->fds);
+    for (int i = 0; i < 3; i++) kb_buf_free(&ctx->capture[i]);
     kwasi_config_clear(&ctx->config);
     kb_error_free(ctx->pending);
     kb_free(ctx);
@@ -381,13 +383,13 @@ void kwasi_ctx_release(kwasi_ctx *ctx) {
 
 const uint8_t *kwasi_ctx_captured(const kwasi_ctx *ctx, uint32_t which, size_t *len) {
     *len = 0;
-    if (ctx == NULL || (which != 1 && which != 2) || which >= ctx->fd_count) return NULL;
-    /* The captured buffer follows the stream even if the guest renumbered it. */
+    if (ctx == NULL || (which != 1 && which != 2)) return NULL;
     if (ctx->config.stdio[which].mode != KWASI_STDIO_BUFFER) return NULL;
-    const kwasi_fd *e = &ctx->fds[which];
-    if (e->kind != KWASI_FD_BUFFER) return NULL;
-    *len = e->buf.len;
-    return e->buf.data ? e->buf.data : (const uint8_t *)"";
+    /* The capture buffer belongs to the context: it keeps what was written
+       even after the guest closed or renumbered the stream. */
+    const kb_buf *b = &ctx->capture[which];
+    *len = b->len;
+    return b->data ? b->data : (const uint8_t *)"";
 }
 
 /* ---------------------------------------------------------------- functions */

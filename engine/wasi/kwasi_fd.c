@@ -48,7 +48,8 @@ uint32_t kwasi_fd_rw(kwasi_ctx *ctx, kwasi_mem *m, kwasi_fd *e, uint64_t iovs, u
         for (uint64_t i = 0; i < n; i++) {
             uint64_t p = kwasi_ld32(m, iovs + i * 8), l = kwasi_ld32(m, iovs + i * 8 + 4);
             if (write) {
-                if (!kb_buf_append(&e->buf, m->data + p, (size_t)l)) return *done ? KWASI_ESUCCESS : KWASI_ENOMEM;
+                if (e->sink == NULL) return KWASI_EBADF; /* stdin bytes are read-only */
+                if (!kb_buf_append(e->sink, m->data + p, (size_t)l)) return *done ? KWASI_ESUCCESS : KWASI_ENOMEM;
             } else {
                 size_t avail = e->buf.len - e->pos;
                 if (l > avail) l = avail;

@@ -49,8 +49,10 @@ typedef struct kwasi_fd {
     uint16_t fdflags;        /* KWASI_FDF_* as last set */
     int host;                /* KWASI_FD_HOST */
     char *guest_path;        /* preopen name, owned */
-    kb_buf buf;              /* KWASI_FD_BUFFER: the bytes */
+    kb_buf buf;              /* KWASI_FD_BUFFER stdin: the bytes to read */
     size_t pos;              /* KWASI_FD_BUFFER stdin: read position */
+    kb_buf *sink;            /* KWASI_FD_BUFFER stdout/stderr: the context's capture buffer
+                                (outlives the fd: a guest closing fd 1 loses nothing) */
     uint64_t rights_base, rights_inh;
 } kwasi_fd;
 
@@ -60,6 +62,7 @@ struct kwasi_ctx {
     kwasi_fd *fds;
     uint32_t fd_count;       /* entries allocated */
     size_t args_bytes, env_bytes;
+    kb_buf capture[3];       /* captured stdout/stderr (index 1, 2) */
     /* proc_exit: the error the host function returns after the handler. */
     kb_error *pending;
 };

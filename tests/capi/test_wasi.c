@@ -664,6 +664,7 @@ static void test_capture_and_renumber(void **state) {
     OK(keel_wasi_config_new(&cfg));
     OK(keel_wasi_config_capture_stdout(cfg));
     OK(keel_wasi_config_capture_stderr(cfg));
+    OK(keel_wasi_config_stdin_bytes(cfg, NULL, 0));
     raw r;
     raw_open(&r, cfg);
     keel_wasi_config_free(cfg);
@@ -681,13 +682,24 @@ static void test_capture_and_renumber(void **state) {
     o = keel_wasi_stderr_bytes(r.wasi, &len);
     assert_int_equal(len, 4);
     assert_memory_equal(o, "out ", 4);
-    /* stdin not configured: end of file */
+    /* stdin with no bytes: end of file; it cannot be written */
     assert_int_equal(raw_call(&r, "fd_read", (int64_t[]){0, 100, 1, 200}), E_SUCCESS);
     assert_int_equal(get32(&r, 200), 0);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){0, 100, 1, 200}), E_BADF); /* stdin */
     assert_int_equal(raw_call(&r, "fd_renumber", (int64_t[]){1, 7}), E_BADF);
+    /* stderr moved onto stdout's number: writes to fd 1 now go to the stderr capture */
+    assert_int_equal(raw_call(&r, "fd_renumber", (int64_t[]){2, 1}), E_SUCCESS);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){1, 100, 1, 200}), E_SUCCESS);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){2, 100, 1, 200}), E_BADF);
+    /* closing the stream keeps what was captured */
+    assert_int_equal(raw_call(&r, "fd_close", (int64_t[]){1}), E_SUCCESS);
+    o = keel_wasi_stdout_bytes(r.wasi, &len);
+    assert_int_equal(len, 7);
+    o = keel_wasi_stderr_bytes(r.wasi, &len);
+    assert_int_equal(len, 8);
+    assert_memory_equal(o, "out out ", 8);
     assert_int_equal(raw_call(&r, "fd_close", (int64_t[]){0}), E_SUCCESS);
     assert_int_equal(raw_call(&r, "fd_close", (int64_t[]){0}), E_BADF);
-    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){0, 100, 1, 200}), E_BADF);
     assert_null(keel_wasi_stdout_bytes(NULL, &len));
     assert_int_equal(len, 0);
     raw_close(&r);
@@ -815,6 +827,8 @@ static void test_config_errors(void **state) {
 }
 
 int main(void) {
+    /* KEEL_TEST_FILTER=test_sandbox (a glob) runs the matching cases only. */
+    if (getenv("KEEL_TEST_FILTER")) cmocka_set_test_filter(getenv("KEEL_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_pointers),
         cmocka_unit_test(test_raw_sandbox),
