@@ -41,9 +41,10 @@ keel_error *kcli_module_from_file(keel_engine *engine, const char *data, size_t 
 
 /*
 ** Defines the spec interpreter's 'spectest' module in 'linker' (functions
-** print*, globals global_*, table, memory, shared_memory). 'verbose' makes
+** print*, globals global_*, table, table64, memory, shared_memory). 'verbose' makes
 ** the print functions print their arguments to stdout.
 */
-keel_error *kcli_spectest_define(keel_linker *linker, keel_store *store, bool verbose);
+keel_error *kcli_spectest_define(keel_linker *linker, keel_engine *engine, keel_store *store,
+                                 bool verbose);
 
 #endif

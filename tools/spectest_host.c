@@ -6,7 +6,7 @@
 **        print_f64_f64   (no results; print their arguments)
 **   global global_i32 = 666, global_i64 = 666, global_f32 = 666.6,
 **          global_f64 = 666.6   (immutable)
-**   table  table: 10..20 funcref
+**   table  table: 10..20 funcref; table64: 10..20 funcref, i64 indices
 **   memory memory: 1..2 pages; shared_memory: 1..2 pages, shared
 **
 ** Built only from the public ABI, like any embedder would.
@@ -63,7 +63,8 @@ static keel_error *define_global(keel_linker *linker, keel_store *store, const c
     return err;
 }
 
-keel_error *kcli_spectest_define(keel_linker *linker, keel_store *store, bool verbose) {
+keel_error *kcli_spectest_define(keel_linker *linker, keel_engine *engine, keel_store *store,
+                                 bool verbose) {
     static const keel_valkind i32[] = {KEEL_I32}, i64[] = {KEEL_I64}, f32[] = {KEEL_F32},
                               f64[] = {KEEL_F64}, i32_f32[] = {KEEL_I32, KEEL_F32},
                               f64_f64[] = {KEEL_F64, KEEL_F64};
@@ -109,6 +110,24 @@ keel_error *kcli_spectest_define(keel_linker *linker, keel_store *store, bool ve
     if (!err) err = define(linker, "memory", keel_memory_as_extern(mem));
     keel_memory_release(mem);
     if (err) return err;
+
+    /*
+    ** table64: 10..20 funcref indexed by i64. The ABI v1 has no way to make
+    ** a 64-bit table from the host, so a one-line helper module exports it
+    ** (it lives in the store like any instance).
+    */
+    static const char table64_wat[] = "(module (table (export \"t\") i64 10 20 funcref))";
+    keel_module *helper = NULL;
+    keel_instance *hinst = NULL;
+    keel_extern *t64 = NULL;
+    keel_error *terr = keel_module_new_wat(engine, table64_wat, sizeof table64_wat - 1, &helper);
+    if (!terr) terr = keel_instance_new(store, helper, NULL, 0, &hinst);
+    if (!terr) terr = keel_instance_export(hinst, "t", 1, &t64);
+    if (!terr) terr = define(linker, "table64", t64);
+    keel_extern_release(t64);
+    keel_instance_release(hinst);
+    keel_module_release(helper);
+    keel_error_free(terr); /* without memory64 tables the import stays undefined */
 
     /*
     ** shared_memory needs the threads feature; a build without it simply

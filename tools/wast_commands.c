@@ -640,7 +640,7 @@ int kcli_wast_run_script(const char *path, const kcli_opts *opts, kcli_report *r
     if (!err) {
         /* Scripts register the same name more than once (later wins). */
         keel_linker_allow_shadowing(w.linker, true);
-        err = kcli_spectest_define(w.linker, w.store, opts->verbose);
+        err = kcli_spectest_define(w.linker, w.engine, w.store, opts->verbose);
     }
     if (err) {
         kcli_report_fail(r, 0, "cannot set up the engine: %s", describe(err, buf, sizeof buf));

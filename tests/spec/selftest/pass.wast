@@ -34,6 +34,8 @@
   (import "spectest" "global_i32" (global $g i32))
   (import "spectest" "memory" (memory 1 2))
   (import "spectest" "table" (table 10 funcref))
+  (import "spectest" "table64" (table i64 10 20 funcref))
+  (import "spectest" "global_f64" (global f64))
   (func (export "g666") (result i32) (call $add (global.get $g) (i32.const 0))))
 (assert_return (invoke "g666") (i32.const 666))
 (assert_invalid (module (func (result i32) (i64.const 0))) "type mismatch")
