@@ -625,7 +625,8 @@ static const kbin_type *type_at(comp *c, uint32_t index) {
     return index < c->m->type_count ? &c->m->types[index] : &empty;
 }
 
-/* For return_call*: the values are put in place by the callee's frame, so args only. */
+/* br_if: a fused compare-and-branch when possible, else a conditional jump
+   around the value transfer. */
 static void emit_br_if(comp *c, uint32_t depth) {
     ctrl *k = ctrl_at(c, depth);
     entry cond = pop(c);
@@ -703,8 +704,6 @@ static void emit_try_table(comp *c, const kbin_instr *in) {
     ctrl *k = push_ctrl(c, CK_TRY_TABLE, &in->imm.try_table.block);
     if (k == NULL) return;
     settle_for_block(c, k->nparams);
-    /* The dest of clauses targeting labels must be the label homes computed
-       before this block was pushed: already done above. */
     k->handler = open_handler(c, KH_TRY_TABLE);
     if (k->handler < 0) return;
     kcomp_handler *h = &c->handlers.items[k->handler];
