@@ -33,6 +33,11 @@ check_abi_version(int(lib.keel_abi_version()))
 
 _GC_EVERY_USE = os.environ.get("KEEL_PY_GC_EVERY_USE", "") not in ("", "0")
 
+# KEEL_PY_DEBUG_GUARD=1 turns the library's handle guard on at import: a
+# released handle passed back is reported (keel.HandleError), never used.
+if os.environ.get("KEEL_PY_DEBUG_GUARD", "") not in ("", "0"):
+    lib.keel_debug_set_guard(1)
+
 
 def gc_every_use() -> bool:
     """Whether the KEEL_PY_GC_EVERY_USE debug mode is on."""

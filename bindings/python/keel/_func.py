@@ -205,13 +205,17 @@ def _slot(kind: int, i: int) -> Tuple[int, int]:
 class _Buf:
     """A call's keel_val array (kinds pre-set) and its typed aliases."""
 
-    __slots__ = ("vals", "ptrs")
+    __slots__ = ("vals", "res", "ptrs", "arg_set", "res_get")
 
     def __init__(self, sig: "_Sig") -> None:
         self.vals = ffi.new("keel_val[]", sig.nbuf)
         for i, t in enumerate(sig.ftype.params + sig.ftype.results):
             self.vals[i].kind = t.kind
+        self.res = self.vals + sig.nparams
         self.ptrs = {k: ffi.cast(c, self.vals) for k, (c, _w) in _NUMERIC.items()}
+        # (typed alias, element) per argument and result, bound once
+        self.arg_set = [(self.ptrs[k], idx) for k, idx in sig.arg_slots]
+        self.res_get = [(self.ptrs[k], idx) for k, idx in sig.res_slots]
 
 
 class Func(Handle):
@@ -361,12 +365,9 @@ class Func(Handle):
         self._fastbuf = None  # taken: a reentrant or concurrent call makes its own
         if b is None:
             b = _Buf(sig)
-        ptrs = b.ptrs
         try:
-            i = 0
-            for kind, idx in sig.arg_slots:
-                ptrs[kind][idx] = args[i]
-                i += 1
+            for (p, idx), x in zip(b.arg_set, args):
+                p[idx] = x
         except (TypeError, OverflowError):
             self._fastbuf = b
             return self._invoke(args, False)  # the slow path wraps, or explains the error
@@ -378,8 +379,7 @@ class Func(Handle):
             self._leave()
             raise ValueError("Func is closed")
         try:
-            n = sig.nparams
-            err = lib.keel_func_call(h, b.vals, n, b.vals + n, sig.nres)
+            err = lib.keel_func_call(h, b.vals, sig.nparams, b.res, sig.nres)
         finally:
             self._uses -= 1
             if self._closing and self._uses <= 0:
@@ -387,14 +387,14 @@ class Func(Handle):
         if err != _NULL:
             self._fastbuf = b
             raise error_from(err, self._store._wrap_exn)
-        rs = sig.res_slots
-        if len(rs) == 1:
-            kind, idx = rs[0]
-            r = ptrs[kind][idx]
-        elif not rs:
+        rg = b.res_get
+        if len(rg) == 1:
+            p, idx = rg[0]
+            r = p[idx]
+        elif not rg:
             r = None
         else:
-            r = tuple([ptrs[kind][idx] for kind, idx in rs])
+            r = tuple([p[idx] for p, idx in rg])
         self._fastbuf = b
         return r
 

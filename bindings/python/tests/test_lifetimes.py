@@ -185,17 +185,22 @@ def test_gc_every_use_mode():
 
 
 def test_gc_every_use_env_var_runs_the_suite():
-    """KEEL_PY_GC_EVERY_USE=1: the host and vector tests pass with a collection at every handle use."""
+    """KEEL_PY_GC_EVERY_USE=1 (and the handle guard on): the host, vector and
+    lifetime tests pass with a collection at every handle use."""
     pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(keel.__file__)))
-    env = dict(os.environ, KEEL_PY_GC_EVERY_USE="1",
+    env = dict(os.environ, KEEL_PY_GC_EVERY_USE="1", KEEL_PY_DEBUG_GUARD="1",
                PYTHONPATH=os.pathsep.join([pkg_parent] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                        os.path.join(HERE, "test_host.py"), os.path.join(HERE, "test_vectors.py")],
+                        os.path.join(HERE, "test_host.py"), os.path.join(HERE, "test_vectors.py"),
+                        os.path.join(HERE, "test_lifetimes.py") + "::test_reference_cycles_through_host_closures",
+                        os.path.join(HERE, "test_lifetimes.py") + "::test_delete_from_other_thread_while_call_runs",
+                        os.path.join(HERE, "test_lifetimes.py")
+                        + "::test_seeds_1_function_in_imported_table_outlives_its_instance"],
                        env=env, cwd=HERE, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    r = subprocess.run([sys.executable, "-c", "import keel._ffi as f; print(f.gc_every_use())"],
+    r = subprocess.run([sys.executable, "-c", "import keel, keel._ffi as f; print(f.gc_every_use(), keel.debug_guard())"],
                        env=env, capture_output=True, text=True, timeout=60)
-    assert r.stdout.strip() == "True"
+    assert r.stdout.strip() == "True True"
 
 
 def test_interpreter_shutdown_with_live_objects():
