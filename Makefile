@@ -6,13 +6,14 @@ TESTSUITE ?= $(if $(KEEL_TESTSUITE),$(KEEL_TESTSUITE),$(abspath ../shared/testsu
 CMAKE_FLAGS ?=
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help deps deps-core build test test-c test-asan demo spec bench bench-smoke install clean
+.PHONY: help deps deps-core build test test-c test-go test-python test-lua test-asan demo spec bench bench-smoke install clean
 
 help:
 	@echo "make demo      install what is missing, build, run the shipped examples"
 	@echo "make test      install what is missing, build, run every test suite"
 	@echo "make build     build the CLI ($(BUILD)/bin/keel) and libraries ($(BUILD)/lib)"
 	@echo "make test-c    C tests (cmocka) and the spec suite through ctest"
+	@echo "make test-go   the Go binding: go vet and go test -race (bindings/go)"
 	@echo "make test-asan the C tests under AddressSanitizer + UBSan ($(ASAN_BUILD))"
 	@echo "make spec      keel wast over the spec test suite ($(TESTSUITE))"
 	@echo "make bench     the benchmark suite against native code (bench/README.md)"
@@ -32,6 +33,10 @@ build: deps-core $(BUILD)/build.ninja
 
 test: deps
 	$(MAKE) test-c
+	$(MAKE) test-go
+
+test-go: deps $(BUILD)/build.ninja
+	bindings/go/run-tests.sh $(BUILD)
 
 test-c: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
