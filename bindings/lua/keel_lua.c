@@ -529,12 +529,22 @@ static int host_body(lua_State *L)
     return 0;
 }
 
+/* luaL_ref under lua_pcall: a memory error must not longjmp through Keel. */
+static int ref_protected(lua_State *L)
+{
+    int *ref = lua_touserdata(L, 1);
+    lua_settop(L, 2);
+    *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
 /* Turns the Lua error value at the top of L into a keel_error: a keel.trap()
 ** value becomes a wasm trap; anything else travels as the host payload. */
 static keel_error *error_from_lua(lua_State *L)
 {
     klua_ref *p;
     const char *msg = NULL;
+    int ref = LUA_NOREF;
     if (lua_istable(L, -1)) {
         lua_getfield(L, -1, "__keel_trap");
         if (lua_type(L, -1) == LUA_TSTRING) {
@@ -548,8 +558,15 @@ static keel_error *error_from_lua(lua_State *L)
         return keel_error_new_trap("out of memory keeping a Lua error");
     p->magic = KLUA_PAYLOAD_MAGIC;
     p->main = main_thread(L);
-    lua_pushvalue(L, -1);
-    p->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushcfunction(L, ref_protected);
+    lua_pushlightuserdata(L, &ref);
+    lua_pushvalue(L, -3);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        free(p);
+        return keel_error_new_trap("out of memory keeping a Lua error");
+    }
+    p->ref = ref;
     if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
         msg = lua_tostring(L, -1);
     return keel_error_new_host(p, ref_finalize, msg != NULL ? msg : "Lua error in host function");
