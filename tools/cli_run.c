@@ -64,7 +64,7 @@ static int load_module(const char *path, keel_engine **engine, keel_module **mod
 }
 
 /* Calls 'func' with the textual 'args' and prints the results. */
-static int invoke(keel_store *store, keel_func *func, const char *name, int argc, char **argv) {
+static int invoke(kcli_ctx *ctx, keel_func *func, const char *name, int argc, char **argv) {
     keel_functype *type = NULL;
     keel_error *err = keel_func_type(func, &type);
     if (err) {
@@ -91,7 +91,7 @@ static int invoke(keel_store *store, keel_func *func, const char *name, int argc
     }
     keel_functype_free(type);
     size_t nres = 0;
-    err = kcli_call(store, func, args, np, results, MAX_VALUES, &nres);
+    err = kcli_call(ctx, func, args, np, results, MAX_VALUES, &nres);
     if (err) {
         int code = keel_error_kind(err) == KEEL_ERROR_TRAP ? 2 : 1;
         if (keel_error_kind(err) == KEEL_ERROR_EXIT) code = keel_error_exit_code(err);
@@ -161,7 +161,10 @@ int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
         }
         goto done; /* no --invoke and no _start: the start function was all */
     }
-    rc = invoke(store, func, target, argc - i, argv + i);
+    kcli_ctx ctx;
+    kcli_ctx_init(&ctx, engine, store);
+    rc = invoke(&ctx, func, target, argc - i, argv + i);
+    kcli_ctx_free(&ctx);
 done:
     (void)opts;
     keel_func_release(func);

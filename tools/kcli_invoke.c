@@ -4,7 +4,7 @@
 ** printing shared by 'keel run' and 'keel wast'.
 **
 ** Reference values follow val.h's ownership rule: references we pass in are
-** borrowed by Keel (we release the externrefs we created after the call);
+** borrowed by Keel (we release the references we created after the call);
 ** references Keel hands out are ours and are released right after they were
 ** converted to a kcli_value.
 */
@@ -26,8 +26,72 @@ uint32_t kcli_kind_type(keel_valkind kind) {
     }
 }
 
-keel_error *kcli_to_keel(keel_store *store, const kcli_value *v, keel_valkind kind,
-                         keel_val *out) {
+/* ------------------------------------------------------ anyref helper */
+
+/*
+** The ABI v1 cannot make an anyref from a host value nor tell what an
+** anyref is. A small wasm helper module does both with the GC instructions
+** (spec 3.0: any.convert_extern, extern.convert_any, ref.test); it is made
+** on first need, and if the engine cannot run it the runner falls back to
+** treating every non-null anyref as "some reference" (KCLI_REF_OTHER).
+*/
+static const char helper_wat[] =
+    "(module\n"
+    "  (func (export \"internalize\") (param externref) (result anyref)\n"
+    "    (any.convert_extern (local.get 0)))\n"
+    "  (func (export \"externalize\") (param anyref) (result externref)\n"
+    "    (extern.convert_any (local.get 0)))\n"
+    "  (func (export \"kind\") (param anyref) (result i32)\n"
+    "    (if (ref.is_null (local.get 0)) (then (return (i32.const 0))))\n"
+    "    (if (ref.test (ref i31) (local.get 0)) (then (return (i32.const 1))))\n"
+    "    (if (ref.test (ref struct) (local.get 0)) (then (return (i32.const 2))))\n"
+    "    (if (ref.test (ref array) (local.get 0)) (then (return (i32.const 3))))\n"
+    "    (i32.const 4)))\n";
+
+void kcli_ctx_init(kcli_ctx *ctx, keel_engine *engine, keel_store *store) {
+    memset(ctx, 0, sizeof *ctx);
+    ctx->engine = engine;
+    ctx->store = store;
+}
+
+void kcli_ctx_free(kcli_ctx *ctx) {
+    keel_func_release(ctx->internalize);
+    keel_func_release(ctx->externalize);
+    keel_func_release(ctx->kind);
+    keel_instance_release(ctx->helper);
+    memset(ctx, 0, sizeof *ctx);
+}
+
+static bool helper_ready(kcli_ctx *ctx) {
+    if (ctx->helper_state) return ctx->helper_state > 0;
+    ctx->helper_state = -1;
+    if (!ctx->engine || !ctx->store) return false;
+    keel_module *m = NULL;
+    keel_error *err = keel_module_new_wat(ctx->engine, helper_wat, sizeof helper_wat - 1, &m);
+    if (!err) err = keel_instance_new(ctx->store, m, NULL, 0, &ctx->helper);
+    if (!err) err = keel_instance_export_func(ctx->helper, "internalize", 11, &ctx->internalize);
+    if (!err) err = keel_instance_export_func(ctx->helper, "externalize", 11, &ctx->externalize);
+    if (!err) err = keel_instance_export_func(ctx->helper, "kind", 4, &ctx->kind);
+    keel_module_release(m);
+    if (err || !ctx->internalize || !ctx->externalize || !ctx->kind) {
+        keel_error_free(err);
+        return false;
+    }
+    ctx->helper_state = 1;
+    return true;
+}
+
+/* Calls a one-argument, one-result helper; NULL on success. */
+static keel_error *helper_call(keel_func *f, const keel_val *arg, keel_valkind rkind,
+                               keel_val *res) {
+    memset(res, 0, sizeof *res);
+    res->kind = rkind;
+    return keel_func_call(f, arg, 1, res, 1);
+}
+
+/* ------------------------------------------------------- conversions */
+
+keel_error *kcli_to_keel(kcli_ctx *ctx, const kcli_value *v, keel_valkind kind, keel_val *out) {
     memset(out, 0, sizeof *out);
     out->kind = kind;
     uint32_t want = kcli_kind_type(kind);
@@ -49,22 +113,62 @@ keel_error *kcli_to_keel(keel_store *store, const kcli_value *v, keel_valkind ki
     }
     if (v->ref == KCLI_REF_NULL) return NULL; /* the null of the parameter's kind */
     if (v->ref == KCLI_REF_EXTERN && kind == KEEL_EXTERNREF)
-        return keel_externref_new(store, (uintptr_t)v->lo, NULL, &out->of.externref);
-    /*
-    ** 'ref.host N' into an anyref parameter (and a non-null 'ref.extern N'
-    ** anywhere but externref) needs a way to make a host anyref, which the
-    ** ABI v1 does not offer (no any.convert_extern on the host side).
-    */
+        return keel_externref_new(ctx->store, (uintptr_t)v->lo, NULL, &out->of.externref);
+    if ((v->ref == KCLI_REF_HOST || v->ref == KCLI_REF_EXTERN) && kind == KEEL_ANYREF) {
+        /* 'ref.host N' is the host value N seen in the any hierarchy. */
+        if (!helper_ready(ctx))
+            return keel_error_new_host(NULL, NULL,
+                                       "cannot make a host anyref (needs any.convert_extern)");
+        keel_val ext, res;
+        memset(&ext, 0, sizeof ext);
+        ext.kind = KEEL_EXTERNREF;
+        keel_error *err = keel_externref_new(ctx->store, (uintptr_t)v->lo, NULL, &ext.of.externref);
+        if (!err) err = helper_call(ctx->internalize, &ext, KEEL_ANYREF, &res);
+        keel_externref_release(ext.of.externref);
+        if (!err) out->of.anyref = res.of.anyref; /* owned: kcli_keel_release_arg */
+        return err;
+    }
     return keel_error_new_host(NULL, NULL, "cannot pass this reference through the C ABI");
 }
 
 void kcli_keel_release_arg(keel_val *v) {
-    /* Only externrefs are created by kcli_to_keel. */
+    /* kcli_to_keel creates externrefs and (for ref.host) anyrefs. */
     if (v->kind == KEEL_EXTERNREF && v->of.externref) keel_externref_release(v->of.externref);
+    if (v->kind == KEEL_ANYREF && v->of.anyref) keel_ref_release(v->of.anyref);
     v->of.externref = NULL;
+    v->of.anyref = NULL;
 }
 
-void kcli_from_keel(keel_val *kv, kcli_value *out) {
+/* Tells what a non-null anyref is (see helper_wat); KCLI_REF_OTHER if unknown. */
+static void classify_anyref(kcli_ctx *ctx, const keel_val *kv, kcli_value *out) {
+    out->ref = KCLI_REF_OTHER;
+    if (!ctx || !helper_ready(ctx)) return;
+    keel_val res, ext;
+    keel_error *err = helper_call(ctx->kind, kv, KEEL_I32, &res);
+    if (err) {
+        keel_error_free(err);
+        return;
+    }
+    switch (res.of.i32) {
+    case 1: out->ref = KCLI_REF_I31; return;
+    case 2: out->ref = KCLI_REF_STRUCT; return;
+    case 3: out->ref = KCLI_REF_ARRAY; return;
+    case 4: break;
+    default: return;
+    }
+    err = helper_call(ctx->externalize, kv, KEEL_EXTERNREF, &ext);
+    if (err) {
+        keel_error_free(err);
+        return;
+    }
+    if (ext.of.externref) {
+        out->ref = KCLI_REF_HOST;
+        out->lo = keel_externref_value(ext.of.externref);
+    }
+    keel_val_release(&ext);
+}
+
+void kcli_from_keel(kcli_ctx *ctx, keel_val *kv, kcli_value *out) {
     memset(out, 0, sizeof *out);
     out->type = kcli_kind_type(kv->kind);
     switch (kv->kind) {
@@ -89,9 +193,9 @@ void kcli_from_keel(keel_val *kv, kcli_value *out) {
         if (kv->of.externref) out->lo = keel_externref_value(kv->of.externref);
         break;
     case KEEL_ANYREF:
-        /* The ABI v1 cannot tell i31/struct/array/host apart: "other". */
         out->heap = KCLI_HEAP_ANYREF;
-        out->ref = kv->of.anyref ? KCLI_REF_OTHER : KCLI_REF_NULL;
+        out->ref = KCLI_REF_NULL;
+        if (kv->of.anyref) classify_anyref(ctx, kv, out);
         break;
     case KEEL_EXNREF:
         out->heap = KCLI_HEAP_EXN;
@@ -104,7 +208,7 @@ void kcli_from_keel(keel_val *kv, kcli_value *out) {
     keel_val_release(kv);
 }
 
-keel_error *kcli_call(keel_store *store, keel_func *func, const kcli_value *args, size_t nargs,
+keel_error *kcli_call(kcli_ctx *ctx, keel_func *func, const kcli_value *args, size_t nargs,
                       kcli_value *results, size_t max_results, size_t *nresults) {
     keel_functype *type = NULL;
     keel_error *err = keel_func_type(func, &type);
@@ -129,13 +233,13 @@ keel_error *kcli_call(keel_store *store, keel_func *func, const kcli_value *args
     }
     for (; converted < np; converted++) {
         keel_valkind kind = keel_valtype_kind(keel_functype_param(type, converted));
-        err = kcli_to_keel(store, &args[converted], kind, &kargs[converted]);
+        err = kcli_to_keel(ctx, &args[converted], kind, &kargs[converted]);
         if (err) goto done;
     }
     for (size_t i = 0; i < nr; i++) kres[i].kind = keel_valtype_kind(keel_functype_result(type, i));
     err = keel_func_call(func, kargs, np, kres, nr);
     if (!err) {
-        for (size_t i = 0; i < nr; i++) kcli_from_keel(&kres[i], &results[i]);
+        for (size_t i = 0; i < nr; i++) kcli_from_keel(ctx, &kres[i], &results[i]);
         *nresults = nr;
     }
 done:

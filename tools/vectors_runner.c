@@ -195,6 +195,7 @@ typedef struct vcase {
     int failures;
     keel_store *store;
     keel_instance *inst;
+    kcli_ctx ctx;
 } vcase;
 
 /*
@@ -235,7 +236,7 @@ static int step_invoke(vcase *c, size_t si, const kcli_json *st) {
         keel_error_free(err);
         return fail(c, si, "no exported function '%s'", name);
     }
-    err = kcli_call(c->store, func, argv, nargs, res, MAX_VALUES, &nres);
+    err = kcli_call(&c->ctx, func, argv, nargs, res, MAX_VALUES, &nres);
     keel_func_release(func);
     if (trap) {
         if (!err) return fail(c, si, "%s: expected trap '%s', got a result", name, trap);
@@ -318,7 +319,7 @@ static int step_global(vcase *c, size_t si, const kcli_json *st, bool set) {
         keel_externtype *t = NULL;
         err = keel_global_type(g, &t);
         if (!err) {
-            err = kcli_to_keel(c->store, &pat.val,
+            err = kcli_to_keel(&c->ctx, &pat.val,
                                keel_valtype_kind(keel_externtype_valtype(t)), &kv);
             keel_externtype_free(t);
         }
@@ -337,7 +338,7 @@ static int step_global(vcase *c, size_t si, const kcli_json *st, bool set) {
             fail(c, si, "global_get %s: %s", name, keel_error_message(err));
         } else {
             kcli_value v;
-            kcli_from_keel(&kv, &v);
+            kcli_from_keel(&c->ctx, &kv, &v);
             if (!kcli_value_matches(&v, &pat)) {
                 char e[256], gs[256];
                 kcli_format_pattern(&pat, e, sizeof e);
@@ -396,7 +397,9 @@ static int run_step(vcase *c, size_t si, const kcli_json *st) {
 static int run_case(const char *dir, const char *name) {
     char path[4096], msg[512];
     size_t jlen, wlen;
-    vcase c = {name, 0, NULL, NULL};
+    vcase c;
+    memset(&c, 0, sizeof c);
+    c.name = name;
     snprintf(path, sizeof path, "%s/%s.json", dir, name);
     char *jsrc = kcli_read_file(path, &jlen, msg, sizeof msg);
     snprintf(path, sizeof path, "%s/%s.wat", dir, name);
@@ -420,6 +423,7 @@ static int run_case(const char *dir, const char *name) {
     err = keel_engine_new(NULL, &engine);
     if (!err) err = keel_store_new(engine, &c.store);
     if (!err) err = keel_linker_new(engine, &linker);
+    kcli_ctx_init(&c.ctx, engine, c.store);
     for (size_t i = 0; !err && imports && i < imports->count; i++)
         err = define_import(linker, c.store, &imports->items[i], msg, sizeof msg);
     if (!err) err = keel_module_new_wat(engine, wat, wlen, &module);
@@ -448,6 +452,7 @@ static int run_case(const char *dir, const char *name) {
 done:
     if (doc) printf("%s %s\n", c.failures ? "FAIL" : "PASS", name);
     keel_error_free(err);
+    kcli_ctx_free(&c.ctx);
     keel_instance_release(c.inst);
     keel_module_release(module);
     keel_linker_free(linker);

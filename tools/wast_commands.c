@@ -54,6 +54,7 @@ typedef struct wenv {
     size_t ninsts;
     named_def *defs;
     size_t ndefs;
+    kcli_ctx ctx; /* value conversions (anyref helper) */
 } wenv;
 
 /* ------------------------------------------------------------ values */
@@ -223,7 +224,7 @@ static keel_error *run_action(wenv *w, const ktext_action *a, kcli_value *result
         err = keel_global_get(g, &kv);
         keel_global_release(g);
         if (err) return err;
-        kcli_from_keel(&kv, &results[0]);
+        kcli_from_keel(&w->ctx, &kv, &results[0]);
         *nres = 1;
         return NULL;
     }
@@ -246,7 +247,7 @@ static keel_error *run_action(wenv *w, const ktext_action *a, kcli_value *result
         free(args);
         return keel_error_new_host(NULL, NULL, "unknown function export");
     }
-    err = kcli_call(w->store, f, args, a->arg_count, results, MAX_VALUES, nres);
+    err = kcli_call(&w->ctx, f, args, a->arg_count, results, MAX_VALUES, nres);
     keel_func_release(f);
     free(args);
     return err;
@@ -594,6 +595,7 @@ static void run_command(wenv *w, const ktext_command *c) {
 /* ------------------------------------------------------------- driver */
 
 static void wenv_free(wenv *w) {
+    kcli_ctx_free(&w->ctx);
     for (size_t i = 0; i < w->ninsts; i++) {
         keel_instance_release(w->insts[i].inst);
         free(w->insts[i].name);
@@ -637,6 +639,7 @@ int kcli_wast_run_script(const char *path, const kcli_opts *opts, kcli_report *r
     keel_error *err = keel_engine_new(NULL, &w.engine);
     if (!err) err = keel_store_new(w.engine, &w.store);
     if (!err) err = keel_linker_new(w.engine, &w.linker);
+    kcli_ctx_init(&w.ctx, w.engine, w.store);
     if (!err) {
         /* Scripts register the same name more than once (later wins). */
         keel_linker_allow_shadowing(w.linker, true);
