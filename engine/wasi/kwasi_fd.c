@@ -61,7 +61,8 @@ uint32_t kwasi_fd_rw(kwasi_ctx *ctx, kwasi_mem *m, kwasi_fd *e, uint64_t iovs, u
         }
         return KWASI_ESUCCESS;
     case KWASI_FD_HOST: {
-        if (e->filetype == KWASI_FT_DIR) return KWASI_EISDIR;
+        /* As POSIX on a directory fd (always opened for reading only). */
+        if (e->filetype == KWASI_FT_DIR) return write ? KWASI_EBADF : KWASI_EISDIR;
         struct iovec small[16], *v = small;
         size_t cnt = n > IOV_MAX ? IOV_MAX : (size_t)n; /* a short transfer is allowed */
         if (cnt > 16 && (v = kb_malloc(cnt * sizeof *v)) == NULL) return KWASI_ENOMEM;

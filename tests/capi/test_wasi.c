@@ -298,6 +298,15 @@ static void test_files(void **state) {
     same_both_ways("files", &rs, 0);
 }
 
+static void test_fdops(void **state) {
+    (void)state;
+    char nd[600], wd[600];
+    fresh_dir(nd, sizeof nd, "fdops-native");
+    fresh_dir(wd, sizeof wd, "fdops-wasm");
+    run_spec rs = {{0}, {0}, NULL, nd, wd};
+    same_both_ways("fdops", &rs, 0);
+}
+
 static void test_lisp(void **state) {
     (void)state;
     char path[1200];
@@ -893,6 +902,7 @@ int main(void) {
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_clock_random),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_fdops),
         cmocka_unit_test(test_sandbox),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_lisp),
