@@ -16,6 +16,8 @@
 **   driver instantiate FILE.wasm N  ns per (store_new + instance_new + release)
 **   driver h2w N                    ns per keel_func_call of add(i32,i32)->i32
 **   driver w2h N                    ns per call from a wasm loop to a host import
+**                                   (and base_ns: the same loop calling wasm)
+**   driver version                  keel_version() and keel_abi_version()
 **   driver wat2wasm IN.wat OUT.wasm the text format to binary, by Keel itself
 **
 ** The ABI offers no query for the size of a module's compiled code, so the
@@ -329,13 +331,23 @@ static keel_error *host_inc(void *env, keel_caller *caller, const keel_val *args
 }
 
 static int cmd_w2h(uint64_t n) {
-    /* loop(n): x = 0; repeat n times: x = host.inc(x); return x */
+    /* loop(n): x = 0; repeat n times: x = host.inc(x); return x. base(n) is
+       the same loop calling a wasm function instead, so the difference is
+       what crossing into the host costs. */
     static const char wat[] =
         "(module (import \"host\" \"inc\" (func $inc (param i32) (result i32)))"
+        "  (func $winc (param i32) (result i32) local.get 0 i32.const 1 i32.add)"
         "  (func (export \"loop\") (param $n i32) (result i32) (local $x i32)"
         "    (block $done (loop $again"
         "      (br_if $done (i32.eqz (local.get $n)))"
         "      (local.set $x (call $inc (local.get $x)))"
+        "      (local.set $n (i32.sub (local.get $n) (i32.const 1)))"
+        "      (br $again)))"
+        "    local.get $x)"
+        "  (func (export \"base\") (param $n i32) (result i32) (local $x i32)"
+        "    (block $done (loop $again"
+        "      (br_if $done (i32.eqz (local.get $n)))"
+        "      (local.set $x (call $winc (local.get $x)))"
         "      (local.set $n (i32.sub (local.get $n) (i32.const 1)))"
         "      (br $again)))"
         "    local.get $x))";
@@ -344,7 +356,7 @@ static int cmd_w2h(uint64_t n) {
     keel_store *store;
     keel_linker *linker;
     keel_functype *type;
-    keel_func *inc, *loop;
+    keel_func *inc, *loop, *base;
     keel_instance *instance;
     keel_valkind i32 = KEEL_I32;
     keel_val arg, result;
@@ -358,9 +370,13 @@ static int cmd_w2h(uint64_t n) {
     CHECK(keel_linker_define_func(linker, "host", 4, "inc", 3, inc), "define");
     CHECK(keel_linker_instantiate(linker, store, module, &instance), "instantiate");
     CHECK(keel_instance_export_func(instance, "loop", 4, &loop), "export loop");
+    CHECK(keel_instance_export_func(instance, "base", 4, &base), "export base");
     memset(&arg, 0, sizeof arg);
     arg.kind = KEEL_I32;
     arg.of.i32 = (int32_t)n;
+    uint64_t b0 = now_ns();
+    CHECK(keel_func_call(base, &arg, 1, &result, 1), "base");
+    uint64_t b1 = now_ns();
     uint64_t t0 = now_ns();
     CHECK(keel_func_call(loop, &arg, 1, &result, 1), "loop");
     uint64_t t1 = now_ns();
@@ -369,7 +385,9 @@ static int cmd_w2h(uint64_t n) {
                 (unsigned long long)n);
         return 1;
     }
-    printf("ns=%.2f count=%llu\n", (double)(t1 - t0) / (double)n, (unsigned long long)n);
+    printf("ns=%.2f base_ns=%.2f count=%llu\n", (double)(t1 - t0) / (double)n, (double)(b1 - b0) / (double)n,
+           (unsigned long long)n);
+    keel_func_release(base);
     keel_func_release(loop);
     keel_instance_release(instance);
     keel_linker_free(linker);
@@ -406,7 +424,11 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "instantiate") && argc == 4) return cmd_instantiate(argv[2], parse_count(argv[3]));
     if (!strcmp(cmd, "h2w") && argc == 3) return cmd_h2w(parse_count(argv[2]));
     if (!strcmp(cmd, "w2h") && argc == 3) return cmd_w2h(parse_count(argv[2]));
+    if (!strcmp(cmd, "version") && argc == 2) {
+        printf("version=%s abi=%u.%u\n", keel_version(), keel_abi_version() >> 16, keel_abi_version() & 0xFFFF);
+        return 0;
+    }
     if (!strcmp(cmd, "wat2wasm") && argc == 4) return cmd_wat2wasm(argv[2], argv[3]);
-    fprintf(stderr, "usage: driver run|wasi|compile|instantiate|h2w|w2h|wat2wasm ... (see bench/src/driver.c)\n");
+    fprintf(stderr, "usage: driver run|wasi|compile|instantiate|h2w|w2h|wat2wasm|version ... (see bench/src/driver.c)\n");
     return 2;
 }

@@ -143,6 +143,17 @@ def lib_has_wasi(lib):
     return re.search(r"\bkeel_wasi_run\b", p.stdout) is not None
 
 
+def build_type(build):
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("CMAKE_BUILD_TYPE:"):
+                    return line.split("=", 1)[1].strip() or "(none)"
+    except OSError:
+        pass
+    return "unknown"
+
+
 def build_driver(lib, out):
     argv = ["clang"] + CFLAGS + ["-I", os.path.join(REPO, "capi", "include")]
     has_wasi = lib_has_wasi(lib)
@@ -228,6 +239,7 @@ def engine_costs(driver, work, counts, funcs, timeout):
         "instantiate_us": float(inst["ns"]) / 1e3,
         "host_to_wasm_call_ns": float(h2w["ns"]),
         "wasm_to_host_call_ns": float(w2h["ns"]),
+        "wasm_to_wasm_call_ns": float(w2h["base_ns"]),
     }
 
 
@@ -236,7 +248,8 @@ ENGINE_ROWS = [  # key, label, format, better-when
     ("compile_ms", "compile time of the generated module (ms)", "%.1f", "lower"),
     ("instantiate_us", "instantiation of a small module (us, store + instance)", "%.1f", "lower"),
     ("host_to_wasm_call_ns", "host->wasm call, add(i32,i32)->i32 (ns)", "%.1f", "lower"),
-    ("wasm_to_host_call_ns", "wasm->host call from a wasm loop (ns)", "%.1f", "lower"),
+    ("wasm_to_host_call_ns", "wasm->host call from a wasm loop (ns, loop included)", "%.1f", "lower"),
+    ("wasm_to_wasm_call_ns", "  the same loop calling a wasm function instead (ns)", "%.1f", "lower"),
     ("memory_rss_per_code_byte", "RSS growth per byte of wasm code (module alive)", "%.2f", "lower"),
     ("memory_heap_per_code_byte", "malloc heap growth per byte of wasm code", "%.2f", "lower"),
 ]
@@ -383,6 +396,16 @@ def main():
     if lib_b:
         driver_b = os.path.join(work, "driver-b")
         build_driver(lib_b, driver_b)
+    keel_version = keel_version_b = None
+    try:
+        keel_version = keyvals(run_cmd([driver, "version"], 30))
+        if driver_b:
+            keel_version_b = keyvals(run_cmd([driver_b, "version"], 30))
+    except Failure:
+        pass
+    btype = build_type(build)
+    if not smoke and btype.lower() not in ("release", "relwithdebinfo"):
+        log("bench: warning: %s is a %s build; timings of a non-Release build say little" % (args.build_dir, btype))
     want_wasi = has_wasi and wasi_err is None
     notes = []
     if wasi_err:
@@ -484,7 +507,9 @@ def main():
         record = {
             "suite": "keel-bench", "format": 1,
             "date": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": commit,
-            "build_dir": build, "compare_build": os.path.abspath(args.compare_build) if args.compare_build else None,
+            "build_dir": build, "build_type": btype, "keel": keel_version,
+            "build_b_type": build_type(os.path.abspath(args.compare_build)) if args.compare_build else None,
+            "keel_b": keel_version_b, "compare_build": os.path.abspath(args.compare_build) if args.compare_build else None,
             "mode": mode, "clock": args.clock, "runs": runs, "scale": args.scale,
             "machine": machine_info(), "compiler": clang_version(), "cflags": CFLAGS,
             "programs": rows, "geomean_ratio": geomean([r["ratio"] for r in rows]),
