@@ -107,7 +107,8 @@ MACROS = [("_GNU_SOURCE", None)]
 
 
 def include_dirs(root):
-    return [os.path.relpath(os.path.join(root, d), HERE)
+    # Absolute: CFFI's own compile() (the developer build) runs in its tmpdir.
+    return [os.path.abspath(os.path.join(root, d))
             for d in ("engine", os.path.join("capi", "include"), os.path.join("capi", "src"))]
 
 

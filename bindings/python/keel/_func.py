@@ -67,6 +67,16 @@ class Caller:
 class _HostState:
     """What a host function needs at each call (owned by its Store)."""
 
+    fn: Callable[..., Any]
+    ftype: FuncType
+    writers: List[Callable[[Any, Any, Any], None]]
+    nres: int
+    store_ref: Any
+    wants_caller: bool
+    exact: bool
+    fields: Optional[List[str]]
+    res_fields: Optional[List[str]]
+
     __slots__ = ("fn", "ftype", "writers", "nres", "store_ref", "wants_caller", "exact", "fields",
                  "res_fields", "__weakref__")
 
@@ -184,7 +194,17 @@ def _keel_py_host_cb(env, caller, args, nargs, results, nresults):  # type: igno
 
 
 class _Sig:
+    """A function's type prepared for calls."""
+
     __slots__ = ("ftype", "nparams", "nres", "writers", "nbuf", "fast", "arg_slots", "res_slots")
+    ftype: FuncType
+    nparams: int
+    nres: int
+    writers: List[Callable[[Any, Any, Any], None]]
+    nbuf: int
+    fast: bool
+    arg_slots: List[Tuple[int, int]]
+    res_slots: List[Tuple[int, int]]
 
 
 # keel_val is {uint32 kind; uint32 reserved; union of (16 bytes)} = 24 bytes, so
@@ -236,6 +256,9 @@ class Func(Handle):
     """
 
     _free = lib.keel_func_release
+    _sig: Optional[_Sig]
+    _fastbuf: Optional[_Buf]
+    _buf: Any
 
     def __init__(self, store: Store, fn: Callable[..., Any], type: Optional[Any] = None, *,
                  caller: bool = False, exact: bool = False) -> None:

@@ -23,6 +23,8 @@ class StaleViewError(Error):
 class _StoreObject(Handle):
     """A handle of an object that lives in a store."""
 
+    _store: Store
+
     @classmethod
     def _wrap(cls, store: Store, h: Any) -> Any:
         self = cls.__new__(cls)
@@ -263,6 +265,7 @@ class Table(_StoreObject):
     """A table of references. ``Table(store, TableType(keel.funcref, 10), init=None)``."""
 
     _free = lib.keel_table_release
+    _elem: Optional[ValType]
 
     def __init__(self, store: Store, type: TableType, init: Any = None) -> None:
         store_of(store, "Table(store, type)")
@@ -356,6 +359,7 @@ class Global(_StoreObject):
     read and write ``.value``."""
 
     _free = lib.keel_global_release
+    _vt: Optional[ValType]
 
     def __init__(self, store: Store, type: GlobalType, value: Any) -> None:
         store_of(store, "Global(store, type, value)")

@@ -39,7 +39,10 @@ def register_host(store: "Store", state: Any) -> Any:
         token = next(_host_tokens)
     key = ffi.cast("void *", token)
     store._hosts[token] = state
-    host_states[key] = weakref.ref(state, lambda _r, k=key: host_states.pop(k, None))
+    def forget(_r: Any, k: Any = key) -> None:
+        host_states.pop(k, None)
+
+    host_states[key] = weakref.ref(state, forget)
     return key
 
 

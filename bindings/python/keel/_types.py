@@ -57,8 +57,6 @@ class ValType(NamedTuple):
             return _HEAP_NAMES[self.heap] + "ref"
         return "(ref %s%s)" % ("null " if self.nullable else "", _HEAP_NAMES.get(self.heap, "?"))
 
-    __repr__ = __str__
-
     @staticmethod
     def ref(heap: int, nullable: bool = True) -> "ValType":
         """A reference type (ref null? heap) with an abstract KEEL_HEAP_* heap type."""
@@ -79,6 +77,8 @@ class ValType(NamedTuple):
         heap = int(lib.keel_valtype_heap(p))
         return ValType(kind, heap, bool(lib.keel_valtype_is_nullable(p)) if heap else False)
 
+
+ValType.__repr__ = ValType.__str__  # type: ignore[method-assign,assignment]
 
 i32 = ValType(int(lib.KEEL_I32))
 """The i32 value type (also usable as a host-function annotation)."""
