@@ -7,6 +7,10 @@
 */
 #include "bench.h"
 
+#if !defined(__wasm__) || !defined(__wasm_bulk_memory__)
+#error "freestanding.c is for wasm32 builds with -mbulk-memory only"
+#endif
+
 __attribute__((export_name("run"))) uint64_t run(uint32_t iterations) { return bench_run(iterations); }
 
 void *memcpy(void *dst, const void *src, size_t n) { return __builtin_memcpy(dst, src, n); }

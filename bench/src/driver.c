@@ -25,7 +25,9 @@
 ** counts mmap'ed code memory too) and glibc's mallinfo2 heap in use, each
 ** before and after the first keel_module_new, with the module kept alive.
 */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mallinfo2 */
+#endif
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
