@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -634,6 +635,110 @@ static void test_raw_sandbox(void **state) {
     assert_int_equal(stat(cmd, &st), 0);
 }
 
+/* fd_readdir: entries cut at the buffer's end, and cookies that resume exactly where asked. */
+static void test_readdir_cookies(void **state) {
+    (void)state;
+    char d[600], cmd[1400];
+    fresh_dir(d, sizeof d, "readdir");
+    snprintf(cmd, sizeof cmd, "cd '%s' && touch alpha beta gamma_long_name_here delta && mkdir epsilon", d);
+    assert_int_equal(sh(cmd), 0);
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_wasi_config_preopen_dir(cfg, d, "/d", true));
+    raw r;
+    raw_open(&r, cfg);
+    keel_wasi_config_free(cfg);
+    /* one big read: 7 entries with '.' and '..' */
+    assert_int_equal(raw_call(&r, "fd_readdir", (int64_t[]){3, 1000, 4096, 0, 200}), E_SUCCESS);
+    uint32_t used = get32(&r, 200);
+    uint8_t buf[4096];
+    OK(keel_memory_read(r.mem, 1000, buf, used));
+    char all[8][64];
+    int n = 0;
+    for (uint32_t at = 0; at + 24 <= used; n++) {
+        uint32_t nl;
+        memcpy(&nl, buf + at + 16, 4);
+        assert_true(n < 8 && nl < 64 && at + 24 + nl <= used);
+        memcpy(all[n], buf + at + 24, nl);
+        all[n][nl] = 0;
+        uint8_t type = buf[at + 20];
+        if (strcmp(all[n], "epsilon") == 0 || strcmp(all[n], ".") == 0) assert_int_equal(type, 3); /* directory */
+        if (strcmp(all[n], "alpha") == 0) assert_int_equal(type, 4);                                  /* regular file */
+        at += 24 + nl;
+    }
+    assert_int_equal(n, 7);
+    /* a buffer smaller than one entry is filled completely: the guest retries bigger */
+    assert_int_equal(raw_call(&r, "fd_readdir", (int64_t[]){3, 1000, 30, 0, 200}), E_SUCCESS);
+    assert_int_equal(get32(&r, 200), 30);
+    /* entry by entry with cookies: the same names in the same order */
+    uint64_t cookie = 0;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(raw_call(&r, "fd_readdir", (int64_t[]){3, 1000, 24 + 64, (int64_t)cookie, 200}), E_SUCCESS);
+        OK(keel_memory_read(r.mem, 1000, buf, 24 + 64));
+        uint32_t nl;
+        memcpy(&nl, buf + 16, 4);
+        assert_true(get32(&r, 200) >= 24 + nl);
+        buf[24 + nl] = 0;
+        assert_string_equal((char *)buf + 24, all[i]);
+        memcpy(&cookie, buf, 8);
+        assert_int_equal(cookie, (uint64_t)i + 1);
+    }
+    assert_int_equal(raw_call(&r, "fd_readdir", (int64_t[]){3, 1000, 100, (int64_t)cookie, 200}), E_SUCCESS);
+    assert_int_equal(get32(&r, 200), 0); /* the end */
+    assert_int_equal(raw_call(&r, "fd_readdir", (int64_t[]){1, 1000, 100, 0, 200}), E_NOTDIR);
+    /* read-only preopen: reading works, writing does not */
+    put(&r, 3000, "newdir", 6);
+    assert_int_equal(raw_call(&r, "path_create_directory", (int64_t[]){3, 3000, 6}), E_NOTCAPABLE);
+    raw_close(&r);
+}
+
+/* A module without a memory: every pointer is out of bounds. */
+static void test_no_memory(void **state) {
+    (void)state;
+    const char *wat = "(module (import \"wasi_snapshot_preview1\" \"fd_write\" (func $w (param i32 i32 i32 i32) (result i32)))"
+                      " (import \"wasi_snapshot_preview1\" \"sched_yield\" (func $y (result i32)))"
+                      " (func (export \"f\") (result i32) (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0) (call $w))"
+                      " (func (export \"g\") (result i32) (call $y)))";
+    keel_engine *eng;
+    keel_module *mod;
+    keel_store *store;
+    keel_linker *linker;
+    keel_instance *inst;
+    keel_wasi_config *cfg;
+    OK(keel_engine_new(NULL, &eng));
+    OK(keel_module_new_wat(eng, wat, strlen(wat), &mod));
+    OK(keel_store_new(eng, &store));
+    OK(keel_linker_new(eng, &linker));
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_linker_define_wasi(linker, store, cfg, NULL));
+    OK(keel_linker_instantiate(linker, store, mod, &inst));
+    keel_func *f;
+    keel_val res;
+    OK(keel_instance_export_func(inst, "f", 1, &f));
+    OK(keel_func_call(f, NULL, 0, &res, 1));
+    assert_int_equal(res.of.i32, E_FAULT);
+    keel_func_release(f);
+    OK(keel_instance_export_func(inst, "g", 1, &f));
+    OK(keel_func_call(f, NULL, 0, &res, 1));
+    assert_int_equal(res.of.i32, E_SUCCESS);
+    keel_func_release(f);
+    /* a WASI function called straight from the host has no caller memory either */
+    keel_extern *ext;
+    OK(keel_linker_get(linker, "wasi_snapshot_preview1", 22, "fd_write", 8, &ext));
+    assert_non_null(ext);
+    keel_func *w = keel_extern_as_func(ext);
+    keel_val args[4] = {val_i32(1), val_i32(0), val_i32(1), val_i32(0)};
+    OK(keel_func_call(w, args, 4, &res, 1));
+    assert_int_equal(res.of.i32, E_FAULT);
+    keel_extern_release(ext);
+    keel_wasi_config_free(cfg);
+    keel_instance_release(inst);
+    keel_linker_free(linker);
+    keel_store_release(store);
+    keel_module_release(mod);
+    keel_engine_release(eng);
+}
+
 /* proc_exit unwinds with KEEL_ERROR_EXIT and the code; the store and instance stay usable. */
 static void test_proc_exit(void **state) {
     (void)state;
@@ -719,9 +824,20 @@ static void test_sockets(void **state) {
     (void)state;
     int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    /* a listening socket for sock_accept */
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%.90s/sock", g_work); /* g_work is short: /tmp/keel-wasi-XXXXXX */
+    unlink(sa.sun_path);
+    int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_true(ls >= 0);
+    assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(ls, 4), 0);
     keel_wasi_config *cfg;
     OK(keel_wasi_config_new(&cfg));
     OK(keel_wasi_config_preopen_socket(cfg, sv[0]));
+    OK(keel_wasi_config_preopen_socket(cfg, ls));
     raw r;
     raw_open(&r, cfg);
     keel_wasi_config_free(cfg);
@@ -754,6 +870,23 @@ static void test_sockets(void **state) {
     assert_int_equal(raw_call(&r, "sock_shutdown", (int64_t[]){3, 9}), E_INVAL);
     assert_int_equal(raw_call(&r, "sock_send", (int64_t[]){1, 100, 1, 0, 200}), 57); /* ENOTSOCK */
     assert_int_equal(raw_call(&r, "sock_accept", (int64_t[]){1, 0, 200}), 57);
+    /* fd 4 listens: the guest accepts a host client's connection as a new fd */
+    int cl = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_int_equal(connect(cl, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(raw_call(&r, "sock_accept", (int64_t[]){4, 0, 200}), E_SUCCESS);
+    int64_t conn = get32(&r, 200);
+    assert_true(conn > 4);
+    iov[0] = 300;
+    iov[1] = 4;
+    put(&r, 100, iov, 8);
+    put(&r, 300, "acc!", 4);
+    assert_int_equal(raw_call(&r, "sock_send", (int64_t[]){conn, 100, 1, 0, 200}), E_SUCCESS);
+    memset(buf, 0, sizeof buf);
+    assert_int_equal(read(cl, buf, sizeof buf), 4);
+    assert_string_equal(buf, "acc!");
+    assert_int_equal(raw_call(&r, "fd_close", (int64_t[]){conn}), E_SUCCESS);
+    assert_int_equal(read(cl, buf, sizeof buf), 0); /* the guest's close reached the peer */
+    close(cl);
     /* a clock subscription alone sleeps and reports the clock */
     memset(sub, 0, sizeof sub);
     sub[0] = 9;
@@ -768,6 +901,8 @@ static void test_sockets(void **state) {
     raw_close(&r);
     close(sv[0]);
     close(sv[1]);
+    close(ls);
+    unlink(sa.sun_path);
 }
 
 /* Configuration errors are reported where they happen, with clear kinds. */
@@ -893,6 +1028,8 @@ int main(void) {
         cmocka_unit_test(test_hostile_pointers),
         cmocka_unit_test(test_raw_sandbox),
         cmocka_unit_test(test_proc_exit),
+        cmocka_unit_test(test_readdir_cookies),
+        cmocka_unit_test(test_no_memory),
         cmocka_unit_test(test_capture_and_renumber),
         cmocka_unit_test(test_sockets),
         cmocka_unit_test(test_config_errors),
