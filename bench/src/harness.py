@@ -148,7 +148,8 @@ def build_type(build):
         with open(os.path.join(build, "CMakeCache.txt")) as f:
             for line in f:
                 if line.startswith("CMAKE_BUILD_TYPE:"):
-                    return line.split("=", 1)[1].strip() or "(none)"
+                    # Empty: the root CMakeLists.txt's default (RelWithDebInfo).
+                    return line.split("=", 1)[1].strip() or "default"
     except OSError:
         pass
     return "unknown"
@@ -404,7 +405,7 @@ def main():
     except Failure:
         pass
     btype = build_type(build)
-    if not smoke and btype.lower() not in ("release", "relwithdebinfo"):
+    if not smoke and btype.lower() not in ("release", "relwithdebinfo", "default", "unknown"):
         log("bench: warning: %s is a %s build; timings of a non-Release build say little" % (args.build_dir, btype))
     want_wasi = has_wasi and wasi_err is None
     notes = []
