@@ -102,6 +102,9 @@ def main():
     ap.add_argument("--extra-timeout", type=int, default=30,
                     help="seconds per file in the informational folders")
     ap.add_argument("--table", help="write the per-file table to this file")
+    ap.add_argument("--suggest", metavar="PATH",
+                    help="write an expected-failures list for the failing files "
+                         "(reason: their first failure) to PATH, for review")
     ap.add_argument("--no-extra", action="store_true",
                     help="skip proposals/, legacy/, custom/")
     ap.add_argument("-v", "--verbose", action="store_true",
@@ -115,6 +118,7 @@ def main():
     listed = read_expected(args.expected)
     table = []
     problems = []
+    suggestions = []
     total_pass = total_fail = 0
     seen = set()
 
@@ -124,6 +128,10 @@ def main():
         ok, npass, ntotal, detail = run_one(args.keel, path, args.timeout)
         total_pass += npass
         total_fail += ntotal - npass
+        if not ok:
+            first = next((l.strip() for l in detail.splitlines() if l.startswith("    ")),
+                         detail.strip().splitlines()[0] if detail.strip() else "fails")
+            suggestions.append("%-40s %s [%d/%d pass]" % (name, first[:160], npass, ntotal))
         state = "PASS" if ok else "FAIL"
         table.append("%s %s %d/%d" % (state, name, npass, ntotal))
         if ok and name in listed:
@@ -167,6 +175,9 @@ def main():
             print("informational (not gating):")
             print("\n".join(extra_lines))
 
+    if args.suggest:
+        with open(args.suggest, "w", encoding="utf-8") as f:
+            f.write("\n".join(suggestions) + "\n")
     if args.table:
         with open(args.table, "w", encoding="utf-8") as f:
             f.write("\n".join(table) + "\n")
