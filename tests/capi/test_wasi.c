@@ -388,20 +388,23 @@ typedef struct rawfn {
 } rawfn;
 
 static const rawfn raw_fns[] = {
-    {"fd_write", "iiii", true},         {"fd_read", "iiii", true},
-    {"args_sizes_get", "ii", true},     {"args_get", "ii", true},
-    {"environ_sizes_get", "ii", true},  {"environ_get", "ii", true},
-    {"random_get", "ii", true},         {"clock_time_get", "iIi", true},
-    {"path_open", "iiiiiIIii", true},   {"path_create_directory", "iii", true},
-    {"path_filestat_get", "iiiii", true}, {"fd_prestat_get", "ii", true},
-    {"fd_prestat_dir_name", "iii", true}, {"fd_close", "i", true},
-    {"fd_renumber", "ii", true},        {"fd_readdir", "iiiIi", true},
-    {"poll_oneoff", "iiii", true},      {"proc_exit", "i", false},
-    {"proc_raise", "i", true},          {"sched_yield", "", true},
-    {"sock_send", "iiiii", true},       {"sock_recv", "iiiiii", true},
-    {"sock_shutdown", "ii", true},      {"sock_accept", "iii", true},
-    {"fd_fdstat_get", "ii", true},      {"path_symlink", "iiiii", true},
-    {"fd_seek", "iIii", true},          {"path_unlink_file", "iii", true},
+    {"args_get", "ii", true}, {"args_sizes_get", "ii", true}, {"environ_get", "ii", true},
+    {"environ_sizes_get", "ii", true}, {"clock_res_get", "ii", true}, {"clock_time_get", "iIi", true},
+    {"fd_advise", "iIIi", true}, {"fd_allocate", "iII", true}, {"fd_close", "i", true},
+    {"fd_datasync", "i", true}, {"fd_fdstat_get", "ii", true}, {"fd_fdstat_set_flags", "ii", true},
+    {"fd_fdstat_set_rights", "iII", true}, {"fd_filestat_get", "ii", true},
+    {"fd_filestat_set_size", "iI", true}, {"fd_filestat_set_times", "iIIi", true},
+    {"fd_pread", "iiiIi", true}, {"fd_prestat_get", "ii", true}, {"fd_prestat_dir_name", "iii", true},
+    {"fd_pwrite", "iiiIi", true}, {"fd_read", "iiii", true}, {"fd_readdir", "iiiIi", true},
+    {"fd_renumber", "ii", true}, {"fd_seek", "iIii", true}, {"fd_sync", "i", true},
+    {"fd_tell", "ii", true}, {"fd_write", "iiii", true}, {"path_create_directory", "iii", true},
+    {"path_filestat_get", "iiiii", true}, {"path_filestat_set_times", "iiiiIIi", true},
+    {"path_link", "iiiiiii", true}, {"path_open", "iiiiiIIii", true}, {"path_readlink", "iiiiii", true},
+    {"path_remove_directory", "iii", true}, {"path_rename", "iiiiii", true},
+    {"path_symlink", "iiiii", true}, {"path_unlink_file", "iii", true}, {"poll_oneoff", "iiii", true},
+    {"proc_exit", "i", false}, {"proc_raise", "i", true}, {"sched_yield", "", true},
+    {"random_get", "ii", true}, {"sock_accept", "iii", true}, {"sock_recv", "iiiiii", true},
+    {"sock_send", "iiiii", true}, {"sock_shutdown", "ii", true},
 };
 #define RAW_COUNT (sizeof raw_fns / sizeof raw_fns[0])
 
@@ -690,6 +693,71 @@ static void test_readdir_cookies(void **state) {
     put(&r, 3000, "newdir", 6);
     assert_int_equal(raw_call(&r, "path_create_directory", (int64_t[]){3, 3000, 6}), E_NOTCAPABLE);
     raw_close(&r);
+}
+
+/*
+** Every function with arguments drawn from edge values (0, the last bytes of
+** memory, past the end, 0xFFFFFFFF, paths with '..', bad fds) in a fixed
+** pseudo-random order: each call returns an errno or exits; nothing
+** crashes, nothing lands outside the scratch preopen. poll_oneoff (may
+** sleep) and random_get (would fill memory with huge iovec lengths) are
+** left out; they have their own tests.
+*/
+static void test_every_function_hostile(void **state) {
+    (void)state;
+    char d[600];
+    fresh_dir(d, sizeof d, "hostile");
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_wasi_config_push_arg(cfg, "prog"));
+    OK(keel_wasi_config_preopen_dir(cfg, d, "/h", false));
+    OK(keel_wasi_config_stdin_bytes(cfg, (const uint8_t *)"input", 5));
+    raw r;
+    raw_open(&r, cfg);
+    keel_wasi_config_free(cfg);
+    static const char *paths[] = {"a", "b/c", "..", "d/../a", "x/", "/etc", "a/../../..", "lnk"};
+    for (int i = 0; i < 8; i++) put(&r, 0x100 + (uint64_t)i * 16, paths[i], strlen(paths[i]));
+    static const int64_t v32[] = {0, 1, 2, 3, 4, 5, 9, 100, 0x100, 0x110, 0x120, 0x130, 0x140,
+                                  65528, 65535, 65536, 0x7FFFFFFF, 0xFFFFFFFF, 0xFFFFFFF8};
+    static const int64_t v64[] = {0, 1, 4096, -1, 1000000000};
+    uint32_t seed = 12345;
+    size_t calls = 0, exits = 0;
+    for (int round = 0; round < 40; round++) {
+        for (size_t fi = 0; fi < RAW_COUNT; fi++) {
+            const rawfn *f = &raw_fns[fi];
+            if (!strcmp(f->name, "poll_oneoff") || !strcmp(f->name, "random_get")) continue;
+            keel_val av[9], res;
+            size_t n = strlen(f->params);
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                uint32_t pick = seed >> 16;
+                av[i] = f->params[i] == 'I' ? val_i64(v64[pick % 5]) : val_i32((int32_t)v32[pick % 19]);
+            }
+            char ex[64];
+            snprintf(ex, sizeof ex, "w_%s", f->name);
+            keel_func *fn;
+            OK(keel_instance_export_func(r.inst, ex, strlen(ex), &fn));
+            memset(&res, 0, sizeof res);
+            keel_error *e = keel_func_call(fn, av, n, &res, f->result ? 1 : 0);
+            if (e) {
+                assert_int_equal(keel_error_kind(e), KEEL_ERROR_EXIT);
+                exits++;
+                keel_error_free(e);
+            } else if (f->result) {
+                assert_true(res.of.i32 >= 0 && res.of.i32 <= 76);
+            }
+            keel_func_release(fn);
+            calls++;
+        }
+    }
+    assert_true(calls > 1000);
+    assert_true(exits > 0);
+    raw_close(&r);
+    /* nothing was created next to the scratch directory */
+    char p[700];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/a", g_work);
+    assert_int_not_equal(lstat(p, &st), 0);
 }
 
 /* A module without a memory: every pointer is out of bounds. */
@@ -1030,6 +1098,7 @@ int main(void) {
         cmocka_unit_test(test_proc_exit),
         cmocka_unit_test(test_readdir_cookies),
         cmocka_unit_test(test_no_memory),
+        cmocka_unit_test(test_every_function_hostile),
         cmocka_unit_test(test_capture_and_renumber),
         cmocka_unit_test(test_sockets),
         cmocka_unit_test(test_config_errors),
