@@ -329,21 +329,52 @@ function Store.new(engine)
   return Store._wrap(check(core.store_new(raw_of(engine, "Engine"))), {_engine = engine, _hostfns = {}})
 end
 
---- store:func(params, results, fn): a host function. fn receives the
+local Caller = {__name = "keel.Caller"}
+Caller.__index = Caller
+keel.Caller = Caller
+
+--- caller:export(name) -> Func | Memory | Table | Global of the instance
+--- whose code called the host function (only while the callback runs).
+function Caller:export(name)
+  if type(name) ~= "string" then error("keel: export name must be a string", 2) end
+  local raw, kind = check(core.caller_export(self._c, name))
+  local cls = kind == "func" and Func or kind == "memory" and Memory or kind == "table" and Table
+              or kind == "global" and Global
+  if not cls then return raw end
+  return store_obj(cls, raw, self._owner)
+end
+
+--- caller:memory([name]) -> the calling instance's memory ("memory" by default)
+function Caller:memory(name)
+  local m = self:export(name or "memory")
+  if getmetatable(m) ~= Memory then error("keel: caller export " .. (name or "memory") .. " is not a memory", 2) end
+  return m
+end
+
+--- store:func(params, results, fn [, opts]): a host function. fn receives the
 --- arguments as Lua values and returns the results; keel.trap(msg) makes
 --- the wasm call trap; any other error leaves the outer call unchanged.
-function Store:func(params, results, fn)
+--- With opts.caller = true, fn(caller, ...) also gets a keel.Caller (its
+--- :memory() and :export(name) reach the calling instance, as WASI does).
+function Store:func(params, results, fn, opts)
   local sraw = raw_of(self, "Store")
   local pk, rk = kinds_of(params, "params"), kinds_of(results, "results")
   if type(fn) ~= "function" then error("keel: host function must be a function", 2) end
+  local with_caller = type(opts) == "table" and opts.caller and true or false
   local target = fn
-  if pk:find("\5", 1, true) then
+  if with_caller or pk:find("\5", 1, true) then
     -- funcref arguments become Func objects; the closure's own store
     -- handle is only reachable from this Store object, so no cycle leaks
     local n, owner = #pk, {_store = self, _sraw = core.keel_store_retain(sraw)}
-    target = function(...) return fn(wrap_values(owner, n, ...)) end
+    if with_caller then
+      target = function(c, ...)
+        return fn(setmetatable({_c = c, _owner = owner}, Caller), wrap_values(owner, n, ...))
+      end
+    else
+      target = function(...) return fn(wrap_values(owner, n, ...)) end
+    end
   end
-  local raw, id = check(core.func_new(sraw, pk, rk, target))
+  local raw, id = check(core.func_new(sraw, pk, rk, target, with_caller))
   self._hostfns[id] = target
   local f = store_obj(Func, raw, self)
   f._pk, f._rk, f._refres = pk, rk, rk:find("\5", 1, true) ~= nil
@@ -395,9 +426,9 @@ function Linker:define(module, name, item)
   return self
 end
 
---- linker:func(store, module, name, params, results, fn): defines a host function.
-function Linker:func(store, module, name, params, results, fn)
-  return self:define(module, name, store:func(params, results, fn))
+--- linker:func(store, module, name, params, results, fn [, opts]): defines a host function.
+function Linker:func(store, module, name, params, results, fn, opts)
+  return self:define(module, name, store:func(params, results, fn, opts))
 end
 
 --- linker:define_instance(name, instance): every export under module 'name'.

@@ -57,6 +57,7 @@ typedef struct klua_env {
     lua_State *main;
     lua_Integer id;
     size_t np, nr;
+    int with_caller; /* pass a caller object as the first argument */
     unsigned char kinds[]; /* np parameter kinds, then nr result kinds */
 } klua_env;
 
@@ -468,8 +469,16 @@ static int l_call_bits(lua_State *L) { return do_call(L, 1); }
 
 /* ------------------------------------------------------------ host functions */
 
+/* The Lua face of a keel_caller: valid only while its callback runs. */
+#define KLUA_CALLER_MT "keel.caller"
+typedef struct klua_caller {
+    keel_caller *caller;
+} klua_caller;
+
 typedef struct host_frame {
     klua_env *env;
+    keel_caller *caller;
+    klua_caller *lc; /* the caller userdata handed to Lua, invalidated after */
     keel_store *store;
     const keel_val *args;
     keel_val *results;
@@ -497,6 +506,11 @@ static int host_body(lua_State *L)
     }
     base = lua_gettop(L);
     luaL_checkstack(L, (int)env->np + 4, "too many arguments");
+    if (env->with_caller) {
+        hf->lc = lua_newuserdatauv(L, sizeof *hf->lc, 0);
+        hf->lc->caller = hf->caller;
+        luaL_setmetatable(L, KLUA_CALLER_MT);
+    }
     for (i = 0; i < env->np; i++) {
         tmp = hf->args[i];
         if (tmp.kind == KEEL_FUNCREF)
@@ -505,7 +519,7 @@ static int host_body(lua_State *L)
             keel_externref_retain(tmp.of.externref);
         val_push(L, &tmp, 0);
     }
-    lua_call(L, (int)env->np, LUA_MULTRET);
+    lua_call(L, (int)env->np + (env->with_caller ? 1 : 0), LUA_MULTRET);
     nret = lua_gettop(L) - base + 1;
     if ((size_t)nret != env->nr)
         return luaL_error(L, "host function returned %d value(s), expected %d", nret, (int)env->nr);
@@ -595,6 +609,8 @@ static keel_error *host_callback(void *envp, keel_caller *caller, const keel_val
         return keel_error_new_trap("Lua stack overflow in host function");
     }
     hf.env = env;
+    hf.caller = caller;
+    hf.lc = NULL;
     hf.store = store;
     hf.args = args;
     hf.results = results;
@@ -603,6 +619,8 @@ static keel_error *host_callback(void *envp, keel_caller *caller, const keel_val
     lua_pushcfunction(L, host_body);
     lua_pushlightuserdata(L, &hf);
     status = lua_pcall(L, 1, 0, 0);
+    if (hf.lc != NULL)
+        hf.lc->caller = NULL; /* Lua may keep the object; it no longer works */
     if (status != LUA_OK)
         err = error_from_lua(L);
     else
@@ -621,7 +639,7 @@ static void env_finalize(void *envp)
     free(envp);
 }
 
-/* func_new(store, pkinds, rkinds, fn) -> err | nil, func, id
+/* func_new(store, pkinds, rkinds, fn [, with_caller]) -> err | nil, func, id
 ** The Lua function is kept in a weak table: the caller (keel.lua's Store)
 ** must hold it strongly for as long as the store can call it. */
 static int l_func_new(lua_State *L)
@@ -664,6 +682,7 @@ static int l_func_new(lua_State *L)
     env->id = id;
     env->np = np;
     env->nr = nr;
+    env->with_caller = lua_toboolean(L, 5);
     memcpy(env->kinds, pk, np);
     memcpy(env->kinds + np, rk, nr);
     err = keel_func_new(store, ft, host_callback, env, env_finalize, &f);
@@ -954,6 +973,33 @@ static int l_new_trap(lua_State *L)
     return 1;
 }
 
+/* caller_export(caller, name) -> err | nil, handle, kind
+** The export of the instance that called the running host function;
+** 'kind' is "func", "table", "memory", "global" or "tag". */
+static int l_caller_export(lua_State *L)
+{
+    klua_caller *lc = luaL_checkudata(L, 1, KLUA_CALLER_MT);
+    size_t len;
+    const char *name = luaL_checklstring(L, 2, &len);
+    keel_extern *ext = NULL;
+    keel_error *err;
+    if (lc->caller == NULL)
+        return luaL_error(L, "caller used after its host function returned");
+    if ((err = keel_caller_export(lc->caller, name, len, &ext)) != NULL)
+        return push_error(L, err);
+    lua_pushnil(L);
+    /* The extern is the same handle as the object it names (keel/extern.h):
+    ** hand its reference over as userdata of that type. */
+    switch (keel_extern_kind(ext)) {
+    case KEEL_EXTERN_FUNC: klua_pushptr(L, keel_extern_as_func(ext), KLUA_FUNC, 1); lua_pushliteral(L, "func"); break;
+    case KEEL_EXTERN_TABLE: klua_pushptr(L, keel_extern_as_table(ext), KLUA_TABLE, 1); lua_pushliteral(L, "table"); break;
+    case KEEL_EXTERN_MEMORY: klua_pushptr(L, keel_extern_as_memory(ext), KLUA_MEMORY, 1); lua_pushliteral(L, "memory"); break;
+    case KEEL_EXTERN_GLOBAL: klua_pushptr(L, keel_extern_as_global(ext), KLUA_GLOBAL, 1); lua_pushliteral(L, "global"); break;
+    default: klua_pushptr(L, ext, KLUA_EXTERN, 1); lua_pushliteral(L, "extern"); break;
+    }
+    return 3;
+}
+
 /* is_func(v) -> whether v is function handle userdata */
 static int l_is_func(lua_State *L)
 {
@@ -981,6 +1027,7 @@ static const luaL_Reg klua_funcs[] = {
     {"table_grow", l_table_grow},
     {"new_trap", l_new_trap},
     {"is_func", l_is_func},
+    {"caller_export", l_caller_export},
     {NULL, NULL},
 };
 
@@ -1001,5 +1048,10 @@ void klua_open(lua_State *L)
     } else {
         lua_pop(L, 1);
     }
+    if (luaL_newmetatable(L, KLUA_CALLER_MT)) {
+        lua_pushliteral(L, "keel.Caller");
+        lua_setfield(L, -2, "__name");
+    }
+    lua_pop(L, 1);
     luaL_setfuncs(L, klua_funcs, 0);
 }

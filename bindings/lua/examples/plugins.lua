@@ -22,15 +22,17 @@ linker:define_instance("math", mathlib)
 print(string.format("mathlib: fib(10) = %d, hypot(3, 4) = %.1f",
                     mathlib.exports.fib(10), mathlib.exports.hypot(3, 4)))
 
--- 2. host functions in Lua; "log" needs the calling plugin's memory, so the
---    closure refers to the instance (set once it exists)
+-- 2. host functions in Lua. "log" reads the calling plugin's memory through
+--    its caller object; "counter" is a closure over the greeter instance
+--    (set once it exists) -- a cycle through C that Lua's GC still collects.
 local greeter
 local calls = 0
-linker:func(store, "host", "log", {"i32", "i32"}, {}, function(ptr, len)
-  print("[greeter] " .. greeter.exports.memory:read(ptr, len))
-end)
+linker:func(store, "host", "log", {"i32", "i32"}, {}, function(caller, ptr, len)
+  print("[greeter] " .. caller:memory():read(ptr, len))
+end, {caller = true})
 linker:func(store, "host", "counter", {}, {"i32"}, function()
   calls = calls + 1
+  assert(greeter.exports.memory:read(0, 5) == "hello")
   return calls
 end)
 

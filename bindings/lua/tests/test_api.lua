@@ -113,6 +113,28 @@ return {
     eq(up(0), 101, "host function called from Lua")
   end},
 
+  {"caller", function()
+    local engine, store = setup("(module)")
+    local m = keel.Module(engine, [[(module
+      (import "h" "log" (func $log (param i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (global (export "g") i32 (i32.const 9))
+      (data (i32.const 4) "hi there")
+      (func (export "run") (result i32) (call $log (i32.const 4) (i32.const 8))))]])
+    local seen, kept
+    local log = store:func({"i32", "i32"}, {"i32"}, function(caller, ptr, len)
+      seen = caller:memory():read(ptr, len)
+      kept = caller
+      return caller:export("g"):get()
+    end, {caller = true})
+    local inst = keel.Instance(store, m, {log})
+    eq(inst.exports.run(), 9)
+    eq(seen, "hi there")
+    ok(tostring(U.fails(kept.memory, kept)):find("after its host function returned", 1, true),
+       "a kept caller no longer works")
+    fails_keel("invalid argument", nil, log, 0, 0) -- called from Lua: no calling instance
+  end},
+
   {"coroutines", function()
     local engine, store = setup("(module)")
     local m = keel.Module(engine, [[(module
