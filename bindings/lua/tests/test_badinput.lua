@@ -56,7 +56,6 @@ return {
       local e, engine = core.keel_engine_new(nil)
       eq(e, nil)
       core.keel_engine_release(engine) -- the userdata still holds the stale pointer
-      local err2, store = core.keel_store_new ~= nil and nil, nil
       local err3, m = core.keel_module_new_wat(engine, "(module)")
       ok(err3 ~= nil and m == nil, "released engine refused")
       eq(core.keel_error_kind(err3), 13, "invalid handle")
