@@ -368,10 +368,14 @@ typedef struct elemlist {
     kb_buf funcs;   /* the same items as function indices */
 } elemlist;
 
+/*
+** The 'func x*' and bare 'x*' element lists mean '(ref func) (ref.func x)*'
+** in 3.0 (spec 6.6.12), so the default element type is non-nullable.
+*/
 static void elemlist_init(elemlist *el) {
     memset(el, 0, sizeof *el);
     el->type.code = KTEXT_VT_REF;
-    el->type.null = 1;
+    el->type.null = 0;
     el->type.habs = KTEXT_HT_FUNC;
     el->all_funcs = true;
 }
@@ -451,6 +455,11 @@ static bool is_funcref(const ktext_vt *t) {
     return t->code == KTEXT_VT_REF && t->null && t->habs == KTEXT_HT_FUNC && !t->exact;
 }
 
+/* '(ref func)': the type the binary's function-index forms 0-3 imply (spec 5.5.12). */
+static bool is_ref_func(const ktext_vt *t) {
+    return t->code == KTEXT_VT_REF && !t->null && t->habs == KTEXT_HT_FUNC && !t->exact;
+}
+
 /*
 ** Emits an element segment in the shortest binary form (spec 5.5.12),
 ** choosing as the reference interpreter does. mode: 0 passive, 1 active,
@@ -460,7 +469,7 @@ static bool emit_elem(ktext_mod *m, int mode, uint32_t table, const kb_buf *offs
     kb_buf *b = &m->sec[KTEXT_SEC_ELEM];
     bool ok = true;
     m->sec_count[KTEXT_SEC_ELEM]++;
-    if (el->all_funcs && is_funcref(&el->type)) {
+    if (el->all_funcs && is_ref_func(&el->type)) {
         if (mode == 0) ok = kb_buf_byte(b, 0x01) && kb_buf_byte(b, 0x00);
         else if (mode == 2) ok = kb_buf_byte(b, 0x03) && kb_buf_byte(b, 0x00);
         else if (table == 0) ok = kb_buf_byte(b, 0x00) && kb_buf_append(b, offset->data, offset->len);
