@@ -158,6 +158,13 @@ return {
     eq(threads[1], co, "callback ran on the calling coroutine")
     eq(inst.exports.g(10), 11)
     eq(threads[3], select(1, coroutine.running()), "and on the main thread after")
+    -- a host function cannot yield across the wasm call: a clean error
+    local y = store:func({"i32"}, {"i32"}, function(x) coroutine.yield(x) return x end)
+    local inst2 = keel.Instance(store, m, {y})
+    local co2 = coroutine.create(function() return inst2.exports.g(1) end)
+    local okr, err = coroutine.resume(co2)
+    ok(not okr and tostring(err):find("yield across", 1, true), "yield refused: " .. tostring(err))
+    eq(inst2.exports.g ~= nil, true)
   end},
 
   {"externref_any_lua_value", function()
