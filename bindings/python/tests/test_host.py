@@ -126,3 +126,45 @@ def test_exception_not_leaked_when_error_dropped(store):
         with pytest.raises(ZeroDivisionError):
             inst.exports.outer(1)
     assert not _errors._pending
+
+
+def test_exception_from_start_function_host_call(store):
+    """A host function called by the start function: Instance() raises the same object."""
+    wat = '(module (import "h" "f" (func $f)) (func $s call $f) (start $s))'
+    exc = RuntimeError("from start")
+
+    def f() -> None:
+        raise exc
+
+    with pytest.raises(RuntimeError) as ei:
+        instantiate(store, wat, [keel.Func(store, f)])
+    assert ei.value is exc
+
+
+def test_exception_from_other_thread_stays_in_that_thread(engine):
+    """Exceptions are kept per call: two threads raising in host functions of
+    separate stores each get their own object back."""
+    import threading
+    wat = '(module (import "h" "f" (func $f (param i32))) (func (export "g") (param i32) local.get 0 call $f))'
+    results = {}
+
+    def run(k):
+        store = keel.Store(engine)
+
+        def f(x: keel.i32) -> None:
+            raise ValueError(x)
+
+        inst = instantiate(store, wat, [keel.Func(store, f)])
+        for i in range(200):
+            try:
+                inst.exports.g(k * 1000 + i)
+            except ValueError as e:
+                assert e.args[0] == k * 1000 + i
+        results[k] = True
+
+    ts = [threading.Thread(target=run, args=(k,)) for k in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+    assert results == {0: True, 1: True, 2: True}
