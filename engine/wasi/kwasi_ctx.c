@@ -276,6 +276,10 @@ static kb_error *setup_stdio(kwasi_ctx *ctx, uint32_t i) {
             struct stat st;
             if (fstat(e->host, &st) == 0) e->filetype = kwasi_filetype(st.st_mode);
         }
+        /* wasi-libc's isatty() is "a character device without seek/tell
+           rights": a terminal must look like one so that stdout is line
+           buffered in interactive use. */
+        if (isatty(e->host)) e->rights_base &= ~(KWASI_RIGHT_FD_SEEK | KWASI_RIGHT_FD_TELL);
         return NULL;
     case KWASI_STDIO_FILE: {
         int flags = i == 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC;

@@ -25,12 +25,18 @@ enum { KWASI_FST_ATIM = 1, KWASI_FST_ATIM_NOW = 2, KWASI_FST_MTIM = 4, KWASI_FST
 #define KWASI_RIGHT_FD_READ (1ull << 1)
 #define KWASI_RIGHT_FD_WRITE (1ull << 6)
 #define KWASI_RIGHTS_ALL ((1ull << 30) - 1)
-#define KWASI_RIGHTS_WRITE_MASK                                                             \
-    (KWASI_RIGHT_FD_WRITE | (1ull << 3) /* datasync */ | (1ull << 7) /* allocate */ |      \
-     (1ull << 9) /* create_directory */ | (1ull << 10) /* create_file */ |                 \
-     (1ull << 11) | (1ull << 12) /* link */ | (1ull << 16) | (1ull << 17) /* rename */ |  \
-     (1ull << 19) /* filestat_set_size */ | (1ull << 20) | (1ull << 22) | (1ull << 23) |   \
-     (1ull << 24) /* symlink */ | (1ull << 25) | (1ull << 26) /* remove/unlink */)
+#define KWASI_RIGHT_FD_SEEK (1ull << 2)
+#define KWASI_RIGHT_FD_TELL (1ull << 5)
+/* Rights that change something (witx bit numbers), withheld from read-only preopens. */
+#define KWASI_RIGHTS_WRITE_MASK                                                              \
+    ((1ull << 0) /* fd_datasync */ | KWASI_RIGHT_FD_WRITE | (1ull << 8) /* fd_allocate */ | \
+     (1ull << 9) /* path_create_directory */ | (1ull << 10) /* path_create_file */ |        \
+     (1ull << 11) | (1ull << 12) /* path_link_source/target */ |                             \
+     (1ull << 16) | (1ull << 17) /* path_rename_source/target */ |                           \
+     (1ull << 19) | (1ull << 20) /* path_filestat_set_size/times */ |                        \
+     (1ull << 22) | (1ull << 23) /* fd_filestat_set_size/times */ |                          \
+     (1ull << 24) /* path_symlink */ | (1ull << 25) /* path_remove_directory */ |            \
+     (1ull << 26) /* path_unlink_file */)
 
 /* What an fd-table entry is. */
 enum {
