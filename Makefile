@@ -14,6 +14,7 @@ help:
 	@echo "make build     build the CLI ($(BUILD)/bin/keel) and libraries ($(BUILD)/lib)"
 	@echo "make test-c    C tests (cmocka) and the spec suite through ctest"
 	@echo "make test-go   the Go binding: go vet and go test -race (bindings/go)"
+	@echo "make test-lua  the Lua binding and keel-lua, also under ASan (bindings/lua)"
 	@echo "make test-asan the C tests under AddressSanitizer + UBSan ($(ASAN_BUILD))"
 	@echo "make spec      keel wast over the spec test suite ($(TESTSUITE))"
 	@echo "make bench     the benchmark suite against native code (bench/README.md)"
@@ -34,9 +35,13 @@ build: deps-core $(BUILD)/build.ninja
 test: deps
 	$(MAKE) test-c
 	$(MAKE) test-go
+	$(MAKE) test-lua
 
 test-go: deps $(BUILD)/build.ninja
 	bindings/go/run-tests.sh $(BUILD)
+
+test-lua: deps $(BUILD)/build.ninja
+	bindings/lua/run-tests.sh $(BUILD)
 
 test-c: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)

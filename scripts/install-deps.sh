@@ -7,7 +7,8 @@ set -euo pipefail
 level=${1:-test}
 
 core=(gcc g++ make cmake ninja-build pkg-config)
-test=(libcmocka-dev wabt clang lld abigail-tools)
+test=(libcmocka-dev wabt clang lld abigail-tools swig lua5.4 liblua5.4-dev
+      wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev)
 case "$level" in
   core) want=("${core[@]}") ;;
   test|all) want=("${core[@]}" "${test[@]}") ;;
