@@ -135,6 +135,9 @@ class Memory(_StoreObject):
         """Copy ``length`` bytes at ``offset`` (InvalidArgumentError when out of bounds)."""
         if not isinstance(length, int) or length < 0:
             raise ValueError("length must be a non-negative int")
+        if length > self.size:  # refuse before allocating a huge buffer
+            from ._errors import InvalidArgumentError
+            raise InvalidArgumentError("out of bounds memory access", int(lib.KEEL_ERROR_INVALID_ARGUMENT))
         buf = ffi.new("uint8_t[]", max(length, 1))
         off = _u64(offset, "offset")
         h = self._enter()

@@ -209,6 +209,16 @@ def _w_v128(v: Any, x: Any, store: Any) -> None:
     ffi.memmove(v.of.v128, b, 16)
 
 
+def _same_store(x: Any, store: Any, what: str) -> None:
+    """References never cross stores (DESIGN.md rule 6). Keel checks the
+    values it is given, but host-function results are written straight into
+    the engine's slots, so the binding checks them here too."""
+    if store is not None and x._store is not store:
+        from ._errors import StoreMismatchError
+        raise StoreMismatchError("store mismatch: this %s belongs to another store" % what,
+                                 int(lib.KEEL_ERROR_STORE_MISMATCH))
+
+
 def _w_funcref(v: Any, x: Any, store: Any) -> None:
     if isinstance(x, Val):
         x = _from_valobj(x, FUNCREF)
@@ -219,6 +229,7 @@ def _w_funcref(v: Any, x: Any, store: Any) -> None:
     from ._func import Func
     if not isinstance(x, Func):
         raise TypeError("expected a keel.Func or None for a funcref argument, got %s" % type(x).__name__)
+    _same_store(x, store, "funcref")
     v.of.funcref = x._ptr()
 
 
@@ -239,6 +250,7 @@ def _w_anyref(v: Any, x: Any, store: Any) -> None:
     from ._objects import Ref
     if not isinstance(x, Ref):
         raise TypeError("expected a keel.Ref or None for an anyref argument, got %s" % type(x).__name__)
+    _same_store(x, store, "anyref")
     v.of.anyref = x._ptr()
 
 
@@ -252,6 +264,7 @@ def _w_exnref(v: Any, x: Any, store: Any) -> None:
     from ._objects import Exn
     if not isinstance(x, Exn):
         raise TypeError("expected a keel.Exn or None for an exnref argument, got %s" % type(x).__name__)
+    _same_store(x, store, "exnref")
     v.of.exnref = x._ptr()
 
 

@@ -116,3 +116,15 @@ def test_externref_identity_and_unknown(store):
     assert len(store._ext_objs) == 50  # one externref per object, reused
     with pytest.raises(TypeError):
         inst.exports.id(keel.UnknownExternRef(3))
+
+
+def test_host_result_from_another_store_is_refused(engine):
+    s1, s2 = keel.Store(engine), keel.Store(engine)
+    foreign = keel.Func(s2, lambda: 1, ([], ["i32"]))
+    wat = '(module (import "h" "f" (func $f (result funcref))) (func (export "g") (result funcref) call $f))'
+    inst = instantiate(s1, wat, [keel.Func(s1, lambda: foreign, ([], ["funcref"]))])
+    with pytest.raises(keel.StoreMismatchError):
+        inst.exports.g()
+    with pytest.raises(keel.InvalidArgumentError):
+        inst.exports.g.store  # noqa: B018  (the store is fine)
+        keel.Memory(s1, keel.MemoryType(1)).read(0, 1 << 40)
