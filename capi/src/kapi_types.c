@@ -330,7 +330,7 @@ kb_error *kapi_externtype_new(struct keel_externtype **out) {
 
 static kb_error *externtype_func(keel_externkind kind, const kbin_type *t, const kbin_module *ctx,
                                  struct keel_externtype **out) {
-    struct keel_externtype *et;
+    struct keel_externtype *et = NULL;
     kb_error *err = kapi_externtype_new(&et);
     if (err) return err;
     et->kind = kind;
@@ -344,7 +344,7 @@ static kb_error *externtype_func(keel_externkind kind, const kbin_type *t, const
 
 static kb_error *externtype_val(keel_externkind kind, kbin_valtype t, const kbin_module *ctx,
                                 struct keel_externtype **out) {
-    struct keel_externtype *et;
+    struct keel_externtype *et = NULL;
     kb_error *err = kapi_externtype_new(&et);
     if (err) return err;
     et->kind = kind;
@@ -360,7 +360,7 @@ static kb_error *externtype_val(keel_externkind kind, kbin_valtype t, const kbin
 
 kb_error *kapi_externtype_of_limits(keel_externkind kind, const kbin_limits *l, kbin_valtype elem,
                                     const kbin_module *ctx, struct keel_externtype **out) {
-    struct keel_externtype *et;
+    struct keel_externtype *et = NULL;
     kb_error *err = kind == KEEL_EXTERN_TABLE ? externtype_val(kind, elem, ctx, &et) : kapi_externtype_new(&et);
     if (err) return err;
     et->kind = kind;
