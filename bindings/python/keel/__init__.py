@@ -26,6 +26,7 @@ from ._store import Store, UnknownExternRef
 from ._func import Caller, Func
 from ._objects import Exn, Global, Memory, MemoryView, Ref, StaleViewError, Table, Tag
 from ._instance import Exports, Instance, Linker
+from ._wasi import Wasi, WasiConfig, wasi_run
 
 __version__ = "0.1.0"
 
@@ -40,7 +41,7 @@ __all__ = [
     "anyref", "exnref", "Val",
     "FEATURES", "Config", "Engine", "Module", "wat2wasm", "Store", "UnknownExternRef", "Caller",
     "Func", "Memory", "MemoryView", "Table", "Global", "Tag", "Exn", "Ref", "Instance", "Exports",
-    "Linker", "debug_live_handles", "debug_live_stores", "debug_set_guard", "debug_guard",
+    "Linker", "Wasi", "WasiConfig", "wasi_run", "debug_live_handles", "debug_live_stores", "debug_set_guard", "debug_guard",
     "debug_flush_quarantine",
 ]
 

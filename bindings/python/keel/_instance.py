@@ -148,6 +148,7 @@ class Linker(Handle):
         self.engine = engine
         self._items: Dict[Tuple[str, str], Any] = {}
         self._instances: Dict[str, Any] = {}
+        self._wasi_stores: List[Store] = []
 
     def allow_shadowing(self, allow: bool = True) -> None:
         """Let later definitions replace earlier ones instead of failing."""
@@ -173,6 +174,15 @@ class Linker(Handle):
         m = _utf8(module, "module")
         check(lib.keel_linker_define_instance(self._ptr(), m, len(m), instance._ptr()))
         self._instances[module] = instance
+
+    def define_wasi(self, store: Store, config: Any) -> Any:
+        """Define every WASI preview 1 function (module "wasi_snapshot_preview1")
+        for ``store`` from a keel.WasiConfig; returns the keel.Wasi context
+        (captured output)."""
+        from ._wasi import define_wasi
+        w = define_wasi(self, store, config)
+        self._wasi_stores.append(store)  # the WASI functions live in that store
+        return w
 
     def get(self, module: str, name: str) -> Optional[Any]:
         """The item defined as (module, name), or None."""
