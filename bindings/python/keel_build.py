@@ -73,8 +73,14 @@ def generate_cdef(root):
                 f.write("/* fake system header for cdef generation */\n")
         base = _cc() + ["-E", "-nostdinc", "-I", fake, "-I", inc,
                         "-DKEEL_CDEF_GEN", "-DKEEL_API=", os.path.join(inc, "keel.h")]
-        decls = subprocess.run(base + ["-P"], check=True, capture_output=True, text=True).stdout
-        macros = subprocess.run(base + ["-dM"], check=True, capture_output=True, text=True).stdout
+        runs = []
+        for extra in (["-P"], ["-dM"]):
+            r = subprocess.run(base + extra, capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError("keel: preprocessing keel.h for the CFFI cdef failed (%s):\n%s"
+                                   % (" ".join(base + extra), r.stderr))
+            runs.append(r.stdout)
+        decls, macros = runs
     finally:
         shutil.rmtree(fake, ignore_errors=True)
     lines = [ln for ln in decls.splitlines() if ln.strip()]
