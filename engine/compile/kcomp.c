@@ -23,6 +23,7 @@
 ** is safe because a value's home is never below its destination.
 */
 #include "compile/kcomp.h"
+#include "code/kcode.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -1406,10 +1407,16 @@ done:
     return NULL;
 }
 
+const char kcomp_build_stamp[] = __DATE__ " " __TIME__;
+
 void kcomp_code_free(kcomp_code *code) {
     if (code == NULL) return;
-    kb_free(code->words);
-    kb_free(code->func_offsets);
+    if (code->mem != NULL) {
+        kcode_mem_release(code->mem); /* the words live in its image */
+    } else {
+        kb_free(code->words);
+        kb_free(code->func_offsets);
+    }
     kb_free(code);
 }
 

@@ -111,7 +111,14 @@ struct kcomp_code {
     uint32_t func_count;    /* module function space (imports included) */
     uint32_t *func_offsets; /* owned: word offset of each defined function's header; UINT32_MAX for imports */
     uint32_t unsupported_funcs; /* functions compiled to an "unsupported instruction" stub */
+    /* Code memory (code/kcode.h). NULL while the words are still on the heap
+       (just compiled); once set, 'words' and 'func_offsets' point into its
+       read-only image and are not owned: kcomp_code_free releases 'mem'. */
+    struct kcode_mem *mem;
 };
+
+/* Changes whenever compile/ is rebuilt: part of the code cache's engine build id. */
+extern const char kcomp_build_stamp[];
 
 /*
 ** Compiles every defined function of the validated module 'm'. 'engine' may

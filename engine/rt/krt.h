@@ -84,6 +84,30 @@ kb_error *krt_module_new(krt_engine *engine, const uint8_t *bytes, size_t size, 
 kb_error *krt_module_validate(krt_engine *engine, const uint8_t *bytes, size_t size);
 void krt_module_free(krt_module *module);
 
+/*
+** Code memory and the code cache (code/kcode.h, issue 7). Every module's code
+** lives in a read-only kcode_mem image that the module retains.
+**
+** krt_module_new_cached: krt_module_new with a file cache ('cache' may be
+** NULL). A verified entry for these exact bytes skips validation and
+** compilation (types are still registered in the engine); a missing or
+** damaged entry means compile and rewrite it. Cache trouble never fails the call.
+** krt_module_from_code: a module from a checked image (deserialisation);
+** does not take ownership of 'mem' (the module retains it). Errors:
+** KB_ERR_UNSUPPORTED (made under other engine features), KB_ERR_MALFORMED
+** (the image does not describe its wasm), KB_ERR_OUT_OF_MEMORY.
+** krt_module_code_mem: the module's code memory, borrowed (never NULL for a
+** module made by these functions).
+** krt_engine_code_features: the engine's feature switches as key bits.
+*/
+typedef struct kcode_cache kcode_cache;
+typedef struct kcode_mem kcode_mem;
+kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const uint8_t *bytes, size_t size,
+                                krt_module **out);
+kb_error *krt_module_from_code(krt_engine *engine, kcode_mem *mem, krt_module **out);
+kcode_mem *krt_module_code_mem(const krt_module *module);
+uint32_t krt_engine_code_features(const krt_engine *engine);
+
 /* ---------------------------------------------------------------- objects */
 
 /* A reference or value type with concrete heap types as canonical ids. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/kb_alloc.h"
+#include "code/kcode.h"
 #include "compile/kcomp.h"
 #include "rt/krt_int.h"
 #include "valid/kval.h"
@@ -107,24 +108,127 @@ static kb_error *decode_and_validate(krt_engine *engine, const uint8_t *bytes, s
     return NULL;
 }
 
-kb_error *krt_module_new(krt_engine *engine, const uint8_t *bytes, size_t size, krt_module **out) {
-    *out = NULL;
-    kbin_module *bin;
-    kb_error *err = decode_and_validate(engine, bytes, size, &bin);
-    if (err != NULL) return err;
+/* The engine's feature switches as bits (ORDER krt_features): part of a code image's key. */
+uint32_t krt_engine_code_features(const krt_engine *engine) {
+    const krt_features *f = &engine->features;
+    const bool bits[] = {f->simd, f->threads, f->gc, f->exceptions, f->tail_calls, f->memory64,
+                         f->multi_memory, f->function_references, f->extended_const,
+                         f->custom_page_sizes, f->wide_arithmetic};
+    uint32_t v = 0;
+    for (uint32_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (bits[i]) v |= 1u << i;
+    return v;
+}
+
+static kb_error *module_wrap(krt_engine *engine, kbin_module *bin, kcomp_code *code, krt_module **out) {
     krt_module *m = kb_calloc(1, sizeof *m);
     if (m == NULL) {
+        kcomp_code_free(code);
         kbin_module_free(bin);
         return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory creating a module");
     }
     m->engine = engine;
     m->bin = bin;
-    if ((err = kcomp_compile(engine, bin, &m->code)) != NULL) {
-        krt_module_free(m);
-        return err;
-    }
+    m->code = code;
     *out = m;
     return NULL;
+}
+
+/*
+** The code of 'mem' for the decoded module 'bin', whose bytes are exactly the
+** ones the image was made from (so validation is skipped: only the type
+** registration it implies is redone, kval_module_register). On error 'bin'
+** is left as it was (still unvalidated) unless registration itself failed.
+*/
+static kb_error *code_from_image(krt_engine *engine, kbin_module *bin, kcode_mem *mem, kcomp_code **out) {
+    *out = NULL;
+    bool *imported = kb_malloc(((size_t)bin->func_count + 1) * sizeof *imported);
+    if (imported == NULL) return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory");
+    for (uint32_t i = 0; i < bin->func_count; i++) imported[i] = bin->funcs[i].imported;
+    kcomp_code *code = NULL;
+    kb_error *err = kcode_mem_code(mem, bin->func_count, imported, &code);
+    kb_free(imported);
+    if (err == NULL) err = kval_module_register(engine->types, bin);
+    if (err == NULL) err = check_features(engine, bin);
+    if (err != NULL) {
+        kcomp_code_free(code);
+        return err;
+    }
+    *out = code;
+    return NULL;
+}
+
+kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const uint8_t *bytes, size_t size,
+                                krt_module **out) {
+    *out = NULL;
+    if (engine == NULL || (bytes == NULL && size != 0))
+        return kb_error_new(KB_ERR_INVALID_ARGUMENT, "module needs an engine and bytes");
+    static const uint8_t empty[1];
+    if (bytes == NULL) bytes = empty;
+    kbin_module *bin = NULL;
+    kb_error *err = kbin_decode_ex(bytes, size, decode_features(engine), &bin);
+    if (err != NULL) return err;
+    uint8_t hash[32];
+    kcode_sha256_bytes(bytes, size, hash);
+    uint32_t features = krt_engine_code_features(engine);
+    kcomp_code *code = NULL;
+
+    /* A hit: the entry is keyed by the SHA-256 of these exact bytes and was
+       checked whole (kcode_image_check); its embedded copy must match too. */
+    kcode_mem *mem = kcode_cache_lookup(cache, hash, features);
+    if (mem != NULL) {
+        size_t wlen;
+        const uint8_t *w = kcode_mem_wasm(mem, &wlen);
+        if (wlen == size && memcmp(w, bytes, size) == 0) {
+            err = code_from_image(engine, bin, mem, &code);
+            if (err != NULL && bin->validated) { /* the module itself is refused (features) */
+                kcode_mem_release(mem);
+                kbin_module_free(bin);
+                return err;
+            }
+            kb_error_free(err);
+            err = NULL;
+        }
+        kcode_mem_release(mem);
+        if (code != NULL) return module_wrap(engine, bin, code, out);
+    }
+
+    /* A miss: validate, compile, move the code into code memory, cache it. */
+    if ((err = kval_module(engine->types, bin)) != NULL || (err = check_features(engine, bin)) != NULL ||
+        (err = kcomp_compile(engine, bin, &code)) != NULL ||
+        (err = kcode_mem_adopt(code, bytes, size, hash, features)) != NULL) {
+        kcomp_code_free(code);
+        kbin_module_free(bin);
+        return err;
+    }
+    kcode_cache_store(cache, code->mem);
+    return module_wrap(engine, bin, code, out);
+}
+
+kb_error *krt_module_new(krt_engine *engine, const uint8_t *bytes, size_t size, krt_module **out) {
+    return krt_module_new_cached(engine, NULL, bytes, size, out);
+}
+
+kb_error *krt_module_from_code(krt_engine *engine, kcode_mem *mem, krt_module **out) {
+    *out = NULL;
+    if (engine == NULL || mem == NULL) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "module needs an engine and code");
+    if (kcode_mem_header(mem)->features != krt_engine_code_features(engine))
+        return kb_error_new(KB_ERR_UNSUPPORTED, "the code was compiled by an engine with other features");
+    size_t size;
+    const uint8_t *bytes = kcode_mem_wasm(mem, &size);
+    kbin_module *bin = NULL;
+    kb_error *err = kbin_decode_ex(bytes, size, decode_features(engine), &bin);
+    if (err != NULL) return err;
+    kcomp_code *code = NULL;
+    if ((err = code_from_image(engine, bin, mem, &code)) != NULL) {
+        kbin_module_free(bin);
+        return err;
+    }
+    return module_wrap(engine, bin, code, out);
+}
+
+kcode_mem *krt_module_code_mem(const krt_module *module) {
+    return module && module->code ? module->code->mem : NULL;
 }
 
 kb_error *krt_module_validate(krt_engine *engine, const uint8_t *bytes, size_t size) {

@@ -31,6 +31,16 @@
 */
 kb_error *kval_module(kval_registry *reg, kbin_module *m);
 
+/*
+** Does what kval_module does besides checking -- registers the module's
+** types in 'reg' (types[].canon, registry) and fills declared_funcs -- and
+** sets m->validated, WITHOUT validating. Only for bytes already validated by
+** this engine build (code/'s verified cache entries and deserialised images,
+** whose key is the SHA-256 of the exact bytes). Errors: those of type
+** canonicalisation (KB_ERR_OUT_OF_MEMORY, KB_ERR_LIMIT, KB_ERR_INVALID).
+*/
+kb_error *kval_module_register(kval_registry *reg, kbin_module *m);
+
 /* ---- valid/-internal: the code validator (kval_code.c), used by kval_module. */
 
 typedef struct kval_code kval_code;

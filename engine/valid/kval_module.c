@@ -284,3 +284,18 @@ kb_error *kval_module(kval_registry *reg, kbin_module *m) {
     if (err == NULL) m->validated = true;
     return err;
 }
+
+/*
+** For code/'s cache hits: the module's bytes are known to be exactly those of
+** a module this engine build validated before (the entry is keyed by their
+** SHA-256), so only the side effects of validation are redone: canonical
+** type registration in 'reg' (types[].canon) and C.refs (declared_funcs).
+*/
+kb_error *kval_module_register(kval_registry *reg, kbin_module *m) {
+    if (reg == NULL || m == NULL) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "kval_module_register: NULL argument");
+    if (m->validated) return NULL;
+    kb_error *err = kval_canon_module(reg, m);
+    if (err == NULL) err = collect_refs(m);
+    if (err == NULL) m->validated = true;
+    return err;
+}

@@ -1,0 +1,181 @@
+/*
+** kcode.h -- code/: code memory and the compiled-code file cache.
+**
+** SEEDS.md 1 (wazero): cached code was unmapped by a finalizer while a table
+** still pointed into it. Here compiled code lives in one refcounted
+** 'kcode_mem': a private mapping of a complete *image* (the same bytes a
+** cache file or keel_module_serialize holds), made read-only (PROT_READ) once
+** written. A module's kcomp_code retains it; instances retain their module
+** (DESIGN.md Ownership 4), so the code is unmapped only after the last store
+** that could reach it is gone. keel_code handles retain it independently.
+**
+** Image layout (all integers in host byte order; the magic and the build id
+** reject a foreign host):
+**
+**   kcode_header | wasm bytes | pad | func_offsets[func_count] | pad to 64
+**   | words[word_count] | pad to 8 | uint64 checksum
+**
+** The checksum (kcode_sum64) covers every byte before it. The words are the
+** position-independent code of kcomp.h, so the bytes written to a file are the
+** bytes executed after mapping it back (DESIGN.md compile/, code/).
+**
+** Trust rule: a checksum detects damage, not malice. Images are only ever
+** accepted when the magic, format version, engine build id, lengths and
+** checksum all match (anything else is "miss, recompile" for the cache and
+** KB_ERR_MALFORMED for deserialisation); a deliberately forged image with a
+** correct checksum is as trusted as native code would be. Deserialise only
+** what an engine of this build wrote.
+*/
+#ifndef KCODE_H
+#define KCODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/kb_error.h"
+
+typedef struct kcomp_code kcomp_code;
+
+/* ---------------------------------------------------------------- hashing */
+
+/* SHA-256 (FIPS 180-4), incremental. */
+typedef struct kcode_sha256 {
+    uint32_t h[8];
+    uint64_t len;           /* bytes hashed so far */
+    uint8_t buf[64];
+    uint32_t fill;
+} kcode_sha256;
+
+void kcode_sha256_init(kcode_sha256 *s);
+void kcode_sha256_update(kcode_sha256 *s, const void *data, size_t len);
+void kcode_sha256_final(kcode_sha256 *s, uint8_t out[32]);
+void kcode_sha256_bytes(const void *data, size_t len, uint8_t out[32]);
+
+/*
+** A fast 64-bit checksum (four-lane multiply-rotate, XXH64's construction) for
+** image integrity: a strong hash would make a cache hit cost as much as
+** reading the code twice. Any byte change is detected with probability
+** 1 - 2^-64; malice is out of scope (see the trust rule above).
+*/
+uint64_t kcode_sum64(const void *data, size_t len);
+
+/*
+** The engine build id: SHA-256 over the format version, the compiler's build
+** stamp, the internal op table (names and operand counts), the layout of the
+** code structures and this file's build time. Computed once.
+*/
+const uint8_t *kcode_build_id(void);
+
+/* ---------------------------------------------------------------- images */
+
+#define KCODE_MAGIC "KEELCODE"
+#define KCODE_FORMAT_VERSION 1u
+
+typedef struct kcode_header {
+    char magic[8];              /* KCODE_MAGIC */
+    uint32_t version;           /* KCODE_FORMAT_VERSION */
+    uint32_t header_size;       /* sizeof(kcode_header) */
+    uint8_t build_id[32];       /* kcode_build_id() of the writer */
+    uint8_t wasm_hash[32];      /* SHA-256 of the wasm bytes */
+    uint32_t features;          /* engine feature bits the code was made under */
+    uint32_t func_count;        /* module function space (imports included) */
+    uint32_t unsupported_funcs;
+    uint32_t reserved;          /* 0 */
+    uint64_t wasm_off, wasm_len;
+    uint64_t offsets_off;       /* func_count uint32 */
+    uint64_t words_off, word_count;
+    uint64_t total_len;         /* the whole image, checksum included */
+} kcode_header;
+
+/* Where a code memory came from (values of keel_code_origin, ORDER ORIGIN). */
+enum { KCODE_COMPILED = 1, KCODE_CACHED = 2, KCODE_DESERIALIZED = 3 };
+
+typedef struct kcode_mem kcode_mem;
+
+/*
+** Builds a read-only image for freshly compiled 'code' of 'wasm'. On success
+** the words and offsets of 'code' are moved into the image (code->mem is set,
+** the heap copies freed) and the image holds one reference owned by 'code'.
+** 'wasm_hash' may be NULL (it is then computed). Errors: KB_ERR_OUT_OF_MEMORY.
+*/
+kb_error *kcode_mem_adopt(kcomp_code *code, const uint8_t *wasm, size_t wasm_len,
+                          const uint8_t *wasm_hash, uint32_t features);
+
+/*
+** Checks an image: magic, version, build id, lengths, alignment, checksum and
+** the structure of every function header. 'want_hash' (may be NULL) must
+** equal the header's wasm hash and 'want_features' (UINT32_MAX: any) its
+** features. Returns NULL or KB_ERR_MALFORMED naming the first mismatch.
+*/
+kb_error *kcode_image_check(const uint8_t *image, size_t len, const uint8_t *want_hash,
+                            uint32_t want_features);
+
+/*
+** A code memory over a private read-only copy of 'len' bytes (deserialise):
+** the copy is checked after it is made, so later changes to the source do not
+** matter. Errors: KB_ERR_MALFORMED (see kcode_image_check), KB_ERR_OUT_OF_MEMORY.
+*/
+kb_error *kcode_mem_from_bytes(const uint8_t *bytes, size_t len, kcode_mem **out);
+
+/*
+** Same from a file the user names: the file is read (not mapped) into private
+** memory, so another process truncating or rewriting it cannot fault us
+** (no SIGBUS). Errors: KB_ERR_IO, KB_ERR_MALFORMED, KB_ERR_OUT_OF_MEMORY.
+*/
+kb_error *kcode_mem_from_file(const char *path, kcode_mem **out);
+
+kcode_mem *kcode_mem_retain(kcode_mem *m);
+/* Drops a reference; the last one unmaps. NULL is a no-op. Any thread. */
+void kcode_mem_release(kcode_mem *m);
+
+const kcode_header *kcode_mem_header(const kcode_mem *m);
+const uint8_t *kcode_mem_image(const kcode_mem *m);
+size_t kcode_mem_size(const kcode_mem *m);
+uint32_t kcode_mem_origin(const kcode_mem *m);
+const uint8_t *kcode_mem_wasm(const kcode_mem *m, size_t *len);
+
+/*
+** A kcomp_code viewing the image's words (no copy). Checks that the image
+** describes 'func_count' functions with 'imported[i]' true exactly for the
+** imported ones (UINT32_MAX offsets). Retains 'm'. Errors: KB_ERR_MALFORMED,
+** KB_ERR_OUT_OF_MEMORY.
+*/
+kb_error *kcode_mem_code(kcode_mem *m, uint32_t func_count, const bool *imported,
+                         kcomp_code **out);
+
+/* ---------------------------------------------------------------- file cache */
+
+/*
+** A directory of images named <hex key>.keelc, the key being SHA-256 of
+** (wasm hash, build id, format version, features). Writers write a unique
+** temporary file and rename it into place, never write or truncate a file
+** under its final name, so a mapped entry's inode never changes and readers
+** see whole files only. A hit is mapped MAP_SHARED read-only (page cache, not
+** a private copy) and its mtime touched; LRU eviction by mtime keeps the
+** directory under 'max_bytes' (0: no limit). An unusable directory disables
+** writing with one warning on stderr; it never fails a compile. Thread-safe.
+*/
+typedef struct kcode_cache kcode_cache;
+
+/* NULL 'dir' or OOM gives NULL (no cache). Creates the directory if missing. */
+kcode_cache *kcode_cache_new(const char *dir, uint64_t max_bytes);
+void kcode_cache_free(kcode_cache *c);
+
+/* The entry for 'wasm' under 'features', checked; NULL on a miss. */
+kcode_mem *kcode_cache_lookup(kcode_cache *c, const uint8_t wasm_hash[32], uint32_t features);
+
+/* Writes the image of 'm' (best effort; failures only warn once). */
+void kcode_cache_store(kcode_cache *c, const kcode_mem *m);
+
+/* The path of the entry for a key, for tests; 'out' holds at least 'cap' bytes. */
+bool kcode_cache_entry_path(const kcode_cache *c, const uint8_t wasm_hash[32], uint32_t features,
+                            char *out, size_t cap);
+
+/* Counters for tests and stats. */
+typedef struct kcode_cache_stats {
+    uint64_t hits, misses, rejected, stores, store_failures, evictions;
+} kcode_cache_stats;
+void kcode_cache_get_stats(kcode_cache *c, kcode_cache_stats *out);
+
+#endif
