@@ -28,7 +28,8 @@
 **    callbacks on the same thread), so a second thread waits, or gets
 **    KEEL_ERROR_BUSY from keel_func_try_call. Different stores run in parallel.
 **    A running call keeps its store alive even if every handle is released.
-**  - keel_store_interrupt may be called from any thread at any time.
+**  - keel_store_interrupt may be called from any thread at any time; the
+**    async-signal-safe entry points are listed in keel/sample.h.
 **  - A linker, a config and type objects have one owner: use each from one
 **    thread at a time. Errors are plain owned objects (no thread-local "last error").
 **  - Pointers from keel_memory_data are valid until the memory grows; use
@@ -55,5 +56,6 @@
 #include "keel/tag.h"
 #include "keel/debug.h"
 #include "keel/wasi.h"
+#include "keel/sample.h"
 
 #endif

@@ -31,10 +31,20 @@ static kb_error *context_new(krt_store *s, kexec_context **out) {
     cx->frame_cap = depth;
     atomic_init(&cx->top, 0);
     *out = cx;
+    /* Samplers on other threads load s->exec with acquire (kexec_sample.c). */
+    __atomic_store_n(&s->exec, cx, __ATOMIC_RELEASE);
     return NULL;
 oom:
     kexec_context_free(cx);
     return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory allocating the execution stacks");
+}
+
+kb_error *kexec_context_get(krt_store *s, kexec_context **out) {
+    if (s->exec != NULL) {
+        *out = s->exec;
+        return NULL;
+    }
+    return context_new(s, out);
 }
 
 void kexec_context_free(kexec_context *cx) {
@@ -67,8 +77,11 @@ kb_error *kexec_call(krt_store *s, krt_func *f, const uint64_t *args, uint64_t *
         return f->host(f->env, s, NULL, args, results);
     }
     kb_error *err;
-    if (s->exec == NULL && (err = context_new(s, &s->exec)) != NULL) return err;
-    kexec_context *cx = s->exec;
+    kexec_context *cx;
+    if ((err = kexec_context_get(s, &cx)) != NULL) return err;
+    /* Re-assert fuel/deadline in the attention word: capi zeroes the word
+       after an interrupted call, and the checks must see them again. */
+    if (cx->attn != 0) atomic_fetch_or_explicit(&s->interrupt, cx->attn, memory_order_relaxed);
     const kcomp_func *fn = f->code;
     if (fn == NULL) return kb_error_new(KB_ERR_INTERNAL, "wasm function %u has no code", f->index);
     if (cx->host_depth >= KEXEC_MAX_HOST_DEPTH) return kb_error_trap(KB_TRAP_STACK_EXHAUSTED);
@@ -78,10 +91,11 @@ kb_error *kexec_call(krt_store *s, krt_func *f, const uint64_t *args, uint64_t *
         return kb_error_trap(KB_TRAP_STACK_EXHAUSTED);
     if (fn->param_slots) memcpy(fp, args, fn->param_slots * sizeof *fp);
     kexec_frame *fr = &cx->frames[top];
-    fr->fn = fn;
-    fr->inst = f->instance;
+    KEXEC_PUT(fr->fn, fn);
+    KEXEC_PUT(fr->inst, f->instance);
     fr->fp = fp;
     fr->ip = NULL;
+    KEXEC_PUT(fr->at, kcomp_func_code(fn));
     atomic_store_explicit(&cx->top, top + 1, memory_order_release);
     cx->host_depth++;
     uint64_t *saved_sp = cx->sp;

@@ -64,7 +64,29 @@
             msize = 0;                                                        \
         }                                                                     \
     } while (0)
+/*
+** Publication for samplers and the attention check (kexec_sample.h). The
+** frame stack top is published with a release store on every call and
+** return; the current position of a frame ('at') at calls and loop headers.
+** KEEL_NO_EXEC_CHECKS (a CMake option for measuring their cost, never for
+** use) drops the checks and the 'at' stores and keeps the top as a relaxed
+** store (backtraces read it).
+*/
+#ifndef KEEL_NO_EXEC_CHECKS
 #define PUBLISH_TOP(t) atomic_store_explicit(&cx->top, (t), memory_order_release)
+#define PUBLISH_AT(f, p) KEXEC_PUT((f)->at, (p))
+#define ATTENTION()                                                           \
+    do {                                                                      \
+        if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) != 0)) { \
+            uint32_t attn_trap_ = kexec_attention(cx, s);                     \
+            if (attn_trap_ != KB_TRAP_NONE) TRAP(attn_trap_);                 \
+        }                                                                     \
+    } while (0)
+#else
+#define PUBLISH_TOP(t) atomic_store_explicit(&cx->top, (t), memory_order_relaxed)
+#define PUBLISH_AT(f, p) ((void)0)
+#define ATTENTION() ((void)0)
+#endif
 
 /* Effective address check for the generic path: a + off + n <= size without overflow. */
 static inline bool oob(uint64_t a, uint64_t off, uint64_t n, uint64_t size) {
@@ -237,10 +259,8 @@ enter:
     if (fn->zero_slots) memset(fp + fn->param_slots, 0, fn->zero_slots * sizeof *fp);
     ip = kcomp_func_code(fn);
     REFRESH_MEM();
-    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) != 0)) {
-        atomic_store_explicit(&s->interrupt, 0, memory_order_relaxed);
-        TRAP(KB_TRAP_INTERRUPTED);
-    }
+    /* Interrupt, fuel and deadline in one check (kexec_sample.h). */
+    ATTENTION();
 
 resume:
     for (;;) {
@@ -267,10 +287,9 @@ resume:
             JUMP(3 + i);
         }
         vmcase(KX_LOOP_CHECK) {
-            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) != 0)) {
-                atomic_store_explicit(&s->interrupt, 0, memory_order_relaxed);
-                TRAP(KB_TRAP_INTERRUPTED);
-            }
+            /* Every back-edge lands here: publish the position, then check. */
+            PUBLISH_AT(fr, ip);
+            ATTENTION();
             NEXT(1);
         }
         vmcase(KX_RETURN) {
@@ -805,6 +824,7 @@ resume:
 do_call: {
     /* 'callee' with its arguments at 'nfp'; 'tail' replaces the current frame. */
     uint32_t oplen = 1u + (uint32_t)kcomp_ops[*ip].words;
+    PUBLISH_AT(&cx->frames[top - 1], ip);
     if (callee->instance == NULL) {
         const kbin_type *ft = callee->type;
         uint32_t np = kexec_type_slots(ft, false), nr = kexec_type_slots(ft, true);
@@ -843,16 +863,19 @@ do_call: {
         /* A true tail call: the frame is reused, the frame stack does not grow. */
         memmove(fp, nfp, cf->param_slots * sizeof *fp);
         fr = &cx->frames[top - 1];
-        fr->fn = cf;
-        fr->inst = callee->instance;
+        PUBLISH_AT(fr, NULL); /* a sampler sees "offset unknown" mid-switch */
+        KEXEC_PUT(fr->fn, cf);
+        KEXEC_PUT(fr->inst, callee->instance);
+        PUBLISH_AT(fr, kcomp_func_code(cf));
     } else {
         if (UNLIKELY(top >= cx->frame_cap)) TRAP(KB_TRAP_STACK_EXHAUSTED);
         cx->frames[top - 1].ip = ip + oplen;
         fr = &cx->frames[top];
-        fr->fn = cf;
-        fr->inst = callee->instance;
+        KEXEC_PUT(fr->fn, cf);
+        KEXEC_PUT(fr->inst, callee->instance);
         fr->fp = nfp;
         fr->ip = NULL;
+        PUBLISH_AT(fr, kcomp_func_code(cf));
         top++;
         PUBLISH_TOP(top);
         fp = nfp;

@@ -38,6 +38,24 @@ KEEL_API keel_engine *keel_engine_retain(keel_engine *engine);
  */
 KEEL_API void keel_engine_release(keel_engine *engine);
 
+/**
+ * Advances the engine's epoch by one tick. Stores of this engine with an
+ * epoch deadline (keel_store_set_epoch_deadline) trap with
+ * KEEL_TRAP_DEADLINE, or ask their deadline callback, at the next function
+ * entry or loop back-edge once the epoch reaches the deadline. Call it from
+ * a timer thread or a signal handler at the granularity you need. Any
+ * thread, lock-free, async-signal-safe (keel/sample.h lists these).
+ * @param[in] engine borrowed; NULL or a released handle is a no-op.
+ */
+KEEL_API void keel_engine_increment_epoch(keel_engine *engine);
+
+/**
+ * The engine's current epoch (0 until the first increment). Any thread,
+ * lock-free, async-signal-safe.
+ * @param[in] engine borrowed; NULL gives 0.
+ */
+KEEL_API uint64_t keel_engine_epoch(const keel_engine *engine);
+
 #ifdef __cplusplus
 }
 #endif

@@ -96,6 +96,93 @@ KEEL_API keel_error *keel_store_limit_instances(keel_store *store, uint32_t max_
  */
 KEEL_API void keel_store_interrupt(keel_store *store);
 
+/**
+ * Withdraws a pending interrupt request (one that raced with the end of a
+ * call, say), so the next call does not trap at once. Has no effect on a
+ * call that already trapped. Any thread, lock-free, async-signal-safe.
+ * @param[in] store borrowed; NULL is a no-op.
+ */
+KEEL_API void keel_store_interrupt_clear(keel_store *store);
+
+/*
+** Fuel and deadlines share the interrupt's single check at function entry
+** and loop back-edges: a store with none of them enabled pays one load and
+** one branch there. With fuel or a deadline enabled every check takes a
+** slower path (a few instructions).
+**
+** Fuel unit: one check, i.e. one function entry or one loop iteration. With
+** fuel F a call runs F such blocks and traps with KEEL_TRAP_OUT_OF_FUEL at
+** the next one. Fuel is per store, off by default, and not refilled by
+** calls: what a call leaves is what the next one starts with.
+**
+** The setters below take the store's lock (call them between calls, or from
+** a host function running in the store).
+*/
+
+/**
+ * Turns fuel metering on and sets the store's fuel.
+ * @param[in] store borrowed.
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT, KEEL_ERROR_INVALID_HANDLE or
+ *         KEEL_ERROR_OUT_OF_MEMORY.
+ */
+KEEL_API keel_error *keel_store_set_fuel(keel_store *store, uint64_t fuel);
+
+/**
+ * The fuel left (0 after an out-of-fuel trap).
+ * @param[in] store borrowed.
+ * @param[out] fuel receives the fuel left.
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT (NULL argument, or "fuel is not
+ *         enabled") or KEEL_ERROR_INVALID_HANDLE.
+ */
+KEEL_API keel_error *keel_store_get_fuel(keel_store *store, uint64_t *fuel);
+
+/**
+ * Turns fuel metering off (the default).
+ * @param[in] store borrowed.
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT or KEEL_ERROR_INVALID_HANDLE.
+ */
+KEEL_API keel_error *keel_store_disable_fuel(keel_store *store);
+
+/**
+ * Sets the store's deadline to "the engine's epoch now + ticks_from_now"
+ * (keel_engine_increment_epoch). Once the epoch reaches it, the running
+ * call traps with KEEL_TRAP_DEADLINE at its next function entry or loop
+ * back-edge, unless a deadline callback extends it. A deadline stays until
+ * changed or cleared: a call started after it passed traps at once.
+ * @param[in] store borrowed.
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT, KEEL_ERROR_INVALID_HANDLE,
+ *         KEEL_ERROR_OUT_OF_MEMORY or KEEL_ERROR_LIMIT (more than 1024
+ *         engines of the process have used epochs).
+ */
+KEEL_API keel_error *keel_store_set_epoch_deadline(keel_store *store, uint64_t ticks_from_now);
+
+/**
+ * Removes the store's deadline.
+ * @param[in] store borrowed.
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT or KEEL_ERROR_INVALID_HANDLE.
+ */
+KEEL_API keel_error *keel_store_clear_epoch_deadline(keel_store *store);
+
+/**
+ * Called on the calling thread, inside the running call, when the epoch
+ * reaches the store's deadline. Return true and set *extend_ticks (>= 1) to
+ * go on with a deadline of "epoch now + *extend_ticks"; return false to trap
+ * with KEEL_TRAP_DEADLINE. It must not call into the store (no calls, no
+ * memory access through the ABI); it may record, log or sample.
+ */
+typedef bool (*keel_deadline_callback)(void *env, uint64_t *extend_ticks);
+
+/**
+ * Sets (or, with callback NULL, removes) the store's deadline callback.
+ * @param[in] store borrowed.
+ * @param[in] env passed to the callback; the store does not own it.
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT, KEEL_ERROR_INVALID_HANDLE or
+ *         KEEL_ERROR_OUT_OF_MEMORY.
+ */
+KEEL_API keel_error *keel_store_set_epoch_deadline_callback(keel_store *store,
+                                                           keel_deadline_callback callback,
+                                                           void *env);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,154 @@
+/*
+** kexec_control.c -- interrupts, fuel and epoch deadlines: the slow path of
+** the one attention check the interpreter makes at function entry and loop
+** headers (kexec_sample.h explains the attention word).
+*/
+#include "exec/kexec_int.h"
+
+/*
+** Epoch counters, one per engine, in a fixed lock-free table keyed by the
+** engine's address. The engine struct belongs to rt/; keeping the counter
+** here lets exec/ own the whole feature. Entries are never removed: an
+** engine later allocated at a freed engine's address inherits its count,
+** which is harmless since deadlines are relative to the count when set.
+** Insertion is one compare-and-swap, so incrementing from a signal handler
+** or a timer thread is safe.
+*/
+typedef struct epoch_slot {
+    _Atomic uintptr_t key;
+    _Atomic uint64_t count;
+} epoch_slot;
+
+static epoch_slot epochs[KEXEC_EPOCH_ENGINES];
+
+static _Atomic uint64_t *epoch_counter(const krt_engine *e, bool insert) {
+    uintptr_t k = (uintptr_t)e;
+    if (k == 0) return NULL;
+    size_t h = (size_t)(((uint64_t)k >> 4) * 0x9E3779B97F4A7C15ull >> 40) % KEXEC_EPOCH_ENGINES;
+    for (size_t i = 0; i < KEXEC_EPOCH_ENGINES; i++) {
+        epoch_slot *slot = &epochs[(h + i) % KEXEC_EPOCH_ENGINES];
+        uintptr_t cur = atomic_load_explicit(&slot->key, memory_order_acquire);
+        if (cur == k) return &slot->count;
+        if (cur == 0) {
+            if (!insert) return NULL;
+            uintptr_t expect = 0;
+            if (atomic_compare_exchange_strong_explicit(&slot->key, &expect, k, memory_order_acq_rel,
+                                                        memory_order_acquire) ||
+                expect == k)
+                return &slot->count;
+        }
+    }
+    return NULL;
+}
+
+void kexec_engine_increment_epoch(const krt_engine *e) {
+    _Atomic uint64_t *c = epoch_counter(e, true);
+    if (c != NULL) atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+    /* A full table: no store of this engine can have a deadline (setting one
+       failed with KB_ERR_LIMIT), so nothing waits for this count. */
+}
+
+uint64_t kexec_engine_epoch(const krt_engine *e) {
+    _Atomic uint64_t *c = epoch_counter(e, false);
+    return c ? atomic_load_explicit(c, memory_order_relaxed) : 0;
+}
+
+/* ---------------------------------------------------------------- attention word */
+
+static void attn_set(krt_store *s, kexec_context *cx, uint32_t bit, bool on) {
+    if (on) {
+        cx->attn |= bit;
+        atomic_fetch_or_explicit(&s->interrupt, bit, memory_order_relaxed);
+    } else {
+        cx->attn &= ~bit;
+        atomic_fetch_and_explicit(&s->interrupt, ~bit, memory_order_relaxed);
+    }
+}
+
+void kexec_interrupt(krt_store *s) {
+    if (s) atomic_fetch_or_explicit(&s->interrupt, KEXEC_ATTN_INTERRUPT, memory_order_relaxed);
+}
+
+void kexec_interrupt_clear(krt_store *s) {
+    if (s) atomic_fetch_and_explicit(&s->interrupt, ~(unsigned)KEXEC_ATTN_INTERRUPT, memory_order_relaxed);
+}
+
+/* ---------------------------------------------------------------- fuel */
+
+kb_error *kexec_set_fuel(krt_store *s, uint64_t fuel) {
+    kexec_context *cx;
+    kb_error *err = kexec_context_get(s, &cx);
+    if (err) return err;
+    cx->fuel = fuel;
+    attn_set(s, cx, KEXEC_ATTN_FUEL, true);
+    return NULL;
+}
+
+void kexec_disable_fuel(krt_store *s) {
+    if (s->exec == NULL) return;
+    s->exec->fuel = 0;
+    attn_set(s, s->exec, KEXEC_ATTN_FUEL, false);
+}
+
+bool kexec_get_fuel(krt_store *s, uint64_t *fuel) {
+    kexec_context *cx = s->exec;
+    bool on = cx != NULL && (cx->attn & KEXEC_ATTN_FUEL) != 0;
+    *fuel = on ? cx->fuel : 0;
+    return on;
+}
+
+/* ---------------------------------------------------------------- deadlines */
+
+kb_error *kexec_set_epoch_deadline(krt_store *s, uint64_t ticks) {
+    kexec_context *cx;
+    kb_error *err = kexec_context_get(s, &cx);
+    if (err) return err;
+    _Atomic uint64_t *c = epoch_counter(s->engine, true);
+    if (c == NULL)
+        return kb_error_new(KB_ERR_LIMIT, "more than %u engines use epochs in this process",
+                            KEXEC_EPOCH_ENGINES);
+    cx->epoch = c;
+    uint64_t now = atomic_load_explicit(c, memory_order_relaxed);
+    cx->deadline = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+    attn_set(s, cx, KEXEC_ATTN_EPOCH, true);
+    return NULL;
+}
+
+void kexec_clear_epoch_deadline(krt_store *s) {
+    if (s->exec == NULL) return;
+    attn_set(s, s->exec, KEXEC_ATTN_EPOCH, false);
+}
+
+kb_error *kexec_set_deadline_callback(krt_store *s, kexec_deadline_fn fn, void *env) {
+    kexec_context *cx;
+    kb_error *err = kexec_context_get(s, &cx);
+    if (err) return err;
+    cx->on_deadline = fn;
+    cx->on_deadline_env = env;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- the slow path */
+
+uint32_t kexec_attention(kexec_context *cx, krt_store *s) {
+    unsigned w = atomic_load_explicit(&s->interrupt, memory_order_relaxed);
+    if (w & KEXEC_ATTN_INTERRUPT) {
+        /* Consume the request: the store stays usable for the next call. */
+        atomic_fetch_and_explicit(&s->interrupt, ~(unsigned)KEXEC_ATTN_INTERRUPT, memory_order_relaxed);
+        return KB_TRAP_INTERRUPTED;
+    }
+    if ((w & KEXEC_ATTN_FUEL) && (cx->attn & KEXEC_ATTN_FUEL)) {
+        if (cx->fuel == 0) return KB_TRAP_OUT_OF_FUEL;
+        cx->fuel--;
+    }
+    if ((w & KEXEC_ATTN_EPOCH) && (cx->attn & KEXEC_ATTN_EPOCH) && cx->epoch != NULL) {
+        uint64_t now = atomic_load_explicit(cx->epoch, memory_order_relaxed);
+        if (now >= cx->deadline) {
+            uint64_t extend = 0;
+            if (cx->on_deadline == NULL || !cx->on_deadline(cx->on_deadline_env, &extend) || extend == 0)
+                return KB_TRAP_DEADLINE;
+            cx->deadline = extend > UINT64_MAX - now ? UINT64_MAX : now + extend;
+        }
+    }
+    return KB_TRAP_NONE;
+}
