@@ -13,6 +13,7 @@ help:
 	@echo "make test      install what is missing, build, run every test suite"
 	@echo "make build     build the CLI ($(BUILD)/bin/keel) and libraries ($(BUILD)/lib)"
 	@echo "make test-c    C tests (cmocka) and the spec suite through ctest"
+	@echo "make test-python the Python binding: a wheel in .venv, then pytest (bindings/python)"
 	@echo "make test-go   the Go binding: go vet and go test -race (bindings/go)"
 	@echo "make test-lua  the Lua binding and keel-lua, also under ASan (bindings/lua)"
 	@echo "make test-asan the C tests under AddressSanitizer + UBSan ($(ASAN_BUILD))"
@@ -34,8 +35,12 @@ build: deps-core $(BUILD)/build.ninja
 
 test: deps
 	$(MAKE) test-c
+	$(MAKE) test-python
 	$(MAKE) test-go
 	$(MAKE) test-lua
+
+test-python: deps
+	bindings/python/run-tests.sh
 
 test-go: deps $(BUILD)/build.ninja
 	bindings/go/run-tests.sh $(BUILD)
