@@ -1,12 +1,15 @@
 # Keel: a thin layer over CMake. `make help` lists the targets.
 BUILD     ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+# The threaded C tests that also run under ThreadSanitizer (ctest -R).
+TSAN_TESTS ?= lifetime|sample|interrupt|thread|calls|cache
 PREFIX    ?= /usr/local
 TESTSUITE ?= $(if $(KEEL_TESTSUITE),$(KEEL_TESTSUITE),$(abspath ../shared/testsuite))
 CMAKE_FLAGS ?=
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help deps deps-core build test test-c test-go test-python test-lua test-asan demo spec bench bench-smoke install clean
+.PHONY: help deps deps-core build test test-c test-go test-python test-lua test-asan test-tsan abi-check demo spec bench bench-smoke install clean
 
 help:
 	@echo "make demo      install what is missing, build, run the shipped examples"
@@ -17,6 +20,8 @@ help:
 	@echo "make test-go   the Go binding: go vet and go test -race (bindings/go)"
 	@echo "make test-lua  the Lua binding and keel-lua, also under ASan (bindings/lua)"
 	@echo "make test-asan the C tests under AddressSanitizer + UBSan ($(ASAN_BUILD))"
+	@echo "make test-tsan the threaded C tests under ThreadSanitizer ($(TSAN_BUILD))"
+	@echo "make abi-check headers compile alone; exported symbols and ABI match abi-check/"
 	@echo "make spec      keel wast over the spec test suite ($(TESTSUITE))"
 	@echo "make bench     the benchmark suite against native code (bench/README.md)"
 	@echo "make install PREFIX=...  headers, libkeel.so/.a, keel.pc, CMake package"
@@ -57,6 +62,15 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && KEEL_TESTSUITE=$(TESTSUITE) ASAN_OPTIONS=detect_leaks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKEEL_TSAN=ON $(CMAKE_FLAGS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
+
+abi-check: build
+	abi-check/check.sh $(BUILD)
 
 demo: build
 	@examples/demo.sh $(BUILD)
