@@ -45,6 +45,7 @@
 #include "keel/types.h"
 #include "keel/val.h"
 #include "keel/module.h"
+#include "keel/code.h"
 #include "keel/store.h"
 #include "keel/linker.h"
 #include "keel/instance.h"

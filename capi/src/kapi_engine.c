@@ -31,7 +31,9 @@ KEEL_API keel_error *keel_config_new(keel_config **out) {
 }
 
 KEEL_API void keel_config_free(keel_config *config) {
-    if (kapi_ok(config, KEEL_HANDLE_CONFIG)) kapi_obj_dispose(config);
+    if (!kapi_ok(config, KEEL_HANDLE_CONFIG)) return;
+    kapi_config_free_fields(config);
+    kapi_obj_dispose(config);
 }
 
 static bool *feature_slot(keel_config *c, keel_feature f) {
@@ -95,6 +97,7 @@ void kapi_engine_retain(kapi_engine *e) { atomic_fetch_add_explicit(&e->refs, 1,
 
 void kapi_engine_release(kapi_engine *e) {
     if (e == NULL || atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1) return;
+    kapi_code_cache_free(e->cache);
     krt_engine_free(e->krt);
     kb_free(e);
 }
@@ -121,6 +124,7 @@ KEEL_API keel_error *keel_engine_new(const keel_config *config, keel_engine **ou
         kb_free(e);
         return (keel_error *)err;
     }
+    e->cache = kapi_code_cache_new(config); /* NULL: no cache (never an error) */
     kapi_handle *h = kapi_handle_new(KEEL_HANDLE_ENGINE, NULL, e);
     if (h == NULL) {
         kapi_engine_release(e);
@@ -168,7 +172,7 @@ KEEL_API keel_error *keel_module_new(keel_engine *engine, const uint8_t *bytes, 
     kapi_engine *e = ((kapi_handle *)engine)->u.engine;
     kapi_module *m = kb_calloc(1, sizeof *m);
     if (m == NULL) return ERR(KB_ERR_OUT_OF_MEMORY, "out of memory");
-    if ((err = krt_module_new(e->krt, bytes, size, &m->krt)) != NULL) {
+    if ((err = krt_module_new_cached(e->krt, e->cache, bytes, size, &m->krt)) != NULL) {
         kb_free(m);
         return (keel_error *)err;
     }

@@ -41,6 +41,7 @@ typedef struct kapi_head {
 typedef struct kapi_engine {
     atomic_size_t refs;
     krt_engine *krt;
+    struct kcode_cache *cache;      /* code/ file cache, NULL for none (issue 7) */
 } kapi_engine;
 
 typedef struct kapi_module {
@@ -88,6 +89,8 @@ struct keel_config {
     krt_features features;
     krt_limits limits;
     bool guard;
+    char *cache_dir;                /* owned; NULL: no code cache (kapi_code.c) */
+    uint64_t cache_max_bytes;
 };
 
 struct keel_valtype {
@@ -155,6 +158,16 @@ void kapi_store_unlock(kapi_store *s);
 
 /* The kapi_module that holds 'm' in the store's list (retained by the store), or NULL. */
 kapi_module *kapi_store_find_module(kapi_store *s, const krt_module *m);
+
+/* ---------------------------------------------------------------- code (kapi_code.c) */
+
+/* The engine's code cache from a config's settings (NULL for none). */
+struct kcode_cache *kapi_code_cache_new(const keel_config *config);
+void kapi_code_cache_free(struct kcode_cache *cache);
+/* Frees what a config owns besides itself (the cache dir). */
+void kapi_config_free_fields(keel_config *config);
+/* Wraps a new krt_module of 'engine' in a module handle; frees 'krt' on failure. */
+keel_error *kapi_module_wrap(keel_engine *engine, krt_module *krt, keel_module **out);
 
 /* ---------------------------------------------------------------- types (kapi_types.c) */
 

@@ -91,6 +91,34 @@ KEEL_API keel_error *keel_config_set_value_stack_size(keel_config *config, size_
  */
 KEEL_API keel_error *keel_config_set_debug_guard(keel_config *config, bool enable);
 
+/**
+ * Gives engines made from this config a compiled-code file cache in 'dir'
+ * (created if missing). keel_module_new then looks up an entry keyed by the
+ * SHA-256 of the wasm bytes, the engine build, the cache format version and
+ * the enabled features; a verified hit maps the file read-only (shared page
+ * cache) and skips validation and compilation. Entries are written to a
+ * temporary file and renamed into place; a damaged or foreign entry is a miss
+ * (the module is compiled and the entry rewritten). An unwritable or full
+ * directory means "no cache" with one warning on stderr per engine, never a
+ * failed compile. Other processes may share the directory; nothing but Keel
+ * should write to it.
+ * @param[in,out] config borrowed.
+ * @param[in] dir borrowed NUL-terminated path, copied; NULL or "" turns the cache off (the default).
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT (config is NULL) or KEEL_ERROR_OUT_OF_MEMORY.
+ *         Does not take ownership of config or dir.
+ */
+KEEL_API keel_error *keel_config_set_cache_dir(keel_config *config, const char *dir);
+
+/**
+ * Limits the cache directory's entries to about 'bytes': after writing an
+ * entry, the least recently used ones (by modification time, which a hit
+ * refreshes) are removed until the rest fit. 0 means no limit (the default).
+ * @param[in,out] config borrowed.
+ * @param[in] bytes the limit.
+ * @return NULL or KEEL_ERROR_INVALID_ARGUMENT (config is NULL). Does not take ownership of config.
+ */
+KEEL_API keel_error *keel_config_set_cache_max_bytes(keel_config *config, uint64_t bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -145,6 +145,52 @@ KEEL_API keel_error *keel_module_export(const keel_module *module, size_t i,
                                         const char **name, size_t *name_len,
                                         keel_externtype **type);
 
+/**
+ * Serialises a compiled module: its wasm bytes and compiled code in one
+ * checked image (the same bytes as keel_code_serialize of keel_module_code).
+ * @param[in] module borrowed.
+ * @param[out] out_bytes receives the image (free with keel_bytes_free).
+ * @param[out] out_size receives its size.
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT, KEEL_ERROR_INVALID_HANDLE or
+ *         KEEL_ERROR_OUT_OF_MEMORY. Does not take ownership of module.
+ *         Gives ownership of *out_bytes to the caller.
+ */
+KEEL_API keel_error *keel_module_serialize(const keel_module *module, uint8_t **out_bytes,
+                                           size_t *out_size);
+
+/**
+ * Creates a module from keel_module_serialize's bytes without validating or
+ * compiling again. The bytes are copied into private read-only memory and
+ * checked there (magic, format version, engine build id, lengths, checksum),
+ * so the caller may change or free them afterwards. Only bytes written by a
+ * Keel library of the same build are accepted; a checksum detects damage,
+ * not malice: never deserialise bytes from an untrusted source.
+ * @param[in] engine borrowed; its features must be those of the writer.
+ * @param[in] bytes borrowed.
+ * @param[in] size byte count.
+ * @param[out] out receives the module (keel_code_origin: KEEL_CODE_DESERIALIZED).
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT, KEEL_ERROR_INVALID_HANDLE,
+ *         KEEL_ERROR_MALFORMED (damaged, truncated, another build or format
+ *         version, not a Keel image), KEEL_ERROR_UNSUPPORTED (other engine
+ *         features) or KEEL_ERROR_OUT_OF_MEMORY. Does not take ownership of
+ *         engine or bytes. Gives ownership of *out to the caller.
+ */
+KEEL_API keel_error *keel_module_deserialize(keel_engine *engine, const uint8_t *bytes, size_t size,
+                                             keel_module **out);
+
+/**
+ * keel_module_deserialize from a file (e.g. written by `keel compile`). The
+ * file is read into private memory, never mapped, so another process
+ * truncating or replacing it during or after the call cannot fault this one.
+ * @param[in] engine borrowed.
+ * @param[in] path borrowed NUL-terminated file name.
+ * @param[out] out receives the module.
+ * @return as keel_module_deserialize, plus KEEL_ERROR_IO (cannot open or read).
+ *         Gives ownership of *out to the caller.
+ */
+KEEL_API keel_error *keel_module_deserialize_file(keel_engine *engine, const char *path,
+                                                  keel_module **out);
+
 #ifdef __cplusplus
 }
 #endif
