@@ -471,8 +471,13 @@ static void test_interrupt_latency(void **state) {
     print_message("interrupt latency: mean %.3f ms, worst %.3f ms over %d rounds\n", total / ROUNDS, worst,
                   ROUNDS);
     /* The check runs at every loop back-edge: microseconds in practice. 10 ms
-       leaves room for a loaded CI machine descheduling the thread. */
+       leaves room for a loaded CI machine descheduling the thread. COUNT_MALLOC
+       is 0 exactly in sanitizer builds. */
+#if COUNT_MALLOC
     assert_true(worst < 10.0);
+#else
+    assert_true(worst < 100.0); /* sanitizers slow every step by 5-20x */
+#endif
     guest_free(&g);
 }
 
