@@ -51,6 +51,12 @@ void kcode_sha256_init(kcode_sha256 *s);
 void kcode_sha256_update(kcode_sha256 *s, const void *data, size_t len);
 void kcode_sha256_final(kcode_sha256 *s, uint8_t out[32]);
 void kcode_sha256_bytes(const void *data, size_t len, uint8_t out[32]);
+/*
+** Chooses the SHA-256 implementation: 'allow' true uses the x86 SHA
+** extensions when the CPU has them (the default), false the portable code
+** (tests compare both). Returns whether the accelerated one is now in use.
+*/
+bool kcode_sha256_accelerated(bool allow);
 
 /*
 ** A fast 64-bit checksum (four-lane multiply-rotate, XXH64's construction) for

@@ -46,6 +46,25 @@ static void test_sha256__fips_vectors(void **state) {
     expect(four, strlen(four), "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
 }
 
+static void test_sha256__portable_and_accelerated_agree(void **state) {
+    (void)state;
+    bool hw = kcode_sha256_accelerated(true);
+    print_message("SHA-256: %s\n", hw ? "x86 SHA extensions" : "portable");
+    static uint8_t buf[5000];
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 131 + (i >> 7));
+    for (size_t len = 0; len <= sizeof buf; len += 97) {
+        uint8_t a[32], b[32];
+        kcode_sha256_accelerated(true);
+        kcode_sha256_bytes(buf, len, a);
+        kcode_sha256_accelerated(false);
+        kcode_sha256_bytes(buf, len, b);
+        assert_memory_equal(a, b, 32);
+    }
+    kcode_sha256_accelerated(false);
+    expect("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    kcode_sha256_accelerated(true);
+}
+
 static void test_sha256__million_a(void **state) {
     (void)state;
     size_t n = 1000000;
@@ -104,6 +123,7 @@ static void test_sha256__build_id_is_stable(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256__fips_vectors),
+        cmocka_unit_test(test_sha256__portable_and_accelerated_agree),
         cmocka_unit_test(test_sha256__million_a),
         cmocka_unit_test(test_sha256__padding_boundaries),
         cmocka_unit_test(test_sha256__checksum_sees_every_byte),
