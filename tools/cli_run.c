@@ -2,6 +2,7 @@
 ** cli_run.c -- 'keel run' and 'keel validate'.
 */
 #include "kcli_invoke.h"
+#include "kcli_watch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,8 @@ static int invoke(kcli_ctx *ctx, keel_func *func, const char *name, int argc, ch
 }
 
 int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
+    kcli_watch watch; /* --timeout / --profile (cli_timeout.c, cli_profile.c) */
+    if (kcli_watch_options(&argc, &argv, &watch)) return 1;
     const char *path = NULL, *name = NULL;
     int i = 0;
     for (; i < argc; i++) {
@@ -127,7 +130,7 @@ int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
         path = argv[i];
     }
     if (!path) {
-        fprintf(stderr, "usage: keel run FILE.wasm|FILE.wat [--invoke NAME [ARGS...]]\n");
+        fprintf(stderr, "usage: keel run [--timeout S] [--profile FILE [--hz N]] FILE.wasm|FILE.wat [--invoke NAME [ARGS...]]\n");
         return 1;
     }
     keel_engine *engine = NULL;
@@ -163,7 +166,9 @@ int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
     }
     kcli_ctx ctx;
     kcli_ctx_init(&ctx, engine, store);
+    kcli_watch_start(&watch, store);
     rc = invoke(&ctx, func, target, argc - i, argv + i);
+    rc = kcli_watch_stop(&watch, rc);
     kcli_ctx_free(&ctx);
 done:
     (void)opts;
