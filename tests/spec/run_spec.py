@@ -21,6 +21,7 @@ and exits 77, which ctest reports as "skipped" (SKIP_RETURN_CODE).
 Only the Python standard library is used.
 """
 import argparse
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -99,6 +100,8 @@ def main():
     ap.add_argument("--keel", required=True, help="path of the keel binary")
     ap.add_argument("--expected", default=os.path.join(here, "expected-failures.txt"))
     ap.add_argument("--timeout", type=int, default=120, help="seconds per file")
+    ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("KEEL_SPEC_JOBS", "1")),
+                    help="files run at once (default $KEEL_SPEC_JOBS or 1)")
     ap.add_argument("--extra-timeout", type=int, default=30,
                     help="seconds per file in the informational folders")
     ap.add_argument("--table", help="write the per-file table to this file")
@@ -122,10 +125,12 @@ def main():
     total_pass = total_fail = 0
     seen = set()
 
-    for path in wast_files(suite, recursive=False):
+    core = wast_files(suite, recursive=False)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = list(pool.map(lambda p: run_one(args.keel, p, args.timeout), core))
+    for path, (ok, npass, ntotal, detail) in zip(core, results):
         name = os.path.basename(path)
         seen.add(name)
-        ok, npass, ntotal, detail = run_one(args.keel, path, args.timeout)
         total_pass += npass
         total_fail += ntotal - npass
         if not ok:
