@@ -144,6 +144,11 @@ KEEL_API keel_error *keel_wasi_config_stdio_file(keel_wasi_config *config, keel_
     return (keel_error *)(err ? err : kwasi_config_set_stdio(&config->c, which, KWASI_STDIO_FILE, path, NULL, 0));
 }
 
+KEEL_API keel_error *keel_wasi_config_stdio_fd(keel_wasi_config *config, keel_wasi_stream which, int host_fd) {
+    kb_error *err = check_config(config);
+    return (keel_error *)(err ? err : kwasi_config_set_stdio_fd(&config->c, which, host_fd));
+}
+
 KEEL_API keel_error *keel_wasi_config_stdin_bytes(keel_wasi_config *config, const uint8_t *bytes, size_t len) {
     kb_error *err = check_config(config);
     return (keel_error *)(err ? err : kwasi_config_set_stdio(&config->c, 0, KWASI_STDIO_BUFFER, NULL, bytes, len));

@@ -66,7 +66,8 @@ enum {
     KWASI_STDIO_NULL = 0,    /* reads give end of file, writes are discarded (the default) */
     KWASI_STDIO_INHERIT = 1, /* the host process's own stream */
     KWASI_STDIO_FILE = 2,    /* a host file: stdin reads it, stdout/stderr truncate and write it */
-    KWASI_STDIO_BUFFER = 3   /* stdin: reads the given bytes; stdout/stderr: captured in memory */
+    KWASI_STDIO_BUFFER = 3,  /* stdin: reads the given bytes; stdout/stderr: captured in memory */
+    KWASI_STDIO_FD = 4       /* a host fd (a pipe, a socket, a file), duplicated when the context is made */
 };
 
 typedef struct kwasi_preopen {
@@ -80,6 +81,7 @@ typedef struct kwasi_stdio {
     char *path;              /* owned, KWASI_STDIO_FILE */
     uint8_t *bytes;          /* owned, stdin KWASI_STDIO_BUFFER */
     size_t len;
+    int fd;                  /* KWASI_STDIO_FD: borrowed host fd */
 } kwasi_stdio;
 
 typedef struct kwasi_config {
@@ -105,6 +107,8 @@ kb_error *kwasi_config_push_preopen(kwasi_config *c, const char *host_path, cons
 /* Sets stream 'which' (0, 1, 2); 'path' for FILE, 'bytes' for a stdin BUFFER (copied). */
 kb_error *kwasi_config_set_stdio(kwasi_config *c, uint32_t which, uint32_t mode, const char *path,
                                  const uint8_t *bytes, size_t len);
+/* Connects stream 'which' to host fd 'fd' (KWASI_STDIO_FD). Errors: KB_ERR_INVALID_ARGUMENT. */
+kb_error *kwasi_config_set_stdio_fd(kwasi_config *c, uint32_t which, int fd);
 
 /* ---------------------------------------------------------------- context */
 

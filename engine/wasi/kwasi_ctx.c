@@ -193,10 +193,11 @@ kb_error *kwasi_config_set_stdio(kwasi_config *c, uint32_t which, uint32_t mode,
                                  const uint8_t *bytes, size_t len) {
     if (which > 2) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "standard stream %u does not exist", which);
     if (mode > KWASI_STDIO_BUFFER) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "unknown stream mode %u", mode);
+    /* (KWASI_STDIO_FD goes through kwasi_config_set_stdio_fd.) */
     if (mode == KWASI_STDIO_FILE && (path == NULL || path[0] == '\0'))
         return kb_error_new(KB_ERR_INVALID_ARGUMENT, "a file stream needs a path");
     if (bytes == NULL && len != 0) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "stdin bytes are NULL");
-    kwasi_stdio n = {mode, NULL, NULL, 0};
+    kwasi_stdio n = {mode, NULL, NULL, 0, -1};
     if (mode == KWASI_STDIO_FILE && (n.path = kb_strdup(path)) == NULL) return oom();
     if (mode == KWASI_STDIO_BUFFER && which == 0 && len != 0) {
         if ((n.bytes = kb_malloc(len)) == NULL) return oom();
@@ -205,6 +206,16 @@ kb_error *kwasi_config_set_stdio(kwasi_config *c, uint32_t which, uint32_t mode,
     }
     kb_free(c->stdio[which].path);
     kb_free(c->stdio[which].bytes);
+    c->stdio[which] = n;
+    return NULL;
+}
+
+kb_error *kwasi_config_set_stdio_fd(kwasi_config *c, uint32_t which, int fd) {
+    if (which > 2) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "standard stream %u does not exist", which);
+    if (fd < 0) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "host fd %d is negative", fd);
+    kb_free(c->stdio[which].path);
+    kb_free(c->stdio[which].bytes);
+    kwasi_stdio n = {KWASI_STDIO_FD, NULL, NULL, 0, fd};
     c->stdio[which] = n;
     return NULL;
 }
@@ -225,9 +236,11 @@ kb_error *kwasi_config_copy(kwasi_config *dst, const kwasi_config *src) {
                                         src->preopens.items[i].read_only);
     for (size_t i = 0; i < src->sockets.len && !err; i++)
         if (!kb_vec_push(&dst->sockets, src->sockets.items[i])) err = oom();
-    for (uint32_t i = 0; i < 3 && !err; i++)
-        err = kwasi_config_set_stdio(dst, i, src->stdio[i].mode, src->stdio[i].path, src->stdio[i].bytes,
-                                     src->stdio[i].len);
+    for (uint32_t i = 0; i < 3 && !err; i++) {
+        if (src->stdio[i].mode == KWASI_STDIO_FD) err = kwasi_config_set_stdio_fd(dst, i, src->stdio[i].fd);
+        else err = kwasi_config_set_stdio(dst, i, src->stdio[i].mode, src->stdio[i].path, src->stdio[i].bytes,
+                                          src->stdio[i].len);
+    }
     if (err) kwasi_config_clear(dst);
     return err;
 }
@@ -290,6 +303,18 @@ static kb_error *setup_stdio(kwasi_ctx *ctx, uint32_t i) {
         e->host = fd;
         e->own = true;
         e->filetype = KWASI_FT_REG;
+        return NULL;
+    }
+    case KWASI_STDIO_FD: {
+        /* Our own duplicate: the caller may close its fd once the context exists. */
+        int fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0) return kb_error_new(KB_ERR_IO, "cannot use host fd %d for WASI %s: %s", s->fd,
+                                        i == 0 ? "stdin" : i == 1 ? "stdout" : "stderr", strerror(errno));
+        e->kind = KWASI_FD_HOST;
+        e->host = fd;
+        e->own = true;
+        struct stat st;
+        if (fstat(fd, &st) == 0) e->filetype = kwasi_filetype(st.st_mode);
         return NULL;
     }
     case KWASI_STDIO_BUFFER:

@@ -973,6 +973,40 @@ static void test_sockets(void **state) {
     unlink(sa.sun_path);
 }
 
+/* Streams connected to host pipes: the guest reads one and writes the other. */
+static void test_stdio_pipes(void **state) {
+    (void)state;
+    int in[2], out[2];
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(write(in[1], "piped", 5), 5);
+    close(in[1]);
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_wasi_config_stdio_fd(cfg, KEEL_WASI_STDIN, in[0]));
+    OK(keel_wasi_config_stdio_fd(cfg, KEEL_WASI_STDOUT, out[1]));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_stdio_fd(cfg, 3, 1));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_wasi_config_stdio_fd(cfg, 1, -1));
+    raw r;
+    raw_open(&r, cfg);
+    keel_wasi_config_free(cfg);
+    close(in[0]); /* Keel holds its own duplicates */
+    close(out[1]);
+    uint32_t iov[2] = {300, 16};
+    put(&r, 100, iov, 8);
+    assert_int_equal(raw_call(&r, "fd_read", (int64_t[]){0, 100, 1, 200}), E_SUCCESS);
+    assert_int_equal(get32(&r, 200), 5);
+    iov[1] = 5;
+    put(&r, 100, iov, 8);
+    assert_int_equal(raw_call(&r, "fd_write", (int64_t[]){1, 100, 1, 200}), E_SUCCESS);
+    raw_close(&r); /* the store goes: Keel's write end closes */
+    char buf[16] = {0};
+    assert_int_equal(read(out[0], buf, sizeof buf), 5);
+    assert_string_equal(buf, "piped");
+    assert_int_equal(read(out[0], buf, sizeof buf), 0);
+    close(out[0]);
+}
+
 /* Configuration errors are reported where they happen, with clear kinds. */
 static void test_config_errors(void **state) {
     (void)state;
@@ -1101,6 +1135,7 @@ int main(void) {
         cmocka_unit_test(test_every_function_hostile),
         cmocka_unit_test(test_capture_and_renumber),
         cmocka_unit_test(test_sockets),
+        cmocka_unit_test(test_stdio_pipes),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_hello),
         cmocka_unit_test(test_args_env),

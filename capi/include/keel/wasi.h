@@ -153,6 +153,18 @@ KEEL_API keel_error *keel_wasi_config_stdio_file(keel_wasi_config *config, keel_
                                                  const char *path);
 
 /**
+ * Connects a standard stream to a host file descriptor (a pipe, a socket, a
+ * file). Keel duplicates it when the configuration is used, so the caller
+ * may close its own fd afterwards.
+ * @param[in] host_fd borrowed; must stay open until keel_linker_define_wasi
+ *            or keel_wasi_run has used the configuration (an fd closed by
+ *            then is KEEL_ERROR_IO there).
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT (unknown stream, negative fd) or
+ *         KEEL_ERROR_INVALID_HANDLE.
+ */
+KEEL_API keel_error *keel_wasi_config_stdio_fd(keel_wasi_config *config, keel_wasi_stream which, int host_fd);
+
+/**
  * Makes stdin read the given bytes, then end of file.
  * @param[in] bytes borrowed, copied; may be NULL when len is 0.
  * @return as keel_wasi_config_stdio_file.
