@@ -81,7 +81,8 @@ kb_error *kexec_call(krt_store *s, krt_func *f, const uint64_t *args, uint64_t *
     if ((err = kexec_context_get(s, &cx)) != NULL) return err;
     /* Re-assert fuel/deadline in the attention word: capi zeroes the word
        after an interrupted call, and the checks must see them again. */
-    if (cx->attn != 0) atomic_fetch_or_explicit(&s->interrupt, cx->attn, memory_order_relaxed);
+    uint32_t attn = atomic_load_explicit(&cx->attn, memory_order_relaxed);
+    if (attn != 0) atomic_fetch_or_explicit(&s->interrupt, attn, memory_order_relaxed);
     const kcomp_func *fn = f->code;
     if (fn == NULL) return kb_error_new(KB_ERR_INTERNAL, "wasm function %u has no code", f->index);
     if (cx->host_depth >= KEXEC_MAX_HOST_DEPTH) return kb_error_trap(KB_TRAP_STACK_EXHAUSTED);

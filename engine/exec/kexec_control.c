@@ -57,10 +57,10 @@ uint64_t kexec_engine_epoch(const krt_engine *e) {
 
 static void attn_set(krt_store *s, kexec_context *cx, uint32_t bit, bool on) {
     if (on) {
-        cx->attn |= bit;
+        atomic_fetch_or_explicit(&cx->attn, bit, memory_order_relaxed);
         atomic_fetch_or_explicit(&s->interrupt, bit, memory_order_relaxed);
     } else {
-        cx->attn &= ~bit;
+        atomic_fetch_and_explicit(&cx->attn, ~bit, memory_order_relaxed);
         atomic_fetch_and_explicit(&s->interrupt, ~bit, memory_order_relaxed);
     }
 }
@@ -70,7 +70,16 @@ void kexec_interrupt(krt_store *s) {
 }
 
 void kexec_interrupt_clear(krt_store *s) {
-    if (s) atomic_fetch_and_explicit(&s->interrupt, ~(unsigned)KEXEC_ATTN_INTERRUPT, memory_order_relaxed);
+    if (s == NULL) return;
+    atomic_fetch_and_explicit(&s->interrupt, ~(unsigned)KEXEC_ATTN_INTERRUPT, memory_order_relaxed);
+    /* capi's keel_store_interrupt stores 1, which drops the fuel/deadline
+       bits; a request withdrawn before any check saw it must not leave the
+       running call unmetered, so they are re-asserted here. */
+    kexec_context *cx = __atomic_load_n(&s->exec, __ATOMIC_ACQUIRE);
+    if (cx != NULL) {
+        uint32_t attn = atomic_load_explicit(&cx->attn, memory_order_relaxed);
+        if (attn != 0) atomic_fetch_or_explicit(&s->interrupt, attn, memory_order_relaxed);
+    }
 }
 
 /* ---------------------------------------------------------------- fuel */
@@ -92,7 +101,7 @@ void kexec_disable_fuel(krt_store *s) {
 
 bool kexec_get_fuel(krt_store *s, uint64_t *fuel) {
     kexec_context *cx = s->exec;
-    bool on = cx != NULL && (cx->attn & KEXEC_ATTN_FUEL) != 0;
+    bool on = cx != NULL && (atomic_load_explicit(&cx->attn, memory_order_relaxed) & KEXEC_ATTN_FUEL) != 0;
     *fuel = on ? cx->fuel : 0;
     return on;
 }
@@ -132,16 +141,17 @@ kb_error *kexec_set_deadline_callback(krt_store *s, kexec_deadline_fn fn, void *
 
 uint32_t kexec_attention(kexec_context *cx, krt_store *s) {
     unsigned w = atomic_load_explicit(&s->interrupt, memory_order_relaxed);
+    uint32_t attn = atomic_load_explicit(&cx->attn, memory_order_relaxed);
     if (w & KEXEC_ATTN_INTERRUPT) {
         /* Consume the request: the store stays usable for the next call. */
         atomic_fetch_and_explicit(&s->interrupt, ~(unsigned)KEXEC_ATTN_INTERRUPT, memory_order_relaxed);
         return KB_TRAP_INTERRUPTED;
     }
-    if ((w & KEXEC_ATTN_FUEL) && (cx->attn & KEXEC_ATTN_FUEL)) {
+    if ((w & KEXEC_ATTN_FUEL) && (attn & KEXEC_ATTN_FUEL)) {
         if (cx->fuel == 0) return KB_TRAP_OUT_OF_FUEL;
         cx->fuel--;
     }
-    if ((w & KEXEC_ATTN_EPOCH) && (cx->attn & KEXEC_ATTN_EPOCH) && cx->epoch != NULL) {
+    if ((w & KEXEC_ATTN_EPOCH) && (attn & KEXEC_ATTN_EPOCH) && cx->epoch != NULL) {
         uint64_t now = atomic_load_explicit(cx->epoch, memory_order_relaxed);
         if (now >= cx->deadline) {
             uint64_t extend = 0;

@@ -64,7 +64,7 @@ struct kexec_context {
     /* Execution control (kexec_control.c). 'attn' holds the KEXEC_ATTN_FUEL
        and _EPOCH bits that kexec_call re-asserts in the store's attention
        word on entry (capi zeroes the word after an interrupted call). */
-    uint32_t attn;
+    _Atomic uint32_t attn;         /* relaxed: kexec_interrupt_clear reads it from any thread */
     uint64_t fuel;                 /* units left while KEXEC_ATTN_FUEL */
     _Atomic uint64_t *epoch;       /* the engine's epoch counter (kexec_control.c) */
     uint64_t deadline;             /* trap when *epoch >= deadline */

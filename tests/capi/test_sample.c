@@ -452,31 +452,38 @@ static void test_sample_deep_recursion(void **state) {
 
 /* ---------------------------------------------------------------- interrupt latency */
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void test_interrupt_latency(void **state) {
     (void)state;
     guest g;
     guest_new(&g);
-    double worst = 0, total = 0;
-    enum { ROUNDS = 5 };
+    enum { ROUNDS = 9 };
+    double ms[ROUNDS];
     for (int i = 0; i < ROUNDS; i++) {
         runner r;
         uint32_t c = counter(&g, 0);
         runner_start(&r, &g, "f0", NULL);
         assert_true(wait_counter(&g, 0, c + 1000));
-        double ms = runner_interrupt(&r);
-        total += ms;
-        if (ms > worst) worst = ms;
+        ms[i] = runner_interrupt(&r);
         assert_store_usable(&g);
     }
-    print_message("interrupt latency: mean %.3f ms, worst %.3f ms over %d rounds\n", total / ROUNDS, worst,
-                  ROUNDS);
-    /* The check runs at every loop back-edge: microseconds in practice. 10 ms
-       leaves room for a loaded CI machine descheduling the thread. COUNT_MALLOC
-       is 0 exactly in sanitizer builds. */
+    qsort(ms, ROUNDS, sizeof ms[0], cmp_double);
+    double median = ms[ROUNDS / 2];
+    print_message("interrupt latency (request to call returned): median %.3f ms, best %.3f ms, worst %.3f ms"
+                  " over %d rounds\n", median, ms[0], ms[ROUNDS - 1], ROUNDS);
+    /* The check runs at every loop back-edge: microseconds on an idle
+       machine. What remains is the scheduler waking the thread, so the
+       median is asserted (a single round on a loaded CI machine may lose
+       its core for a time slice). COUNT_MALLOC is 0 exactly in sanitizer
+       builds, which slow every step by 5-20x. */
 #if COUNT_MALLOC
-    assert_true(worst < 10.0);
+    assert_true(median < 10.0);
 #else
-    assert_true(worst < 100.0); /* sanitizers slow every step by 5-20x */
+    assert_true(median < 100.0);
 #endif
     guest_free(&g);
 }
