@@ -108,6 +108,21 @@ static kb_error *decode_and_validate(krt_engine *engine, const uint8_t *bytes, s
     return NULL;
 }
 
+/*
+** Decoding for bytes whose validity is already proven (a verified cache entry
+** or image of this engine build): binary/'s decoder also scans every function
+** body for encoding errors, which is most of a cache hit's cost, so when
+** binary/ offers a flag to skip that scan it is used here (issue 7 asks
+** binary/ for KBIN_FEATURE_TRUSTED_BODIES as a macro).
+*/
+static uint32_t trusted_decode_features(const krt_engine *engine) {
+    uint32_t f = decode_features(engine);
+#ifdef KBIN_FEATURE_TRUSTED_BODIES
+    f |= KBIN_FEATURE_TRUSTED_BODIES;
+#endif
+    return f;
+}
+
 /* The engine's feature switches as bits (ORDER krt_features): part of a code image's key. */
 uint32_t krt_engine_code_features(const krt_engine *engine) {
     const krt_features *f = &engine->features;
@@ -166,8 +181,7 @@ kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const ui
     static const uint8_t empty[1];
     if (bytes == NULL) bytes = empty;
     kbin_module *bin = NULL;
-    kb_error *err = kbin_decode_ex(bytes, size, decode_features(engine), &bin);
-    if (err != NULL) return err;
+    kb_error *err = NULL;
     uint8_t hash[32];
     kcode_sha256_bytes(bytes, size, hash);
     uint32_t features = krt_engine_code_features(engine);
@@ -180,18 +194,22 @@ kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const ui
         size_t wlen;
         const uint8_t *w = kcode_mem_wasm(mem, &wlen);
         if (wlen == size && memcmp(w, bytes, size) == 0) {
-            err = code_from_image(engine, bin, mem, &code);
-            if (err != NULL && bin->validated) { /* the module itself is refused (features) */
+            err = kbin_decode_ex(bytes, size, trusted_decode_features(engine), &bin);
+            if (err == NULL) err = code_from_image(engine, bin, mem, &code);
+            if (err != NULL && bin != NULL && bin->validated) { /* the module itself is refused (features) */
                 kcode_mem_release(mem);
                 kbin_module_free(bin);
                 return err;
             }
-            kb_error_free(err);
+            kb_error_free(err); /* anything else: a miss */
             err = NULL;
         }
         kcode_mem_release(mem);
         if (code != NULL) return module_wrap(engine, bin, code, out);
+        kbin_module_free(bin);
+        bin = NULL;
     }
+    if ((err = kbin_decode_ex(bytes, size, decode_features(engine), &bin)) != NULL) return err;
 
     /* A miss: validate, compile, move the code into code memory, cache it. */
     if ((err = kval_module(engine->types, bin)) != NULL || (err = check_features(engine, bin)) != NULL ||
@@ -217,7 +235,7 @@ kb_error *krt_module_from_code(krt_engine *engine, kcode_mem *mem, krt_module **
     size_t size;
     const uint8_t *bytes = kcode_mem_wasm(mem, &size);
     kbin_module *bin = NULL;
-    kb_error *err = kbin_decode_ex(bytes, size, decode_features(engine), &bin);
+    kb_error *err = kbin_decode_ex(bytes, size, trusted_decode_features(engine), &bin);
     if (err != NULL) return err;
     kcomp_code *code = NULL;
     if ((err = code_from_image(engine, bin, mem, &code)) != NULL) {
