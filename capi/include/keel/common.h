@@ -24,7 +24,7 @@ extern "C" {
  * at least the same minor.
  */
 #define KEEL_ABI_MAJOR 1
-#define KEEL_ABI_MINOR 0
+#define KEEL_ABI_MINOR 1
 /** KEEL_ABI_MAJOR and KEEL_ABI_MINOR packed as (major << 16) | minor. */
 #define KEEL_ABI_VERSION ((KEEL_ABI_MAJOR << 16) | KEEL_ABI_MINOR)
 
