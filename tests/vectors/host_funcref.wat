@@ -1,0 +1,11 @@
+(module
+  (import "host" "echo" (func $echo (param funcref) (result funcref)))
+  (type $t (func (result i32)))
+  (table 1 funcref)
+  (func $f (type $t) (i32.const 77))
+  (elem declare func $f)
+  (func (export "roundtrip") (result i32)
+    (table.set (i32.const 0) (call $echo (ref.func $f)))
+    (call_indirect (type $t) (i32.const 0)))
+  (func (export "echo_null") (result i32) (ref.is_null (call $echo (ref.null func))))
+  (func (export "get_f") (result funcref) (ref.func $f)))
