@@ -44,24 +44,10 @@ static bool parse_arg(const char *s, keel_valkind kind, kcli_value *out) {
     return false;
 }
 
-static int load_module(const char *path, keel_engine **engine, keel_module **module) {
-    char msg[512];
-    size_t len;
-    char *data = kcli_read_file(path, &len, msg, sizeof msg);
-    if (!data) {
-        fprintf(stderr, "keel: %s\n", msg);
-        return 1;
-    }
-    keel_error *err = keel_engine_new(NULL, engine);
-    if (!err) err = kcli_module_from_file(*engine, data, len, module);
-    free(data);
-    if (err) {
-        fprintf(stderr, "keel: %s: ", path);
-        kcli_print_error(stderr, err);
-        keel_error_free(err);
-        return 1;
-    }
-    return 0;
+static int load_module(const char *path, const char *cache_dir, keel_engine **engine,
+                       keel_module **module) {
+    /* cli_compile.c: .wasm, .wat or serialised .keelc, through the code cache if any. */
+    return kcli_load_module(path, cache_dir, engine, module);
 }
 
 /* Calls 'func' with the textual 'args' and prints the results. */
@@ -109,6 +95,8 @@ static int invoke(kcli_ctx *ctx, keel_func *func, const char *name, int argc, ch
 }
 
 int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
+    const char *cache_dir = NULL; /* --cache-dir DIR or KEEL_CACHE_DIR (cli_compile.c) */
+    if (kcli_cache_options(&argc, &argv, &cache_dir)) return 1;
     kcli_watch watch; /* --timeout / --profile (cli_timeout.c, cli_profile.c) */
     if (kcli_watch_options(&argc, &argv, &watch)) return 1;
     const char *path = NULL, *name = NULL;
@@ -139,7 +127,7 @@ int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
     keel_linker *linker = NULL;
     keel_instance *inst = NULL;
     keel_func *func = NULL;
-    int rc = load_module(path, &engine, &module);
+    int rc = load_module(path, cache_dir, &engine, &module);
     if (rc) goto done;
     /* No imports yet (WASI comes later): the linker is empty, so any import
     ** fails with "unknown import: module::name". */

@@ -150,6 +150,12 @@ typedef struct { char **items; size_t len; } KCLI_LINES;
 int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts);
 int kcli_cmd_validate(int argc, char **argv, const kcli_opts *opts);
 int kcli_cmd_wast(int argc, char **argv, const kcli_opts *opts);
+/* cli_compile.c: 'keel compile', and run's --cache-dir / KEEL_CACHE_DIR and .keelc loading. */
+int kcli_cmd_compile(int argc, char **argv, const kcli_opts *opts);
+int kcli_cache_options(int *argc, char ***argv, const char **cache_dir);
+typedef struct keel_engine keel_engine;
+typedef struct keel_module keel_module;
+int kcli_load_module(const char *path, const char *cache_dir, keel_engine **engine, keel_module **module);
 
 /* ------------------------------------------------------- wast reports */
 

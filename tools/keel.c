@@ -16,13 +16,16 @@ static const char usage[] =
     "usage: keel [OPTIONS] COMMAND [ARGS...]\n"
     "\n"
     "Commands:\n"
-    "  run [--timeout S] [--profile FILE [--hz N]] FILE.wasm|FILE.wat [--invoke NAME [ARGS...]]\n"
+    "  run [--timeout S] [--profile FILE [--hz N]] [--cache-dir DIR] FILE.wasm|FILE.wat|FILE.keelc\n"
+    "      [--invoke NAME [ARGS...]]\n"
     "      Instantiate the module and call export NAME with ARGS, or, without\n"
     "      --invoke, run its start function and then '_start' if exported.\n"
     "      --timeout S: after S seconds print the guest's wasm stack, interrupt\n"
     "      it and exit with status 124. --profile FILE: sample the call N times\n"
     "      a second (default 1000) and write folded stacks ('f0;f1;f2 COUNT',\n"
-    "      for flamegraph.pl or speedscope) to FILE.\n"
+    "      for flamegraph.pl or speedscope) to FILE. --cache-dir DIR (or the\n"
+    "      environment variable KEEL_CACHE_DIR): keep compiled code in a file\n"
+    "      cache in DIR. A FILE.keelc from 'keel compile' runs without compiling.\n"
     "      ARGS are parsed per the export's parameter types: integers in\n"
     "      decimal or hex (0x..., signed or unsigned range, '_' separators),\n"
     "      floats in decimal or hex (0x1.8p3), inf, -inf, nan, nan:0xPAYLOAD,\n"
@@ -38,6 +41,9 @@ static const char usage[] =
     "      A trap prints 'trap: MESSAGE' and the backtrace on stderr, exit 2.\n"
     "      The module may not import anything yet (WASI comes later): an\n"
     "      unknown import is reported as 'unknown import: module::name'.\n"
+    "  compile FILE.wasm|FILE.wat -o OUT.keelc\n"
+    "      Compile once and write the serialised module (code and wasm bytes,\n"
+    "      checked when loaded) that 'keel run' accepts.\n"
     "  validate FILE.wasm|FILE.wat\n"
     "      Print 'valid' and exit 0, or print the error (kind, byte offset,\n"
     "      message) and exit 1.\n"
@@ -99,6 +105,7 @@ int main(int argc, char **argv) {
     int rest_argc = argc - i;
     char **rest = argv + i;
     if (!strcmp(cmd, "run")) return kcli_cmd_run(rest_argc, rest, &opts);
+    if (!strcmp(cmd, "compile")) return kcli_cmd_compile(rest_argc, rest, &opts);
     if (!strcmp(cmd, "validate")) return kcli_cmd_validate(rest_argc, rest, &opts);
     if (!strcmp(cmd, "wast")) return kcli_cmd_wast(rest_argc, rest, &opts);
     if (!strcmp(cmd, "help")) {
