@@ -19,6 +19,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
@@ -826,6 +828,76 @@ static void test_no_memory(void **state) {
     keel_engine_release(eng);
 }
 
+/* A host thread keeps swapping a directory inside the preopen with an
+   absolute symlink to a directory outside it while the guest opens a file
+   through it: every open either reaches the inside file or fails. */
+typedef struct race {
+    char dir[700], saved[700], outside[700];
+    atomic_int stop;
+    int flips;
+} race;
+
+static void *race_flipper(void *p) {
+    race *r = p;
+    while (!atomic_load(&r->stop)) {
+        if (rename(r->dir, r->saved) != 0) break;
+        if (symlink(r->outside, r->dir) != 0) break;
+        unlink(r->dir);
+        if (rename(r->saved, r->dir) != 0) break;
+        r->flips++;
+    }
+    return NULL;
+}
+
+static void test_symlink_swap_race(void **state) {
+    (void)state;
+    char t[600], cmd[1600];
+    fresh_dir(t, sizeof t, "race");
+    snprintf(cmd, sizeof cmd, "cd '%s' && mkdir -p box/real out && echo IN > box/real/target.txt && echo OUT > out/target.txt", t);
+    assert_int_equal(sh(cmd), 0);
+    race rc;
+    memset(&rc, 0, sizeof rc);
+    snprintf(rc.dir, sizeof rc.dir, "%s/box/real", t);
+    snprintf(rc.saved, sizeof rc.saved, "%s/box/saved", t);
+    snprintf(rc.outside, sizeof rc.outside, "%s/out", t);
+    char box[700];
+    snprintf(box, sizeof box, "%s/box", t);
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_wasi_config_preopen_dir(cfg, box, "/box", false));
+    raw r;
+    raw_open(&r, cfg);
+    keel_wasi_config_free(cfg);
+    put(&r, 1000, "real/target.txt", 15);
+    uint32_t iov[2] = {2000, 16};
+    put(&r, 100, iov, 8);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, race_flipper, &rc), 0);
+    int opened = 0, refused = 0;
+    for (int i = 0; i < 3000; i++) {
+        for (int follow = 0; follow < 2; follow++) {
+            int32_t e = raw_call(&r, "path_open", (int64_t[]){3, follow, 1000, 15, 0, 2, 2, 0, 200});
+            if (e != E_SUCCESS) {
+                refused++;
+                continue;
+            }
+            int64_t fd = get32(&r, 200);
+            assert_int_equal(raw_call(&r, "fd_read", (int64_t[]){fd, 100, 1, 204}), E_SUCCESS);
+            char got[4] = {0};
+            OK(keel_memory_read(r.mem, 2000, got, 3));
+            if (strcmp(got, "IN\n") != 0) print_message("escaped through the swapped link: read '%s'\n", got);
+            assert_string_equal(got, "IN\n");
+            assert_int_equal(raw_call(&r, "fd_close", (int64_t[]){fd}), E_SUCCESS);
+            opened++;
+        }
+    }
+    atomic_store(&rc.stop, 1);
+    pthread_join(th, NULL);
+    raw_close(&r);
+    print_message("symlink swap race: %d flips, %d opens inside, %d refused\n", rc.flips, opened, refused);
+    assert_true(opened > 0);
+}
+
 /* proc_exit unwinds with KEEL_ERROR_EXIT and the code; the store and instance stay usable. */
 static void test_proc_exit(void **state) {
     (void)state;
@@ -1148,6 +1220,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_pointers),
         cmocka_unit_test(test_raw_sandbox),
+        cmocka_unit_test(test_symlink_swap_race),
         cmocka_unit_test(test_proc_exit),
         cmocka_unit_test(test_readdir_cookies),
         cmocka_unit_test(test_no_memory),
