@@ -12,6 +12,7 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,6 +123,33 @@ uint32_t kwasi_guest_path(const kwasi_mem *m, uint64_t ptr, uint64_t len, char *
     if (s == NULL) return KWASI_ENOMEM;
     *out = s;
     return KWASI_ESUCCESS;
+}
+
+/* ---------------------------------------------------------------- interrupts */
+
+/* Bit 0 of krt_store.interrupt is the host's interrupt request
+   (keel_store_interrupt stores 1; exec/ names it KEXEC_ATTN_INTERRUPT and
+   consumes it the same way when a check sees it). */
+#define INTERRUPT_BIT 1u
+
+bool kwasi_take_interrupt(kwasi_ctx *ctx) {
+    krt_store *s = ctx->store;
+    if (s == NULL || (atomic_load_explicit(&s->interrupt, memory_order_relaxed) & INTERRUPT_BIT) == 0)
+        return false;
+    atomic_fetch_and_explicit(&s->interrupt, ~INTERRUPT_BIT, memory_order_relaxed);
+    kb_error_free(ctx->pending);
+    ctx->pending = kb_error_trap(KB_TRAP_INTERRUPTED);
+    return true;
+}
+
+uint32_t kwasi_wait_fd(kwasi_ctx *ctx, int fd, short events) {
+    for (;;) {
+        if (kwasi_take_interrupt(ctx)) return KWASI_EINTR;
+        struct pollfd p = {fd, events, 0};
+        int rc = poll(&p, 1, KWASI_WAIT_SLICE_MS);
+        /* Ready, hung up or failed: the operation itself reports what happened. */
+        if (rc > 0 || (rc < 0 && errno != EINTR)) return KWASI_ESUCCESS;
+    }
 }
 
 /* ---------------------------------------------------------------- config */
@@ -502,7 +530,6 @@ static kb_error *call(void *env, krt_store *store, krt_instance *caller, const u
                       uint64_t *results) {
     kwasi_binding *b = env;
     kwasi_ctx *ctx = b->ctx;
-    (void)store;
     /* Called from the host, or by a module without a memory: every pointer is
        out of bounds (EFAULT), which is what a zero-sized memory gives. */
     kwasi_mem m = {NULL, 0};
@@ -513,7 +540,9 @@ static kb_error *call(void *env, krt_store *store, krt_instance *caller, const u
         m.data = caller->memories[0]->data;
         m.size = caller->memories[0]->size;
     }
+    ctx->store = store;
     uint32_t r = b->def->fn(ctx, &m, args);
+    ctx->store = NULL;
     if (ctx->pending != NULL) {
         kb_error *err = ctx->pending;
         ctx->pending = NULL;

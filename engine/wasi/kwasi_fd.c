@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -28,7 +29,6 @@ static uint32_t host_err(void) { return kwasi_errno_from_host(errno); }
 
 uint32_t kwasi_fd_rw(kwasi_ctx *ctx, kwasi_mem *m, kwasi_fd *e, uint64_t iovs, uint64_t n, bool write,
                      int64_t offset, uint64_t *done) {
-    (void)ctx;
     *done = 0;
     if (n > UINT32_MAX / 8 || !kwasi_in(m, iovs, n * 8)) return KWASI_EFAULT;
     /* Check every buffer first: a bad one fails the whole call, nothing moved. */
@@ -63,6 +63,12 @@ uint32_t kwasi_fd_rw(kwasi_ctx *ctx, kwasi_mem *m, kwasi_fd *e, uint64_t iovs, u
     case KWASI_FD_HOST: {
         /* As POSIX on a directory fd (always opened for reading only). */
         if (e->filetype == KWASI_FT_DIR) return write ? KWASI_EBADF : KWASI_EISDIR;
+        /* Pipes, terminals and sockets may block: wait interruptibly first. */
+        if (offset < 0 && e->filetype != KWASI_FT_REG && e->filetype != KWASI_FT_BLOCK &&
+            !(e->fdflags & KWASI_FDF_NONBLOCK) && total > 0) {
+            uint32_t w = kwasi_wait_fd(ctx, e->host, write ? POLLOUT : POLLIN);
+            if (w != KWASI_ESUCCESS) return w;
+        }
         struct iovec small[16], *v = small;
         size_t cnt = n > IOV_MAX ? IOV_MAX : (size_t)n; /* a short transfer is allowed */
         if (cnt > 16 && (v = kb_malloc(cnt * sizeof *v)) == NULL) return KWASI_ENOMEM;

@@ -69,8 +69,9 @@ struct kwasi_ctx {
     uint32_t fd_count;       /* entries allocated */
     size_t args_bytes, env_bytes;
     kb_buf capture[3];       /* captured stdout/stderr (index 1, 2) */
-    /* proc_exit: the error the host function returns after the handler. */
+    /* proc_exit, interrupts: the error the host function returns after the handler. */
     kb_error *pending;
+    krt_store *store;        /* the store of the running call (set for each call) */
 };
 
 /* Guest memory of the calling instance (bounds are checked on every access). */
@@ -104,6 +105,20 @@ static inline uint64_t kwasi_ld64(const kwasi_mem *m, uint64_t p) {
 
 /* A handler: arguments in slot layout, returns the errno. */
 typedef uint32_t (*kwasi_handler)(kwasi_ctx *ctx, kwasi_mem *m, const uint64_t *a);
+
+/*
+** Blocking waits (poll_oneoff, reads and writes on pipes, terminals and
+** sockets) wake up every KWASI_WAIT_SLICE_MS to look at the store's
+** interrupt request, so keel_store_interrupt stops a guest blocked in WASI
+** as it stops one spinning in a loop.
+*/
+#define KWASI_WAIT_SLICE_MS 50
+/* When an interrupt is pending: consumes it, makes the call trap
+   ("interrupted") through ctx->pending, and returns true. */
+bool kwasi_take_interrupt(kwasi_ctx *ctx);
+/* Waits until host fd 'fd' is ready for 'events' (POLLIN/POLLOUT) or has an
+   error; EINTR (with ctx->pending set) when interrupted. */
+uint32_t kwasi_wait_fd(kwasi_ctx *ctx, int fd, short events);
 
 /* The fd entry for 'fd', or NULL when it is not open. */
 kwasi_fd *kwasi_fd_get(kwasi_ctx *ctx, uint64_t fd);

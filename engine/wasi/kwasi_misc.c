@@ -205,6 +205,13 @@ uint32_t kwasi_poll_oneoff(kwasi_ctx *ctx, kwasi_mem *m, const uint64_t *a) {
         }
     }
     for (;;) {
+        if (kwasi_take_interrupt(ctx)) { /* the call traps: no events */
+            kb_free(pfd);
+            kb_free(deadline);
+            kb_free(clk);
+            kb_free(isclk);
+            return KWASI_EINTR;
+        }
         int timeout = -1;
         if (events > 0) timeout = 0;
         else if (have_clock) {
@@ -214,12 +221,16 @@ uint32_t kwasi_poll_oneoff(kwasi_ctx *ctx, kwasi_mem *m, const uint64_t *a) {
             uint64_t ms = d > t ? (d - t + 999999) / 1000000 : 0;
             timeout = ms > INT32_MAX ? INT32_MAX : (int)ms;
             if (nfds == 0 && d > t) {
-                /* A plain sleep: sleep to the exact deadline on the right clock. */
-                struct timespec ts = {(time_t)(d / 1000000000ull), (long)(d % 1000000000ull)};
+                /* A plain sleep: to the exact deadline on the right clock, one
+                   slice at a time so that an interrupt is seen. */
+                uint64_t slice = (uint64_t)KWASI_WAIT_SLICE_MS * 1000000ull;
+                uint64_t until = d - t > slice ? t + slice : d;
+                struct timespec ts = {(time_t)(until / 1000000000ull), (long)(until % 1000000000ull)};
                 while (clock_nanosleep(clk[soonest_sub], TIMER_ABSTIME, &ts, NULL) == EINTR) {}
                 timeout = 0;
             }
         }
+        if (timeout < 0 || timeout > KWASI_WAIT_SLICE_MS) timeout = KWASI_WAIT_SLICE_MS;
         int rc = 0;
         if (nfds > 0) {
             /* Poll every host fd at once: pollfd entries with fd -1 are ignored. */
@@ -327,6 +338,9 @@ uint32_t kwasi_sock_accept(kwasi_ctx *ctx, kwasi_mem *m, const uint64_t *a) {
     uint64_t outp = (uint32_t)a[2];
     if (!kwasi_in(m, outp, 4)) return KWASI_EFAULT;
     if ((uint16_t)a[1] & ~KWASI_FDF_NONBLOCK) return KWASI_EINVAL;
+    /* (a[1] holds the flags of the accepted socket; the listener's decide blocking) */
+    if (!(e->fdflags & KWASI_FDF_NONBLOCK) && kwasi_wait_fd(ctx, e->host, POLLIN) != KWASI_ESUCCESS)
+        return KWASI_EINTR; /* interrupted: the call traps */
     int fd = accept4(e->host, NULL, NULL, SOCK_CLOEXEC | (((uint16_t)a[1] & KWASI_FDF_NONBLOCK) ? SOCK_NONBLOCK : 0));
     if (fd < 0) return host_err();
     int64_t slot = kwasi_fd_alloc(ctx);
@@ -361,6 +375,8 @@ uint32_t kwasi_sock_recv(kwasi_ctx *ctx, kwasi_mem *m, const uint64_t *a) {
     memset(&msg, 0, sizeof msg);
     msg.msg_iov = v;
     msg.msg_iovlen = cnt;
+    if (!(e->fdflags & KWASI_FDF_NONBLOCK) && kwasi_wait_fd(ctx, e->host, POLLIN) != KWASI_ESUCCESS)
+        return KWASI_EINTR; /* interrupted: the call traps */
     int flags = ((ri & 1) ? MSG_PEEK : 0) | ((ri & 2) ? MSG_WAITALL : 0);
     ssize_t n = recvmsg(e->host, &msg, flags);
     if (n < 0) return host_err();

@@ -25,6 +25,7 @@
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------- environment */
@@ -903,6 +904,80 @@ static void test_symlink_swap_race(void **state) {
     assert_true(opened > 0);
 }
 
+/* keel_store_interrupt stops a guest blocked in WASI (a long poll_oneoff
+   sleep, a read from an empty pipe); the store stays usable. */
+typedef struct interrupter {
+    keel_store *store;
+    int delay_ms;
+} interrupter;
+
+static void *interrupt_later(void *p) {
+    interrupter *it = p;
+    struct timespec d = {0, (long)it->delay_ms * 1000000L};
+    nanosleep(&d, NULL);
+    keel_store_interrupt(it->store);
+    return NULL;
+}
+
+static int64_t now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void expect_interrupted(raw *r, const char *name, const int64_t *args) {
+    char ex[64];
+    snprintf(ex, sizeof ex, "w_%s", name);
+    keel_func *fn;
+    OK(keel_instance_export_func(r->inst, ex, strlen(ex), &fn));
+    keel_val av[4], res;
+    for (int i = 0; i < 4; i++) av[i] = val_i32((int32_t)args[i]);
+    interrupter it = {r->store, 100};
+    pthread_t th;
+    int64_t t0 = now_ms();
+    assert_int_equal(pthread_create(&th, NULL, interrupt_later, &it), 0);
+    keel_error *e = keel_func_call(fn, av, 4, &res, 1);
+    pthread_join(th, NULL);
+    int64_t took = now_ms() - t0;
+    assert_non_null(e);
+    assert_int_equal(keel_error_kind(e), KEEL_ERROR_TRAP);
+    assert_int_equal(keel_error_trap_code(e), KEEL_TRAP_INTERRUPTED);
+    keel_error_free(e);
+    assert_true(took < 5000);
+    keel_func_release(fn);
+}
+
+static void test_interrupt_blocked(void **state) {
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    keel_wasi_config *cfg;
+    OK(keel_wasi_config_new(&cfg));
+    OK(keel_wasi_config_stdio_fd(cfg, KEEL_WASI_STDIN, p[0]));
+    raw r;
+    raw_open(&r, cfg);
+    keel_wasi_config_free(cfg);
+    /* a 60 s sleep */
+    uint8_t sub[48] = {0};
+    sub[8] = 0;  /* clock */
+    sub[16] = 1; /* monotonic */
+    uint64_t timeout = 60ull * 1000 * 1000 * 1000;
+    memcpy(sub + 24, &timeout, 8);
+    put(&r, 1000, sub, sizeof sub);
+    expect_interrupted(&r, "poll_oneoff", (int64_t[]){1000, 2000, 1, 204});
+    /* a read from a pipe nobody writes to */
+    uint32_t iov[2] = {300, 8};
+    put(&r, 100, iov, 8);
+    expect_interrupted(&r, "fd_read", (int64_t[]){0, 100, 1, 200});
+    /* the store is still usable, and the request was consumed */
+    assert_int_equal(write(p[1], "ok", 2), 2);
+    assert_int_equal(raw_call(&r, "fd_read", (int64_t[]){0, 100, 1, 200}), E_SUCCESS);
+    assert_int_equal(get32(&r, 200), 2);
+    raw_close(&r);
+    close(p[0]);
+    close(p[1]);
+}
+
 /* proc_exit unwinds with KEEL_ERROR_EXIT and the code; the store and instance stay usable. */
 static void test_proc_exit(void **state) {
     (void)state;
@@ -1233,6 +1308,7 @@ int main(void) {
         cmocka_unit_test(test_capture_and_renumber),
         cmocka_unit_test(test_sockets),
         cmocka_unit_test(test_stdio_pipes),
+        cmocka_unit_test(test_interrupt_blocked),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_hello),
         cmocka_unit_test(test_args_env),

@@ -18,6 +18,11 @@
 ** return an error of kind KEEL_ERROR_EXIT; keel_error_exit_code gives the
 ** status. The store stays usable.
 **
+** Interrupts: keel_store_interrupt also stops a guest blocked inside WASI
+** (poll_oneoff sleeps, reads and writes on pipes, terminals and sockets,
+** sock_accept/sock_recv) within about 50 ms: the call traps with
+** KEEL_TRAP_INTERRUPTED, as for a guest spinning in a loop.
+**
 ** A config and a keel_wasi have one owner: use each from one thread at a time,
 ** and read captured output only while no call runs in the store.
 */
