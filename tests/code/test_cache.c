@@ -336,6 +336,37 @@ static void test_cache__unusable_dir_is_no_cache(void **state) {
     krt_engine_free(e);
 }
 
+/* A hit's mapping survives its entry being replaced (renamed over) and unlinked. */
+static void test_cache__mapped_entry_survives_replacement(void **state) {
+    (void)state;
+    make_tmpdir();
+    krt_engine *e = NULL;
+    assert_null(krt_engine_new(NULL, NULL, &e));
+    kcode_cache *c = kcode_cache_new(tmpdir, 0);
+    assert_int_equal(load_and_run(e, c, 21), KCODE_COMPILED);
+    kb_buf b = module_k(21);
+    krt_module *m = NULL;
+    assert_null(krt_module_new_cached(e, c, b.data, b.len, &m));
+    assert_int_equal(kcode_mem_origin(krt_module_code_mem(m)), KCODE_CACHED);
+    char path[512], tmp[600];
+    entry_path(c, e, 21, path, sizeof path);
+    /* What writers and eviction do: rename a new file over the name, unlink it. */
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    uint8_t junk[4096];
+    memset(junk, 0x5A, sizeof junk);
+    write_file(tmp, junk, sizeof junk);
+    assert_int_equal(rename(tmp, path), 0);
+    assert_int_equal(call_f(e, m, 30), expected(21, 30));
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(call_f(e, m, 31), expected(21, 31));
+    krt_module_free(m);
+    kb_buf_free(&b);
+    assert_int_equal(load_and_run(e, c, 21), KCODE_COMPILED);
+    kcode_cache_free(c);
+    krt_engine_free(e);
+    rm_tree(tmpdir);
+}
+
 /* Several processes fill one directory at once for many rounds. */
 static void test_cache__processes_share_a_directory(void **state) {
     (void)state;
@@ -405,6 +436,7 @@ int main(void) {
         cmocka_unit_test(test_cache__serialize_roundtrip),
         cmocka_unit_test(test_cache__lru_eviction),
         cmocka_unit_test(test_cache__unusable_dir_is_no_cache),
+        cmocka_unit_test(test_cache__mapped_entry_survives_replacement),
         cmocka_unit_test(test_cache__processes_share_a_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
