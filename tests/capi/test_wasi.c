@@ -656,6 +656,44 @@ static void test_raw_sandbox(void **state) {
     assert_int_equal(raw_call(&r, "path_symlink", (int64_t[]){1000, 9, 3, 1100, 7}), E_SUCCESS);
     assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 1, 1100, 7, 0, 2, 2, 0, 200}), E_NOTCAPABLE);
     assert_int_equal(raw_call(&r, "path_unlink_file", (int64_t[]){3, 1100, 7}), E_SUCCESS);
+    /* a chain of 40 links resolves; one more is a loop */
+    char lname[16], target[16];
+    for (int i = 1; i <= 41; i++) {
+        snprintf(lname, sizeof lname, "c%d", i);
+        snprintf(target, sizeof target, i == 1 ? "f" : "c%d", i - 1);
+        put(&r, 1000, target, strlen(target));
+        put(&r, 1100, lname, strlen(lname));
+        assert_int_equal(raw_call(&r, "path_symlink", (int64_t[]){1000, (int64_t)strlen(target), 3, 1100, (int64_t)strlen(lname)}), E_SUCCESS);
+    }
+    put(&r, 1100, "c40", 3);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 1, 1100, 3, 0, 2, 2, 0, 200}), E_SUCCESS);
+    assert_int_equal(raw_call(&r, "fd_close", (int64_t[]){get32(&r, 200)}), E_SUCCESS);
+    put(&r, 1100, "c41", 3);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 1, 1100, 3, 0, 2, 2, 0, 200}), E_LOOP);
+    /* long names and paths */
+    char longp[5000];
+    memset(longp, 'n', 256);
+    put(&r, 10000, longp, 256);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 0, 10000, 256, 0, 2, 2, 0, 200}), 37); /* ENAMETOOLONG */
+    for (int i = 0; i < 4097; i += 2) memcpy(longp + i, "./", 2);
+    put(&r, 10000, longp, 4097);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 0, 10000, 4097, 0, 2, 2, 0, 200}), 37);
+    /* 100 nested directories, then back up to the top with as many '..' */
+    size_t k = 0;
+    for (int i = 0; i < 100; i++) {
+        memcpy(longp + k, "n/", 2);
+        k += 2;
+        put(&r, 10000, longp, k - 1);
+        assert_int_equal(raw_call(&r, "path_create_directory", (int64_t[]){3, 10000, (int64_t)(k - 1)}), E_SUCCESS);
+    }
+    for (int i = 0; i < 100; i++, k += 3) memcpy(longp + k, "../", 3);
+    memcpy(longp + k, "f", 1);
+    put(&r, 10000, longp, k + 1);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 0, 10000, (int64_t)k + 1, 0, 2, 2, 0, 200}), E_SUCCESS);
+    assert_int_equal(raw_call(&r, "fd_close", (int64_t[]){get32(&r, 200)}), E_SUCCESS);
+    memcpy(longp + k, "../f", 4); /* one '..' too many */
+    put(&r, 10000, longp, k + 4);
+    assert_int_equal(raw_call(&r, "path_open", (int64_t[]){3, 0, 10000, (int64_t)k + 4, 0, 2, 2, 0, 200}), E_NOTCAPABLE);
     /* fds that are not directories */
     assert_int_equal(raw_call(&r, "path_open", (int64_t[]){1, 0, 1100, 7, 0, 2, 2, 0, 200}), E_NOTDIR);
     assert_int_equal(raw_call(&r, "path_open", (int64_t[]){99, 0, 1100, 7, 0, 2, 2, 0, 200}), E_BADF);
