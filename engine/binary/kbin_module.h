@@ -297,6 +297,9 @@ enum {
     KBIN_FEATURE_CUSTOM_PAGE_SIZES = 1u << 0, /* memory limits flag 0x08 + page size log2 */
     KBIN_FEATURE_SINGLE_MEMORY = 1u << 1,     /* pre-3.0 suites: at most one memory and one table
                                                  (valid/ reports "multiple memories"/"multiple tables") */
+    KBIN_FEATURE_TRUSTED_BODIES = 1u << 2,    /* skip the per-instruction scan of function bodies:
+                                                 ONLY for bytes this engine build already decoded and
+                                                 validated (a checksummed code-cache entry, issue 7) */
     KBIN_FEATURES_DEFAULT = 0
 };
 

