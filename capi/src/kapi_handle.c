@@ -64,7 +64,7 @@ void kapi_obj_dispose(void *obj) {
 static const char *kind_names[KEEL_HANDLE_KIND_COUNT] = {
     "handle", "config", "engine", "module", "store", "linker", "instance", "func",
     "memory", "table", "global", "tag", "exn", "externref", "ref", "valtype",
-    "functype", "externtype",
+    "functype", "externtype", "code",
 }; /* ORDER KEEL_HANDLE */
 
 static bool kind_matches(uint32_t have, uint32_t want) {

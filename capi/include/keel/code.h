@@ -30,8 +30,7 @@ typedef uint32_t keel_code_origin_t;
 #define KEEL_CODE_CACHED 2       /**< mapped from the engine's file cache (shared page cache) */
 #define KEEL_CODE_DESERIALIZED 3 /**< from keel_module_deserialize or keel_module_deserialize_file */
 
-/** Handle kind of keel_code for the debug functions (keel/debug.h). */
-#define KEEL_HANDLE_CODE 18
+/* keel_code handles are counted as KEEL_HANDLE_CODE (keel/debug.h). */
 
 /**
  * The compiled code of a module.

@@ -37,7 +37,8 @@ typedef uint32_t keel_handle_kind;
 #define KEEL_HANDLE_VALTYPE 15
 #define KEEL_HANDLE_FUNCTYPE 16
 #define KEEL_HANDLE_EXTERNTYPE 17
-#define KEEL_HANDLE_KIND_COUNT 18 /**< one past the last kind of this version */
+#define KEEL_HANDLE_CODE 18 /**< keel_code (keel/code.h); since ABI 1.1 */
+#define KEEL_HANDLE_KIND_COUNT 19 /**< one past the last kind of this version; grows with the ABI minor */
 
 /**
  * Turns the handle guard on or off for the whole process. Handles created
