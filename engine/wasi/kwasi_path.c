@@ -336,10 +336,6 @@ uint32_t kwasi_path_open(kwasi_ctx *ctx, kwasi_mem *m, const uint64_t *a) {
     if (fdflags & KWASI_FDF_DSYNC) flags |= O_DSYNC;
     if (fdflags & KWASI_FDF_RSYNC) flags |= O_RSYNC;
     int fd = openat(res.dirfd, res.name, flags, 0666);
-    if (fd < 0 && errno == EISDIR && !want_write && (flags & O_CREAT) == 0) {
-        /* unreachable in practice: kept for hosts where O_RDONLY on a directory fails */
-        fd = openat(res.dirfd, res.name, (flags & ~O_ACCMODE) | O_RDONLY | O_DIRECTORY, 0666);
-    }
     if (fd < 0) {
         r = host_err();
         kwasi_resolved_done(&res);
