@@ -405,6 +405,7 @@ def main():
     except Failure:
         pass
     btype = build_type(build)
+    commit = git_commit(REPO)  # at the start: HEAD may move while a long run goes on
     if not smoke and btype.lower() not in ("release", "relwithdebinfo", "default", "unknown"):
         log("bench: warning: %s is a %s build; timings of a non-Release build say little" % (args.build_dir, btype))
     want_wasi = has_wasi and wasi_err is None
@@ -503,7 +504,6 @@ def main():
         print_engine(costs, costs_b)
 
     if not smoke and not args.no_json and rows:
-        commit = git_commit(REPO)
         now = datetime.datetime.now(datetime.timezone.utc)
         record = {
             "suite": "keel-bench", "format": 1,
