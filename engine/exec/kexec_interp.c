@@ -52,7 +52,8 @@
 #define SETF32(n, v) (fp[ip[n]] = kexec_num_f32_bits(v))
 #define SETF64(n, v) (fp[ip[n]] = kexec_num_f64_bits(v))
 #define NEXT(k) { ip += (k); vmbreak; }
-#define JUMP(n) { ip += (n) + (int32_t)ip[n]; vmbreak; }
+/* ptrdiff_t arithmetic: an unsigned n (br_table) plus a negative offset must not wrap. */
+#define JUMP(n) { ip += (ptrdiff_t)(n) + (ptrdiff_t)(int32_t)ip[n]; vmbreak; }
 #define TRAP(code) do { trap = (code); goto trap_out; } while (0)
 #define REFRESH_MEM()                                                         \
     do {                                                                      \
