@@ -40,14 +40,26 @@
 
 /* Integer out-parameters become extra return values. */
 %typemap(in, numinputs=0) uint64_t *old_pages (uint64_t tmp = 0), uint64_t *old_size (uint64_t tmp = 0),
-    uint64_t *min (uint64_t tmp = 0), uint64_t *max (uint64_t tmp = 0) %{ $1 = &tmp; %}
-%typemap(argout) uint64_t *old_pages, uint64_t *old_size, uint64_t *min, uint64_t *max
+    uint64_t *min (uint64_t tmp = 0), uint64_t *max (uint64_t tmp = 0), uint64_t *fuel (uint64_t tmp = 0),
+    int32_t *exit_code (int32_t tmp = 0) %{ $1 = &tmp; %}
+%typemap(argout) uint64_t *old_pages, uint64_t *old_size, uint64_t *min, uint64_t *max, uint64_t *fuel,
+    int32_t *exit_code
 %{ lua_pushinteger(L, (lua_Integer)tmp$argnum); SWIG_arg++; %}
+
+/* Bytes the ABI allocates (keel_module_serialize, keel_code_serialize):
+** returned as one Lua string, the C copy freed with keel_bytes_free. */
+%typemap(in, numinputs=0) (uint8_t **out_bytes, size_t *out_size) (uint8_t *b = NULL, size_t n = 0)
+%{ $1 = &b; $2 = &n; %}
+%typemap(argout) (uint8_t **out_bytes, size_t *out_size)
+%{ if (b$argnum) { lua_pushlstring(L, (const char *)b$argnum, n$argnum); keel_bytes_free(b$argnum); }
+   else lua_pushnil(L);
+   SWIG_arg++; %}
 
 /* ------------------------------------------------------------ strings */
 /* (pointer, length) pairs are one Lua string; embedded NULs are kept. */
 %typemap(in, checkfn="lua_isstring") (const char *text, size_t len), (const char *module, size_t module_len),
-    (const char *name, size_t name_len), (const uint8_t *bytes, size_t size)
+    (const char *name, size_t name_len), (const uint8_t *bytes, size_t size),
+    (const uint8_t *bytes, size_t len)
 {
   size_t n_ = 0;
   $1 = ($1_ltype)lua_tolstring(L, $input, &n_);
@@ -86,6 +98,9 @@ KEEL_OUT(keel_extern)
 KEEL_OUT(keel_valtype)
 KEEL_OUT(keel_functype)
 KEEL_OUT(keel_externtype)
+KEEL_OUT(keel_code)
+KEEL_OUT(keel_wasi_config)
+KEEL_OUT(keel_wasi)
 %typemap(in, numinputs=0) keel_externtype **type (keel_externtype *tmp = NULL) %{ $1 = &tmp; %}
 %typemap(argout) keel_externtype **type
 %{ SWIG_NewPointerObj(L, tmp$argnum, SWIGTYPE_p_keel_externtype, 1); SWIG_arg++; %}
@@ -122,6 +137,9 @@ KEEL_HANDLE(keel_valtype, keel_valtype_free)
 KEEL_HANDLE(keel_functype, keel_functype_free)
 KEEL_HANDLE(keel_externtype, keel_externtype_free)
 KEEL_HANDLE(keel_error, keel_error_free)
+KEEL_HANDLE(keel_code, keel_code_release)
+KEEL_HANDLE(keel_wasi_config, keel_wasi_config_free)
+KEEL_HANDLE(keel_wasi, keel_wasi_free)
 %nodefaultctor keel_caller;
 %nodefaultdtor keel_caller;
 struct keel_caller {};
@@ -167,6 +185,16 @@ struct keel_caller {};
 %ignore keel_error_exception;
 %ignore keel_wat_to_wasm;
 %ignore keel_bytes_free;
+/* keel_lua_ctl.c: sampling into a caller buffer, the deadline callback,
+** captured WASI output (pointer + length), argv arrays. */
+%ignore keel_frame_sample;
+%ignore keel_store_sample;
+%ignore keel_frame_format;
+%ignore keel_deadline_callback;
+%ignore keel_store_set_epoch_deadline_callback;
+%ignore keel_wasi_stdout_bytes;
+%ignore keel_wasi_stderr_bytes;
+%ignore keel_wasi_config_set_args;
 
 #define KEEL_API
 %include <keel/common.h>
@@ -186,6 +214,9 @@ struct keel_caller {};
 %include <keel/global.h>
 %include <keel/tag.h>
 %include <keel/debug.h>
+%include <keel/code.h>
+%include <keel/sample.h>
+%include <keel/wasi.h>
 
 /* ------------------------------------------------------------ bridge */
 /* keel_lua.c is a separate translation unit: it reaches SWIG's userdata
@@ -208,6 +239,9 @@ static swig_type_info *klua_type_of(int kind)
     case KLUA_EXTERN: return SWIGTYPE_p_keel_extern;
     case KLUA_EXTERNREF: return SWIGTYPE_p_keel_externref;
     case KLUA_ERROR: return SWIGTYPE_p_keel_error;
+    case KLUA_CODE: return SWIGTYPE_p_keel_code;
+    case KLUA_WASI: return SWIGTYPE_p_keel_wasi;
+    case KLUA_WASI_CONFIG: return SWIGTYPE_p_keel_wasi_config;
     default: return NULL;
     }
 }

@@ -30,18 +30,10 @@
 #include <keel.h>
 #include "keel_lua.h"
 
-#define KLUA_HOSTFNS "keel.hostfns"    /* registry: weak table id -> Lua function */
-#define KLUA_CTX_MAGIC 0x4b4c4358u     /* 'KLCX' */
 #define KLUA_PAYLOAD_MAGIC 0x4b4c5059u /* 'KLPY' */
 #define KLUA_EXTREF_MAGIC 0x4b4c4552u  /* 'KLER' */
 #define KLUA_ENV_MAGIC 0x4b4c4556u     /* 'KLEV' */
 #define KLUA_SMALL 16                  /* values kept on the C stack */
-
-/* The user data of a store made by store_new. */
-typedef struct klua_ctx {
-    uint32_t magic;
-    lua_State *L; /* the thread of the running call, or NULL */
-} klua_ctx;
 
 /* A Lua value kept alive in the registry: host error payloads and
 ** extern references. 'main' is the state's main thread, whose registry it is. */
@@ -372,6 +364,7 @@ static int l_store_new(lua_State *L)
         return luaL_error(L, "out of memory");
     c->magic = KLUA_CTX_MAGIC;
     c->L = NULL;
+    c->deadline_fn = 0;
     if ((err = keel_store_new(engine, &store)) != NULL) {
         free(c);
         return push_error(L, err);
@@ -1054,4 +1047,5 @@ void klua_open(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_setfuncs(L, klua_funcs, 0);
+    klua_open_ctl(L);
 }
