@@ -32,10 +32,11 @@ keel.core = core
 keel.version = core.keel_version()
 keel.abi_version = core.keel_abi_version()
 
-do -- the raw module must speak the ABI this file was written against (1.0)
+do -- the raw module must speak the ABI this file was written against (1.1:
+     -- code cache and serialisation, WASI, execution control and sampling)
   local v = keel.abi_version
-  if (v >> 16) ~= 1 then
-    error(string.format("keel: libkeel ABI %d.%d, this binding needs 1.x", v >> 16, v & 0xffff))
+  if (v >> 16) ~= 1 or (v & 0xffff) < 1 then
+    error(string.format("keel: libkeel ABI %d.%d, this binding needs 1.1 or later", v >> 16, v & 0xffff))
   end
 end
 
@@ -177,6 +178,10 @@ local Func = class("Func", "func", "keel_func_release")
 local Memory = class("Memory", "memory", "keel_memory_release")
 local Table = class("Table", "table", "keel_table_release")
 local Global = class("Global", "global", "keel_global_release")
+local Code = class("Code", "code", "keel_code_release")
+local Wasi = class("Wasi", "wasi", "keel_wasi_free")
+local WasiConfig = class("WasiConfig", "wasi_config", "keel_wasi_config_free")
+keel.Code = Code
 keel.Engine, keel.Module, keel.Store, keel.Linker, keel.Instance = Engine, Module, Store, Linker, Instance
 keel.Func, keel.Memory, keel.Table, keel.Global = Func, Memory, Table, Global
 
@@ -237,7 +242,10 @@ end
 -------------------------------------------------------------------------- Engine
 
 --- Engine.new([opts]): opts.features = {simd = false, ...}, opts.max_call_depth,
---- opts.value_stack_size, opts.debug_guard.
+--- opts.value_stack_size, opts.debug_guard,
+--- opts.cache_dir (a compiled-code file cache shared by every engine and
+--- process naming the same directory: a module compiled once is mapped
+--- from it next time, see module:code_origin()), opts.cache_max_bytes.
 function Engine.new(opts)
   opts = opts or {}
   local config = check(core.keel_config_new())
@@ -250,6 +258,11 @@ function Engine.new(opts)
     if opts.max_call_depth then check(core.keel_config_set_max_call_depth(config, opts.max_call_depth)) end
     if opts.value_stack_size then check(core.keel_config_set_value_stack_size(config, opts.value_stack_size)) end
     if opts.debug_guard then check(core.keel_config_set_debug_guard(config, true)) end
+    if opts.cache_dir ~= nil then
+      if type(opts.cache_dir) ~= "string" then error("keel: cache_dir must be a string", 0) end
+      check(core.keel_config_set_cache_dir(config, opts.cache_dir))
+    end
+    if opts.cache_max_bytes then check(core.keel_config_set_cache_max_bytes(config, opts.cache_max_bytes)) end
   end)
   if not ok then
     core.keel_config_free(config)
@@ -259,6 +272,55 @@ function Engine.new(opts)
   core.keel_config_free(config)
   check(e)
   return Engine._wrap(engine)
+end
+
+--- engine:increment_epoch(): one tick of the engine's epoch (stores with
+--- an epoch deadline trap with "deadline reached" once it is reached).
+function Engine:increment_epoch() core.keel_engine_increment_epoch(raw_of(self, "Engine")) end
+
+--- engine:epoch() -> the current epoch (0 until the first tick)
+function Engine:epoch() return core.keel_engine_epoch(raw_of(self, "Engine")) end
+
+-------------------------------------------------------------------------- Timer
+
+-- A timer thread (keel_lua_ctl.c): store:interrupt_after(ms) or
+-- engine:epoch_ticker(ms). Closing it (close(), <close>, __gc) stops the
+-- thread; only an explicit close()/cancel() also withdraws an interrupt it
+-- sent that no call consumed.
+local Timer = {__name = "keel.Timer"}
+Timer.__index = Timer
+keel.Timer = Timer
+
+local function timer_ud(self)
+  return rawget(self, "_t") or error("keel: Timer used after close()", 3)
+end
+
+--- timer:fired() -> whether the interrupt was sent
+function Timer:fired() return (core.timer_state(timer_ud(self))) end
+
+--- timer:ticks() -> epoch ticks sent so far (epoch_ticker)
+function Timer:ticks() return select(2, core.timer_state(timer_ud(self))) end
+
+--- timer:sample() -> frames, truncated: the store's stack when the timer
+--- fired (innermost first: {index, offset, name, module}); nil when it has
+--- not fired or was made without sampling.
+function Timer:sample() return core.timer_sample(timer_ud(self)) end
+
+--- timer:close() / timer:cancel(): stops the timer; an interrupt it sent
+--- that no call consumed is withdrawn. Harmless twice.
+function Timer:close()
+  local t = rawget(self, "_t")
+  if t then core.timer_close(t, true) end -- keeps _t: sample() stays readable
+  self._closed = true
+end
+Timer.cancel = Timer.close
+Timer.__close = Timer.close
+
+--- engine:epoch_ticker(ms) -> Timer: a thread that increments the epoch
+--- every ms milliseconds until closed (wall-clock deadlines for stores).
+function Engine:epoch_ticker(ms)
+  if math.type(ms) ~= "integer" then error("keel: milliseconds must be an integer", 2) end
+  return setmetatable({_t = core.epoch_ticker(raw_of(self, "Engine"), ms), _engine = self}, Timer)
 end
 
 -------------------------------------------------------------------------- Module
@@ -298,6 +360,44 @@ function Module.validate(engine, bytes)
 end
 
 function Module:name() return core.keel_module_name(raw_of(self, "Module")) end
+
+--- module:serialize() -> string: the compiled module, for
+--- Module.deserialize in a process running the same Keel build.
+function Module:serialize() return check(core.keel_module_serialize(raw_of(self, "Module"))) end
+
+--- Module.deserialize(engine, bytes) -> Module without validating or
+--- compiling again. The bytes are checked (format, build, lengths,
+--- checksum): damaged or foreign bytes raise a keel.Error. A checksum
+--- detects damage, not malice: deserialise only bytes you wrote.
+function Module.deserialize(engine, bytes)
+  if type(bytes) ~= "string" then error("keel: serialized module must be a string", 2) end
+  return Module._wrap(check(core.keel_module_deserialize(raw_of(engine, "Engine"), bytes)), {_engine = engine})
+end
+
+--- Module.deserialize_file(engine, path) -> Module (e.g. from `keel compile`)
+function Module.deserialize_file(engine, path)
+  if type(path) ~= "string" then error("keel: path must be a string", 2) end
+  return Module._wrap(check(core.keel_module_deserialize_file(raw_of(engine, "Engine"), path)), {_engine = engine})
+end
+
+--- module:code() -> Code: the module's compiled code memory (a handle of
+--- its own: code:size(), code:origin(), code:serialize(), close()).
+function Module:code() return Code._wrap(check(core.keel_module_code(raw_of(self, "Module")))) end
+
+local ORIGIN = {[1] = "compiled", [2] = "cached", [3] = "deserialized"}
+
+--- module:code_origin() -> "compiled" | "cached" | "deserialized"
+function Module:code_origin()
+  local code <close> = self:code()
+  return code:origin()
+end
+
+function Code:size() return core.keel_code_size(raw_of(self, "Code")) end
+function Code:origin()
+  local o = core.keel_code_origin(raw_of(self, "Code"))
+  return ORIGIN[o] or ("origin " .. o)
+end
+function Code:serialize() return check(core.keel_code_serialize(raw_of(self, "Code"))) end
 
 --- module:imports() -> list of {module = , name = , kind = "func" | "memory" | ...}
 function Module:imports()
@@ -398,7 +498,62 @@ end
 function Store:limit_memory(bytes) check(core.keel_store_limit_memory(raw_of(self, "Store"), bytes)) end
 function Store:limit_table_elements(n) check(core.keel_store_limit_table_elements(raw_of(self, "Store"), n)) end
 function Store:limit_instances(n) check(core.keel_store_limit_instances(raw_of(self, "Store"), n)) end
+
+--- store:interrupt(): the running call traps with "interrupted" at its next
+--- function entry or loop back-edge (the next call, if none runs). From
+--- Lua's one thread this is useful in a host function; from another OS
+--- thread use store:interrupt_after(ms).
 function Store:interrupt() core.keel_store_interrupt(raw_of(self, "Store")) end
+
+--- store:interrupt_clear(): withdraws a pending interrupt request.
+function Store:interrupt_clear() core.keel_store_interrupt_clear(raw_of(self, "Store")) end
+
+--- store:sample([cap]) -> frames, truncated: the wasm stack of the call
+--- running in the store, innermost first ({index, offset, name, module});
+--- empty when none runs. Useful in a host function; for a call that never
+--- returns, a timer samples it: store:interrupt_after(ms, {sample = true}).
+function Store:sample(cap) return core.store_sample(raw_of(self, "Store"), cap) end
+
+--- store:interrupt_after(ms [, opts]) -> Timer: a timeout for calls. After
+--- ms milliseconds another OS thread interrupts the store (with
+--- opts.sample, it samples the stack first: timer:sample()). Close the
+--- timer when the call is done (local t <close> = ...) to cancel it.
+function Store:interrupt_after(ms, opts)
+  if math.type(ms) ~= "integer" then error("keel: milliseconds must be an integer", 2) end
+  local sample = type(opts) == "table" and opts.sample and true or false
+  return setmetatable({_t = core.interrupt_after(raw_of(self, "Store"), ms, sample), _store = self}, Timer)
+end
+
+--- store:set_fuel(n): turns fuel metering on with n units (one unit: a
+--- function entry or a loop iteration); a call that runs out traps with
+--- "all fuel consumed". Calls do not refill it.
+function Store:set_fuel(n) check(core.keel_store_set_fuel(raw_of(self, "Store"), n)) end
+
+--- store:get_fuel() -> fuel left (raises when fuel is not enabled)
+function Store:get_fuel() return check(core.keel_store_get_fuel(raw_of(self, "Store"))) end
+
+function Store:disable_fuel() check(core.keel_store_disable_fuel(raw_of(self, "Store"))) end
+
+--- store:set_epoch_deadline(ticks [, fn]): calls trap with "deadline
+--- reached" once the engine's epoch is 'ticks' past its value now. With fn
+--- (see set_epoch_deadline_callback) the deadline can be extended.
+function Store:set_epoch_deadline(ticks, fn)
+  check(core.keel_store_set_epoch_deadline(raw_of(self, "Store"), ticks))
+  if fn ~= nil then self:set_epoch_deadline_callback(fn) end
+end
+
+function Store:clear_epoch_deadline() check(core.keel_store_clear_epoch_deadline(raw_of(self, "Store"))) end
+
+--- store:set_epoch_deadline_callback(fn | nil): fn() runs inside the call
+--- when the deadline is reached; it returns ticks (>= 1) to extend the
+--- deadline by, or nil/false to trap. It must not call into the store (no
+--- wasm calls, no memory access); it may count, log or store:sample().
+--- An error raised in fn traps the call.
+function Store:set_epoch_deadline_callback(fn)
+  if fn ~= nil and type(fn) ~= "function" then error("keel: deadline callback must be a function", 2) end
+  check(core.set_deadline_callback(raw_of(self, "Store"), fn))
+  self._deadline_fn = fn -- kept here: C holds it only weakly
+end
 
 -------------------------------------------------------------------------- Linker
 
@@ -445,6 +600,22 @@ function Linker:instantiate(store, module)
   inst._module = module
   return inst
 end
+
+--- linker:define_wasi(store, config) -> Wasi: every wasi_snapshot_preview1
+--- function, sharing one WASI context made from 'config' (a
+--- keel.wasi.Config or its options table). wasi:stdout() / wasi:stderr()
+--- read what was captured.
+function Linker:define_wasi(store, config)
+  local cfg, tmp = keel.wasi.config_of(config)
+  local e, w = core.keel_linker_define_wasi(raw_of(self, "Linker"), raw_of(store, "Store"), cfg)
+  if tmp then tmp:close() end
+  return Wasi._wrap(check(e, w), {_store = store})
+end
+
+--- wasi:stdout() / wasi:stderr() -> the captured bytes so far (a string),
+--- or nil when the stream is not captured. Read it between calls.
+function Wasi:stdout() return core.wasi_output(raw_of(self, "Wasi"), "stdout") end
+function Wasi:stderr() return core.wasi_output(raw_of(self, "Wasi"), "stderr") end
 
 -------------------------------------------------------------------------- Instance
 
@@ -634,13 +805,166 @@ function Table:grow(delta, init)
   return check(core.table_grow(raw_of(self, "Table"), store_raw(self), delta, init))
 end
 
+-------------------------------------------------------------------------- WASI
+
+--[[ keel.wasi: WASI preview 1 (wasi_snapshot_preview1).
+
+  local code, out = keel.wasi.run(engine, module, {args = {"hello", "x"}, stdout = "capture"})
+
+Options of keel.wasi.Config(opts) (each also a method of the Config):
+  args = {"prog", ...}       argv (argv[0] first)        config:arg(s)
+  env = {NAME = "v", ...}    environment (or a list of "NAME=v")  config:env(name, value)
+  inherit_env = true         the host's whole environment
+  preopens = {{host = "dir", guest = "/data", read_only = true}, "HOST::GUEST", ...}
+                                                           config:preopen(host, guest, read_only)
+  stdin = {bytes = "..."} | {file = path} | "inherit"      config:stdin(spec)
+  stdout, stderr = "capture" | "inherit" | {file = path} | nil (discarded)
+                                                           config:stdout(spec), config:stderr(spec)
+The guest reaches the host file system only through its preopens (read-only
+ones refuse every change); nothing else of the host is visible.
+proc_exit leaves a call as a keel.Error of kind "exit" with err.exit_code. ]]
+local wasi = {}
+keel.wasi = wasi
+wasi.Config = WasiConfig
+wasi.MODULE = "wasi_snapshot_preview1"
+
+local STREAM = {stdin = 0, stdout = 1, stderr = 2}
+
+local function stream(self, which, spec)
+  local raw, n = raw_of(self, "wasi.Config"), STREAM[which]
+  if spec == nil then return self end
+  if spec == "inherit" then check(core.keel_wasi_config_inherit_stdio(raw, n))
+  elseif spec == "capture" and which == "stdout" then check(core.keel_wasi_config_capture_stdout(raw))
+  elseif spec == "capture" and which == "stderr" then check(core.keel_wasi_config_capture_stderr(raw))
+  elseif type(spec) == "table" and type(spec.file) == "string" then
+    check(core.keel_wasi_config_stdio_file(raw, n, spec.file))
+  elseif type(spec) == "table" and type(spec.bytes) == "string" and which == "stdin" then
+    check(core.keel_wasi_config_stdin_bytes(raw, spec.bytes))
+  else
+    error("keel: bad " .. which .. " spec " .. tostring(spec) ..
+          (which == "stdin" and " (\"inherit\", {bytes = s} or {file = path})"
+                             or " (\"capture\", \"inherit\" or {file = path})"), 3)
+  end
+  return self
+end
+
+function WasiConfig:stdin(spec) return stream(self, "stdin", spec) end
+function WasiConfig:stdout(spec) return stream(self, "stdout", spec) end
+function WasiConfig:stderr(spec) return stream(self, "stderr", spec) end
+
+function WasiConfig:arg(s)
+  if type(s) ~= "string" then error("keel: WASI argument must be a string", 2) end
+  check(core.keel_wasi_config_push_arg(raw_of(self, "wasi.Config"), s))
+  return self
+end
+
+--- config:env(name, value), or config:env("NAME=value")
+function WasiConfig:env(name, value)
+  if type(name) ~= "string" or (value ~= nil and type(value) ~= "string") then
+    error("keel: WASI environment names and values must be strings", 2)
+  end
+  if value == nil then check(core.keel_wasi_config_push_env_spec(raw_of(self, "wasi.Config"), name))
+  else check(core.keel_wasi_config_push_env(raw_of(self, "wasi.Config"), name, value)) end
+  return self
+end
+
+function WasiConfig:inherit_env()
+  check(core.keel_wasi_config_inherit_env(raw_of(self, "wasi.Config")))
+  return self
+end
+
+--- config:preopen(host, guest, read_only), or config:preopen("HOST::GUEST", nil, read_only)
+function WasiConfig:preopen(host, guest, read_only)
+  if type(host) ~= "string" or (guest ~= nil and type(guest) ~= "string") then
+    error("keel: preopen paths must be strings", 2)
+  end
+  local raw = raw_of(self, "wasi.Config")
+  if guest == nil and host:find("::", 1, true) then
+    check(core.keel_wasi_config_preopen_dir_spec(raw, host, read_only and true or false))
+  else
+    check(core.keel_wasi_config_preopen_dir(raw, host, guest, read_only and true or false))
+  end
+  return self
+end
+
+--- keel.wasi.Config([opts]) -> a WASI configuration (see above)
+function WasiConfig.new(opts)
+  if opts ~= nil and type(opts) ~= "table" then error("keel: WASI options must be a table", 2) end
+  opts = opts or {}
+  local self = WasiConfig._wrap(check(core.keel_wasi_config_new()))
+  local ok, err = pcall(function()
+    for _, a in ipairs(opts.args or {}) do self:arg(a) end
+    if opts.inherit_env then self:inherit_env() end
+    if type(opts.env) == "table" then
+      local names = {}
+      for k in pairs(opts.env) do if type(k) == "string" then names[#names + 1] = k end end
+      table.sort(names) -- a stable order for the guest
+      for _, k in ipairs(names) do self:env(k, opts.env[k]) end
+      for _, spec in ipairs(opts.env) do self:env(spec) end
+    end
+    for _, p in ipairs(opts.preopens or {}) do
+      if type(p) == "string" then self:preopen(p)
+      elseif type(p) == "table" then self:preopen(p.host or p[1], p.guest or p[2], p.read_only)
+      else error("keel: preopen must be a string or a table", 0) end
+    end
+    self:stdin(opts.stdin) self:stdout(opts.stdout) self:stderr(opts.stderr)
+  end)
+  if not ok then
+    self:close()
+    error(err, 2)
+  end
+  return self
+end
+
+-- A raw config from a Config object or an options table (then also the
+-- temporary Config, for the caller to close).
+function wasi.config_of(config)
+  if getmetatable(config) == WasiConfig then return raw_of(config, "wasi.Config") end
+  local tmp = WasiConfig.new(config)
+  return raw_of(tmp, "wasi.Config"), tmp
+end
+
+--- keel.wasi.run(engine, module, [config]) -> exit_code, stdout, stderr
+--- Runs a WASI command module (its "_start") in a new store. exit_code is 0
+--- when _start returns, else the proc_exit status; stdout/stderr are the
+--- captured bytes when the config captures them. 'module' is a Module or
+--- its source (binary or text). Traps and other failures raise.
+function wasi.run(engine, module, config)
+  if type(module) == "string" then module = Module.new(engine, module) end
+  local cfg, tmp = wasi.config_of(config or {})
+  local captures = type(config) == "table" and getmetatable(config) ~= WasiConfig and
+                   (config.stdout == "capture" or config.stderr == "capture")
+  if not captures and getmetatable(config) ~= WasiConfig then
+    -- nothing to read back: the ABI's own runner
+    local e, code = core.keel_wasi_run(raw_of(engine, "Engine"), raw_of(module, "Module"), cfg)
+    if tmp then tmp:close() end
+    return check(e, code)
+  end
+  local store <close> = Store.new(engine)
+  local linker <close> = Linker.new(engine)
+  local e, w = core.keel_linker_define_wasi(raw_of(linker, "Linker"), raw_of(store, "Store"), cfg)
+  if tmp then tmp:close() end
+  local ctx <close> = Wasi._wrap(check(e, w))
+  local ok, err = pcall(function()
+    local inst <close> = linker:instantiate(store, module)
+    local start <close> = inst:func("_start")
+    start()
+  end)
+  local code = 0
+  if not ok then
+    if keel.is_error(err) and err.kind_code == 11 then code = err.exit_code
+    else error(err, 0) end
+  end
+  return code, ctx:stdout(), ctx:stderr()
+end
+
 -------------------------------------------------------------------------- debug
 
 --- keel.live_handles([kind]): live C handles of a kind ("all", "func", ...)
 --- in the process; tests assert 0 after dropping everything.
 local HANDLE = {all = 0, config = 1, engine = 2, module = 3, store = 4, linker = 5, instance = 6,
                 func = 7, memory = 8, table = 9, global = 10, tag = 11, exn = 12, externref = 13,
-                ref = 14, valtype = 15, functype = 16, externtype = 17}
+                ref = 14, valtype = 15, functype = 16, externtype = 17, code = 18}
 function keel.live_handles(kind)
   local k = HANDLE[kind or "all"]
   if not k then error("keel: unknown handle kind " .. tostring(kind), 2) end
