@@ -72,10 +72,95 @@ static bool commit(uint8_t *base, size_t from, size_t to) {
     return mprotect(base + from, to - from, PROT_READ | PROT_WRITE) == 0;
 }
 
+/*
+** The reservation pool. Creating and dropping a 4 GiB reservation costs
+** three system calls and, above all, the kernel's walk of the whole range on
+** munmap: most of an instantiation of a small module (issue 10). A released
+** memory's reservation therefore goes back to a small process-wide pool
+** instead: its committed pages are dropped with MADV_DONTNEED (private
+** anonymous pages read as zero again, spec 4.5.3.x: a new memory is all
+** zeros) and it keeps its committed size, so a new memory of the same size
+** takes it with no system call at all. Only reservations of exactly the
+** default size are pooled (the common case; others are rare and sized for
+** their own maximum), never shared memories. The pool holds address space,
+** not memory: what stays resident is page tables only.
+*/
+#define KRT_POOL_MAX 8
+
+typedef struct pooled {
+    uint8_t *data;
+    size_t reserved;   /* always the default reservation at the time it was pooled */
+    size_t committed;  /* read-write prefix, zero-filled on next touch */
+} pooled;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pooled pool[KRT_POOL_MAX];
+static uint32_t pool_count;
+
+/* Takes a pooled reservation of 'reserved' bytes; false when there is none. */
+static bool pool_take(size_t reserved, pooled *out) {
+    bool found = false;
+    pthread_mutex_lock(&pool_lock);
+    for (uint32_t i = pool_count; i-- > 0;) {
+        if (pool[i].reserved != reserved) continue;
+        *out = pool[i];
+        pool[i] = pool[--pool_count];
+        found = true;
+        break;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    return found;
+}
+
+/* Offers a reservation to the pool; false (the caller unmaps it) when full. */
+static bool pool_give(uint8_t *data, size_t reserved, size_t committed) {
+    if (committed != 0 && madvise(data, committed, MADV_DONTNEED) != 0) return false;
+    bool kept = false;
+    pthread_mutex_lock(&pool_lock);
+    if (pool_count < KRT_POOL_MAX) {
+        pooled p = {data, reserved, committed};
+        pool[pool_count++] = p;
+        kept = true;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    return kept;
+}
+
 void krt_memory_release(krt_memory *mem) {
     if (mem == NULL) return;
-    if (mem->data != NULL) munmap(mem->data, mem->reserved ? mem->reserved : host_page());
+    if (mem->data != NULL) {
+        size_t committed = 0;
+        bool poolable = !mem->shared && mem->reserved == (size_t)KRT_RESERVE_DEFAULT &&
+                        round_page(mem->size, &committed);
+        if (!poolable || !pool_give(mem->data, mem->reserved, committed))
+            munmap(mem->data, mem->reserved ? mem->reserved : host_page());
+    }
     kb_free(mem);
+}
+
+/*
+** A reservation of 'want' bytes whose first 'committed' bytes are readable
+** and writable (and zero), the rest inaccessible: from the pool when one of
+** that size is there, else new. NULL when the host refuses.
+*/
+static uint8_t *reserve_committed(size_t want, size_t committed, bool shared) {
+    pooled p;
+    if (!shared && want == (size_t)KRT_RESERVE_DEFAULT && pool_take(want, &p)) {
+        bool ok = true;
+        if (p.committed > committed)
+            ok = mprotect(p.data + committed, p.committed - committed, PROT_NONE) == 0 &&
+                 madvise(p.data + committed, p.committed - committed, MADV_DONTNEED) == 0;
+        else
+            ok = commit(p.data, p.committed, committed);
+        if (ok) return p.data;
+        munmap(p.data, p.reserved);
+    }
+    uint8_t *data = reserve(want);
+    if (data != NULL && !commit(data, 0, committed)) {
+        munmap(data, want ? want : host_page());
+        return NULL;
+    }
+    return data;
 }
 
 kb_error *krt_memory_new(krt_store *s, const kbin_limits *lim, krt_memory **out) {
@@ -130,24 +215,19 @@ kb_error *krt_memory_new(krt_store *s, const kbin_limits *lim, krt_memory **out)
         return kb_error_new(KB_ERR_OUT_OF_MEMORY, "memory exceeds the host's address space");
     }
     if (want < committed) want = committed;
-    mem->data = reserve(want);
+    mem->data = reserve_committed(want, committed, lim->shared);
     if (mem->data == NULL && !lim->shared && want > committed) {
         /* The host refused the generous reservation (ulimit -v, a 32-bit
            host): settle for the current size and move on grow. */
         want = committed;
-        mem->data = reserve(want);
+        mem->data = reserve_committed(want, committed, lim->shared);
     }
     if (mem->data == NULL) {
         kb_free(mem);
-        return kb_error_new(KB_ERR_OUT_OF_MEMORY, "cannot reserve %llu bytes for a memory",
-                            (unsigned long long)want);
-    }
-    mem->reserved = want ? want : host_page();
-    if (!commit(mem->data, 0, committed)) {
-        krt_memory_release(mem);
         return kb_error_new(KB_ERR_OUT_OF_MEMORY, "cannot allocate %llu bytes for a memory",
                             (unsigned long long)size);
     }
+    mem->reserved = want ? want : host_page();
     kb_error *err = krt_store_register(s, KRT_OBJ_MEMORY, mem);
     if (err != NULL) {
         krt_memory_release(mem);
