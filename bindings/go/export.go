@@ -5,6 +5,7 @@ package keel
 // that take their addresses live in host.go and val.go.
 
 /*
+#include <stdbool.h>
 #include <keel.h>
 */
 import "C"
@@ -46,3 +47,26 @@ func keelGoDeleteHandle(h C.uintptr_t) {
 		cgo.Handle(h).Delete()
 	}
 }
+
+// keelGoDeadline runs a store's DeadlineFunc. A panic stops here (it must
+// not unwind through C frames): the deadline then traps.
+//
+//export keelGoDeadline
+func keelGoDeadline(env C.uintptr_t, extend *C.uint64_t) (ok C.bool) {
+	st, _ := cgo.Handle(env).Value().(*deadlineState)
+	if st == nil || st.fn == nil {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	n, more := st.fn()
+	if !more || n == 0 {
+		return false
+	}
+	*extend = C.uint64_t(n)
+	return true
+}
+

@@ -232,15 +232,18 @@ func (s *Store) callC(ctx context.Context, fp *C.keel_func, args *C.keel_val, na
 	defer s.h.release()
 
 	// 'running' is true only while our call may be inside the store, so a
-	// late cancellation does not interrupt someone else's call. (A
-	// cancellation racing with the very end of our call can still leave the
-	// request pending, which makes the store's next call trap at once: the
-	// C ABI has no way to withdraw an interrupt.)
+	// late cancellation does not interrupt someone else's call. 'fired'
+	// records that the callback did interrupt: if our call then ended
+	// without consuming the request (it returned just before the next
+	// check), the request is withdrawn with keel_store_interrupt_clear
+	// before anyone else can be waiting on our result, so it never makes
+	// the store's next call trap.
 	var mu sync.Mutex
-	running := false
+	running, fired := false, false
 	stop := context.AfterFunc(ctx, func() {
 		mu.Lock()
 		if running {
+			fired = true
 			C.keel_store_interrupt(sp)
 		}
 		mu.Unlock()
@@ -261,6 +264,12 @@ func (s *Store) callC(ctx context.Context, fp *C.keel_func, args *C.keel_val, na
 		cerr := C.keel_func_try_call(fp, args, nargs, res, nres)
 		mu.Lock()
 		running = false
+		if fired && (cerr == nil || C.keel_error_trap_code(cerr) != C.KEEL_TRAP_INTERRUPTED) {
+			// Our interrupt is still pending: the call finished (or was
+			// busy, or trapped otherwise) before reaching a check.
+			C.keel_store_interrupt_clear(sp)
+		}
+		fired = false
 		mu.Unlock()
 		if cerr == nil || ErrorKind(C.keel_error_kind(cerr)) != KindBusy {
 			err := takeError(cerr)

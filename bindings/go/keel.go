@@ -47,7 +47,7 @@ import (
 // this minor version.
 const (
 	ABIMajor = 1
-	ABIMinor = 0
+	ABIMinor = 1
 )
 
 var (
