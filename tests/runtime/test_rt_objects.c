@@ -168,6 +168,34 @@ static void test_memory64_grow_keeps_contents(void **state) {
     krt_store_free(s);
 }
 
+/* A released memory's reservation is reused (krt_memory.c pool): the next
+   memory, smaller or larger, still starts all zeros with exactly its own
+   size accessible, and grows zero-filled. */
+static void test_memory_reuse_is_zeroed(void **state) {
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        krt_store *s = store_new();
+        kbin_limits l = lim32(3, false, 0);
+        krt_memory *m;
+        assert_null(krt_memory_new(s, &l, &m));
+        memset(m->data, 0xC3, 3 * 65536);
+        assert_int_equal(krt_memory_grow(m, 2), 3);
+        memset(m->data, 0x3C, 5 * 65536);
+        krt_store_free(s);
+
+        s = store_new();
+        l = lim32(round == 1 ? 7 : 1, false, 0);
+        assert_null(krt_memory_new(s, &l, &m));
+        for (size_t i = 0; i < m->size; i += 512) assert_int_equal(m->data[i], 0);
+        assert_int_equal(m->data[m->size - 1], 0);
+        uint64_t pages = m->size >> 16;
+        assert_int_equal(krt_memory_grow(m, 4), (int64_t)pages);
+        for (size_t i = 0; i < m->size; i += 512) assert_int_equal(m->data[i], 0);
+        m->data[m->size - 1] = 1;
+        krt_store_free(s);
+    }
+}
+
 /* With a small reservation a growing memory must move: contents, zeroed new
    pages, the generation and the store's limits all behave as without. */
 static void test_memory_moves_when_reservation_is_small(void **state) {
@@ -350,6 +378,7 @@ int main(void) {
         cmocka_unit_test(test_memory_limits),
         cmocka_unit_test(test_memory_custom_page_size),
         cmocka_unit_test(test_memory64_grow_keeps_contents),
+        cmocka_unit_test(test_memory_reuse_is_zeroed),
         cmocka_unit_test(test_memory_moves_when_reservation_is_small),
         cmocka_unit_test(test_memory_shared),
         cmocka_unit_test(test_table_grow_fill),
