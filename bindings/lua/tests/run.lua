@@ -14,7 +14,7 @@ while arg and arg[i] do
 end
 if #files == 0 then
   files = {"test_api.lua", "test_vectors.lua", "test_badinput.lua", "test_gc.lua", "test_seeds.lua",
-           "test_host.lua"}
+           "test_host.lua", "test_control.lua", "test_wasi.lua"}
 end
 
 local passed, failed = 0, 0
