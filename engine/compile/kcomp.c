@@ -12,7 +12,14 @@
 **   E_LOCAL  the value is in another slot that wasm cannot write behind our
 **            back except by local.set/local.tee (a local, or a hidden slot):
 **            'local.get' emits nothing;
-**   E_CONST  a constant not yet written anywhere.
+**   E_CONST  a constant not yet written anywhere;
+**   E_ADDI   an i32.add of 'slot' and the constant 'c' not yet computed;
+**   E_ADDR   an i32.add of 'slot' and slot 'c' not yet computed.
+** The two lazy adds exist so that address arithmetic can be folded into the
+** load or store that consumes it (kcomp_ops.def _AI/_AR forms). Their
+** sources are locals (hidden slots included) or the entry's own home, so
+** nothing but local.set/tee can overwrite them while they wait, and
+** protect_slot covers those.
 ** Lazy entries are written to their home ("materialised") when needed: before
 ** a local.set/tee of the same local overwrites it, at block boundaries, for
 ** call arguments and branch values.
@@ -53,15 +60,15 @@ static const direct_op direct[KOP_COUNT_] = {
 
 /* ---------------------------------------------------------------- state */
 
-enum { E_TEMP = 0, E_LOCAL, E_CONST };
+enum { E_TEMP = 0, E_LOCAL, E_CONST, E_ADDI, E_ADDR };
 
 typedef struct entry {
     uint8_t kind;   /* E_* */
     uint8_t width;  /* slots: 2 for v128 */
     uint8_t type;   /* KVT_* */
-    uint32_t slot;  /* E_LOCAL: where the value is */
+    uint32_t slot;  /* E_LOCAL: where the value is; E_ADDI/E_ADDR: the left operand */
     uint32_t home;
-    uint64_t c;     /* E_CONST */
+    uint64_t c;     /* E_CONST: the value; E_ADDI: the 32-bit constant; E_ADDR: the right slot */
 } entry;
 
 enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF, CK_ELSE, CK_TRY, CK_CATCH, CK_TRY_TABLE };
@@ -188,32 +195,47 @@ static entry pop(comp *c) {
     return c->stack.items[--c->stack.len];
 }
 
+static bool is_add(const entry *e) { return e->kind == E_ADDI || e->kind == E_ADDR; }
+
+/* Computes a lazy add into slot 'dst'. */
+static void emit_add(comp *c, uint32_t dst, const entry *e) {
+    if (e->kind == E_ADDI) {
+        op(c, KX_I32_ADD_I); w(c, dst); w(c, e->slot); w(c, (uint32_t)e->c);
+    } else {
+        op(c, KX_I32_ADD); w(c, dst); w(c, e->slot); w(c, (uint32_t)e->c);
+    }
+}
+
 /* Writes a lazy entry to its home. */
 static void materialize(comp *c, entry *e) {
     if (e->kind == E_LOCAL) emit_copy(c, e->home, e->slot, e->width);
     else if (e->kind == E_CONST) emit_const(c, e->home, e->c, e->type);
+    else if (is_add(e)) emit_add(c, e->home, e);
     e->kind = E_TEMP;
 }
 
-/* The slot an instruction reads an entry from (constants are written home first). */
+/* The slot an instruction reads an entry from (constants and adds are written home first). */
 static uint32_t use(comp *c, entry *e) {
-    if (e->kind == E_CONST) materialize(c, e);
+    if (e->kind == E_CONST || is_add(e)) materialize(c, e);
     return e->kind == E_LOCAL ? e->slot : e->home;
+}
+
+/* The entry is lazy and reads slot 's'. */
+static bool reads_slot(const entry *e, uint32_t s) {
+    return ((e->kind == E_LOCAL || is_add(e)) && e->slot == s) || (e->kind == E_ADDR && e->c == s);
 }
 
 /* Materialises every entry that reads slot 's' (before 's' is overwritten). */
 static void protect_slot(comp *c, uint32_t s) {
     for (size_t i = 0; i < c->stack.len; i++) {
         entry *e = &c->stack.items[i];
-        if (e->kind == E_LOCAL && e->slot == s) materialize(c, e);
+        if (reads_slot(e, s)) materialize(c, e);
     }
 }
 
 static bool slot_is_read(comp *c, uint32_t s) {
-    for (size_t i = 0; i < c->stack.len; i++) {
-        entry *e = &c->stack.items[i];
-        if (e->kind == E_LOCAL && e->slot == s) return true;
-    }
+    for (size_t i = 0; i < c->stack.len; i++)
+        if (reads_slot(&c->stack.items[i], s)) return true;
     return false;
 }
 
@@ -259,12 +281,22 @@ static void transfer(comp *c, uint32_t n, uint32_t dst) {
     for (uint32_t i = 0; i < n; i++) total += src[i].width;
     uint32_t d = dst;
     uint32_t from[n > 0 ? n : 1];
+    bool direct[n > 0 ? n : 1]; /* a lazy add computed straight into its destination */
     for (uint32_t i = 0; i < n; i++) {
         entry *e = &src[i];
         from[i] = e->kind == E_LOCAL ? e->slot : e->home;
+        direct[i] = false;
         if (e->kind == E_LOCAL && e->slot >= dst && e->slot < dst + total && e->slot != d) {
             emit_copy(c, e->home, e->slot, e->width);
             from[i] = e->home;
+        } else if (is_add(e)) {
+            /* A source among the destinations already written (below 'd')
+               would be read overwritten: compute into the home first (free
+               on this path). Sources at or above 'd' are read before written. */
+            bool hazard = (e->slot >= dst && e->slot < d) ||
+                          (e->kind == E_ADDR && e->c >= dst && e->c < d);
+            if (hazard) emit_add(c, e->home, e);
+            else direct[i] = true;
         }
         d += e->width;
     }
@@ -272,6 +304,7 @@ static void transfer(comp *c, uint32_t n, uint32_t dst) {
     for (uint32_t i = 0; i < n; i++) {
         entry *e = &src[i];
         if (e->kind == E_CONST) emit_const(c, d, e->c, e->type);
+        else if (direct[i]) emit_add(c, d, e);
         else emit_copy(c, d, from[i], e->width);
         d += e->width;
     }
@@ -288,7 +321,7 @@ static bool transfer_free(comp *c, ctrl *k) {
     for (uint32_t i = 0; i < n; i++) {
         entry *e = &src[i];
         uint32_t at = e->kind == E_LOCAL ? e->slot : e->home;
-        if (e->kind == E_CONST || at != dst) return false;
+        if (e->kind == E_CONST || is_add(e) || at != dst) return false;
         dst += e->width;
     }
     return true;
@@ -332,7 +365,7 @@ static void branch(comp *c, uint32_t depth) {
             op(c, KX_RETURN);
             return;
         }
-        if (e->kind != E_CONST && e->width == 1) {
+        if ((e->kind == E_LOCAL || e->kind == E_TEMP) && e->width == 1) {
             /* One value from any slot: move and return in one instruction. */
             uint32_t src = e->kind == E_LOCAL ? e->slot : e->home;
             if (src != 0) {
@@ -360,7 +393,7 @@ static void settle_for_block(comp *c, uint32_t nparams) {
     size_t first_param = c->stack.len >= nparams ? c->stack.len - nparams : 0;
     for (size_t i = 0; i < c->stack.len; i++) {
         entry *e = &c->stack.items[i];
-        if (e->kind == E_LOCAL || (i >= first_param && e->kind == E_CONST)) materialize(c, e);
+        if (e->kind == E_LOCAL || is_add(e) || (i >= first_param && e->kind == E_CONST)) materialize(c, e);
     }
 }
 
@@ -498,6 +531,32 @@ static const uint16_t imm_form[KX_COUNT_] = {
     [KX_I32_LE_S] = KX_I32_LE_S_I, [KX_I32_LE_U] = KX_I32_LE_U_I,
     [KX_I32_GE_S] = KX_I32_GE_S_I, [KX_I32_GE_U] = KX_I32_GE_U_I,
     [KX_I64_ADD] = KX_I64_ADD_I, [KX_I64_SUB] = KX_I64_SUB_I, [KX_I64_AND] = KX_I64_AND_I,
+    [KX_I64_OR] = KX_I64_OR_I, [KX_I64_XOR] = KX_I64_XOR_I, [KX_I64_SHL] = KX_I64_SHL_I,
+    [KX_I64_SHR_S] = KX_I64_SHR_S_I, [KX_I64_SHR_U] = KX_I64_SHR_U_I, [KX_I64_MUL] = KX_I64_MUL_I,
+    [KX_I32_MUL] = KX_I32_MUL_I,
+};
+
+/* Loads and stores with the address add folded in (ORDER KX): [kx][0] _AI, [kx][1] _AR. */
+static const uint16_t addr_form[KX_COUNT_][2] = {
+    [KX_I32_LOAD] = {KX_I32_LOAD_AI, KX_I32_LOAD_AR}, [KX_I64_LOAD] = {KX_I64_LOAD_AI, KX_I64_LOAD_AR},
+    [KX_F32_LOAD] = {KX_F32_LOAD_AI, KX_F32_LOAD_AR}, [KX_F64_LOAD] = {KX_F64_LOAD_AI, KX_F64_LOAD_AR},
+    [KX_I32_LOAD8_S] = {KX_I32_LOAD8_S_AI, KX_I32_LOAD8_S_AR},
+    [KX_I32_LOAD8_U] = {KX_I32_LOAD8_U_AI, KX_I32_LOAD8_U_AR},
+    [KX_I32_LOAD16_S] = {KX_I32_LOAD16_S_AI, KX_I32_LOAD16_S_AR},
+    [KX_I32_LOAD16_U] = {KX_I32_LOAD16_U_AI, KX_I32_LOAD16_U_AR},
+    [KX_I64_LOAD8_S] = {KX_I64_LOAD8_S_AI, KX_I64_LOAD8_S_AR},
+    [KX_I64_LOAD8_U] = {KX_I64_LOAD8_U_AI, KX_I64_LOAD8_U_AR},
+    [KX_I64_LOAD16_S] = {KX_I64_LOAD16_S_AI, KX_I64_LOAD16_S_AR},
+    [KX_I64_LOAD16_U] = {KX_I64_LOAD16_U_AI, KX_I64_LOAD16_U_AR},
+    [KX_I64_LOAD32_S] = {KX_I64_LOAD32_S_AI, KX_I64_LOAD32_S_AR},
+    [KX_I64_LOAD32_U] = {KX_I64_LOAD32_U_AI, KX_I64_LOAD32_U_AR},
+    [KX_I32_STORE] = {KX_I32_STORE_AI, KX_I32_STORE_AR}, [KX_I64_STORE] = {KX_I64_STORE_AI, KX_I64_STORE_AR},
+    [KX_F32_STORE] = {KX_F32_STORE_AI, KX_F32_STORE_AR}, [KX_F64_STORE] = {KX_F64_STORE_AI, KX_F64_STORE_AR},
+    [KX_I32_STORE8] = {KX_I32_STORE8_AI, KX_I32_STORE8_AR},
+    [KX_I32_STORE16] = {KX_I32_STORE16_AI, KX_I32_STORE16_AR},
+    [KX_I64_STORE8] = {KX_I64_STORE8_AI, KX_I64_STORE8_AR},
+    [KX_I64_STORE16] = {KX_I64_STORE16_AI, KX_I64_STORE16_AR},
+    [KX_I64_STORE32] = {KX_I64_STORE32_AI, KX_I64_STORE32_AR},
 };
 
 /* Compare-and-branch fusion: the compare op -> the fused branch (ORDER KX). */
@@ -559,9 +618,37 @@ static void emit_unary(comp *c, const direct_op *d) {
     op(c, d->kx); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa);
 }
 
+/*
+** i32.add (and i32.sub of a constant) stays a lazy E_ADDI/E_ADDR entry when
+** its operands allow it (see the top of the file): a load or store folds it
+** into its address, a local.set computes it straight into the local.
+*/
+static bool lazy_add(comp *c, const direct_op *d, entry *a, entry *b) {
+    if (d->kx != KX_I32_ADD && d->kx != KX_I32_SUB) return false;
+    if (a->kind == E_CONST) return false;
+    uint8_t kind;
+    uint64_t right;
+    if (b->kind == E_CONST) {
+        kind = E_ADDI;
+        right = d->kx == KX_I32_SUB ? (uint32_t)(0u - (uint32_t)b->c) : (uint32_t)b->c;
+    } else if (b->kind == E_LOCAL && d->kx == KX_I32_ADD) {
+        kind = E_ADDR;
+        right = b->slot;
+    } else {
+        return false;
+    }
+    uint32_t sa = use(c, a); /* a local, or a's home: the new entry's home */
+    entry *r = push_kind(c, kind, KVT_I32);
+    r->slot = sa;
+    r->c = right;
+    c->last_dst = NO_POS;
+    return true;
+}
+
 static void emit_binary(comp *c, const direct_op *d) {
     entry b = pop(c);
     entry a = pop(c);
+    if (lazy_add(c, d, &a, &b)) return;
     uint16_t imm = imm_form[d->kx];
     bool fits = b.kind == E_CONST &&
                 (b.type == KVT_I32 || (int64_t)b.c == (int64_t)(int32_t)(uint32_t)b.c);
@@ -584,6 +671,12 @@ static bool mem_fast(comp *c, const kbin_memarg *ma) {
 
 static void emit_load(comp *c, const kbin_instr *in, const direct_op *d) {
     entry a = pop(c);
+    if (is_add(&a) && mem_fast(c, &in->imm.mem)) {
+        entry *r = push_kind(c, E_TEMP, d->type);
+        op(c, addr_form[d->kx][a.kind == E_ADDR]); w(c, r->home); c->last_dst = pos(c) - 1;
+        w(c, a.slot); w(c, (uint32_t)a.c); w(c, (uint32_t)in->imm.mem.offset);
+        return;
+    }
     uint32_t sa = use(c, &a);
     entry *r = push_kind(c, E_TEMP, d->type);
     if (mem_fast(c, &in->imm.mem)) {
@@ -597,6 +690,13 @@ static void emit_load(comp *c, const kbin_instr *in, const direct_op *d) {
 static void emit_store(comp *c, const kbin_instr *in, const direct_op *d) {
     entry v = pop(c);
     entry a = pop(c);
+    if (is_add(&a) && mem_fast(c, &in->imm.mem)) {
+        /* Materialising 'v' writes v's home only, never a source of 'a'. */
+        uint32_t sv = use(c, &v);
+        op(c, addr_form[d->kx][a.kind == E_ADDR]); w(c, a.slot); w(c, (uint32_t)a.c); w(c, sv);
+        w(c, (uint32_t)in->imm.mem.offset);
+        return;
+    }
     uint32_t sa = use(c, &a);
     uint32_t sv = use(c, &v);
     if (mem_fast(c, &in->imm.mem)) {
@@ -1019,6 +1119,7 @@ static void emit_instr(comp *c, const kbin_instr *in) {
         } else if (!(v.kind == E_LOCAL && v.slot == ls)) {
             protect_slot(c, ls);
             if (v.kind == E_CONST) emit_const(c, ls, v.c, v.type);
+            else if (is_add(&v)) emit_add(c, ls, &v);
             else emit_copy(c, ls, v.kind == E_LOCAL ? v.slot : v.home, v.width);
         }
         if (in->op == KOP_LOCAL_TEE) {

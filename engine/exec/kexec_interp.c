@@ -546,6 +546,13 @@ resume:
         vmcase(KX_I64_ADD_I) { SET64(1, R(2) + (uint64_t)(int64_t)(int32_t)ip[3]); NEXT(4); }
         vmcase(KX_I64_SUB_I) { SET64(1, R(2) - (uint64_t)(int64_t)(int32_t)ip[3]); NEXT(4); }
         vmcase(KX_I64_AND_I) { SET64(1, R(2) & (uint64_t)(int64_t)(int32_t)ip[3]); NEXT(4); }
+        vmcase(KX_I64_OR_I) { SET64(1, R(2) | (uint64_t)(int64_t)(int32_t)ip[3]); NEXT(4); }
+        vmcase(KX_I64_XOR_I) { SET64(1, R(2) ^ (uint64_t)(int64_t)(int32_t)ip[3]); NEXT(4); }
+        vmcase(KX_I64_SHL_I) { SET64(1, kexec_num_i64_shl(R(2), ip[3])); NEXT(4); }
+        vmcase(KX_I64_SHR_S_I) { SET64(1, kexec_num_i64_shr_s(R(2), ip[3])); NEXT(4); }
+        vmcase(KX_I64_SHR_U_I) { SET64(1, kexec_num_i64_shr_u(R(2), ip[3])); NEXT(4); }
+        vmcase(KX_I64_MUL_I) { SET64(1, R(2) * (uint64_t)(int64_t)(int32_t)ip[3]); NEXT(4); }
+        vmcase(KX_I32_MUL_I) { SET32(1, U32(2) * ip[3]); NEXT(4); }
 
         /* ---- Fused: compare and branch */
         vmcase(KX_BR_I32_EQZ) { if (U32(1) == 0) JUMP(2); NEXT(3); }
@@ -614,6 +621,72 @@ resume:
         ST(KX_I64_STORE16, uint16_t)
         ST(KX_I64_STORE32, uint32_t)
 #undef ST
+
+        /* ---- Fused address forms: the i32.add wraps at 32 bits first, then
+           the offset is added in 64 bits (core spec 4.4.7), as unfused. */
+#define LDA(kx, T, conv, addr)                                                \
+        vmcase(kx) {                                                          \
+            uint64_t ea = (uint64_t)(uint32_t)(addr) + ip[4];                 \
+            if (UNLIKELY(ea + sizeof(T) > msize)) TRAP(KB_TRAP_MEMORY_OUT_OF_BOUNDS); \
+            T v; memcpy(&v, mem + ea, sizeof v);                              \
+            R(1) = conv;                                                      \
+            NEXT(5);                                                          \
+        }
+#define STA(kx, T, addr)                                                      \
+        vmcase(kx) {                                                          \
+            uint64_t ea = (uint64_t)(uint32_t)(addr) + ip[4];                 \
+            if (UNLIKELY(ea + sizeof(T) > msize)) TRAP(KB_TRAP_MEMORY_OUT_OF_BOUNDS); \
+            T v = (T)R(3); memcpy(mem + ea, &v, sizeof v);                    \
+            NEXT(5);                                                          \
+        }
+        LDA(KX_I32_LOAD_AI, uint32_t, v, U32(2) + ip[3])
+        LDA(KX_I32_LOAD_AR, uint32_t, v, U32(2) + U32(3))
+        LDA(KX_I64_LOAD_AI, uint64_t, v, U32(2) + ip[3])
+        LDA(KX_I64_LOAD_AR, uint64_t, v, U32(2) + U32(3))
+        LDA(KX_F32_LOAD_AI, uint32_t, v, U32(2) + ip[3])
+        LDA(KX_F32_LOAD_AR, uint32_t, v, U32(2) + U32(3))
+        LDA(KX_F64_LOAD_AI, uint64_t, v, U32(2) + ip[3])
+        LDA(KX_F64_LOAD_AR, uint64_t, v, U32(2) + U32(3))
+        LDA(KX_I32_LOAD8_S_AI, int8_t, (uint32_t)(int32_t)v, U32(2) + ip[3])
+        LDA(KX_I32_LOAD8_S_AR, int8_t, (uint32_t)(int32_t)v, U32(2) + U32(3))
+        LDA(KX_I32_LOAD8_U_AI, uint8_t, v, U32(2) + ip[3])
+        LDA(KX_I32_LOAD8_U_AR, uint8_t, v, U32(2) + U32(3))
+        LDA(KX_I32_LOAD16_S_AI, int16_t, (uint32_t)(int32_t)v, U32(2) + ip[3])
+        LDA(KX_I32_LOAD16_S_AR, int16_t, (uint32_t)(int32_t)v, U32(2) + U32(3))
+        LDA(KX_I32_LOAD16_U_AI, uint16_t, v, U32(2) + ip[3])
+        LDA(KX_I32_LOAD16_U_AR, uint16_t, v, U32(2) + U32(3))
+        LDA(KX_I64_LOAD8_S_AI, int8_t, (uint64_t)(int64_t)v, U32(2) + ip[3])
+        LDA(KX_I64_LOAD8_S_AR, int8_t, (uint64_t)(int64_t)v, U32(2) + U32(3))
+        LDA(KX_I64_LOAD8_U_AI, uint8_t, v, U32(2) + ip[3])
+        LDA(KX_I64_LOAD8_U_AR, uint8_t, v, U32(2) + U32(3))
+        LDA(KX_I64_LOAD16_S_AI, int16_t, (uint64_t)(int64_t)v, U32(2) + ip[3])
+        LDA(KX_I64_LOAD16_S_AR, int16_t, (uint64_t)(int64_t)v, U32(2) + U32(3))
+        LDA(KX_I64_LOAD16_U_AI, uint16_t, v, U32(2) + ip[3])
+        LDA(KX_I64_LOAD16_U_AR, uint16_t, v, U32(2) + U32(3))
+        LDA(KX_I64_LOAD32_S_AI, int32_t, (uint64_t)(int64_t)v, U32(2) + ip[3])
+        LDA(KX_I64_LOAD32_S_AR, int32_t, (uint64_t)(int64_t)v, U32(2) + U32(3))
+        LDA(KX_I64_LOAD32_U_AI, uint32_t, v, U32(2) + ip[3])
+        LDA(KX_I64_LOAD32_U_AR, uint32_t, v, U32(2) + U32(3))
+        STA(KX_I32_STORE_AI, uint32_t, U32(1) + ip[2])
+        STA(KX_I32_STORE_AR, uint32_t, U32(1) + U32(2))
+        STA(KX_I64_STORE_AI, uint64_t, U32(1) + ip[2])
+        STA(KX_I64_STORE_AR, uint64_t, U32(1) + U32(2))
+        STA(KX_F32_STORE_AI, uint32_t, U32(1) + ip[2])
+        STA(KX_F32_STORE_AR, uint32_t, U32(1) + U32(2))
+        STA(KX_F64_STORE_AI, uint64_t, U32(1) + ip[2])
+        STA(KX_F64_STORE_AR, uint64_t, U32(1) + U32(2))
+        STA(KX_I32_STORE8_AI, uint8_t, U32(1) + ip[2])
+        STA(KX_I32_STORE8_AR, uint8_t, U32(1) + U32(2))
+        STA(KX_I32_STORE16_AI, uint16_t, U32(1) + ip[2])
+        STA(KX_I32_STORE16_AR, uint16_t, U32(1) + U32(2))
+        STA(KX_I64_STORE8_AI, uint8_t, U32(1) + ip[2])
+        STA(KX_I64_STORE8_AR, uint8_t, U32(1) + U32(2))
+        STA(KX_I64_STORE16_AI, uint16_t, U32(1) + ip[2])
+        STA(KX_I64_STORE16_AR, uint16_t, U32(1) + U32(2))
+        STA(KX_I64_STORE32_AI, uint32_t, U32(1) + ip[2])
+        STA(KX_I64_STORE32_AR, uint32_t, U32(1) + U32(2))
+#undef LDA
+#undef STA
 
         /* ---- Numeric (core spec 4.4.1); exact semantics in kexec_numeric.h */
 #define UN32(kx, e) vmcase(kx) { uint32_t a = U32(2); SET32(1, e); NEXT(3); }
