@@ -54,7 +54,8 @@ echo "== lua5.4"
 echo "== keel-lua --check-live"
 "$build/lua/keel-lua" --check-live "$here/tests/run.lua" || status=1
 echo "== lua5.4, KEEL_LUA_GC_EVERY=1"
-KEEL_LUA_GC_EVERY=1 "$lua" "$here/tests/run.lua" test_api.lua test_gc.lua test_seeds.lua || status=1
+KEEL_LUA_GC_EVERY=1 "$lua" "$here/tests/run.lua" test_api.lua test_gc.lua test_seeds.lua \
+	test_control.lua test_wasi.lua || status=1
 
 if [ "$asan" = 1 ]; then
 	abuild=${KEEL_LUA_ASAN_BUILD:-$build-asan}

@@ -53,7 +53,7 @@ function U.no_live_handles(what)
     local kinds = {}
     for _, k in ipairs({"engine", "module", "store", "linker", "instance", "func", "memory",
                         "table", "global", "externref", "config", "functype", "valtype",
-                        "externtype"}) do
+                        "externtype", "code"}) do
       local c = keel.live_handles(k)
       if c ~= 0 then kinds[#kinds + 1] = k .. "=" .. c end
     end
