@@ -28,7 +28,17 @@
 // cancellation interrupts the running wasm code with keel_store_interrupt:
 // the call traps with TrapInterrupted at the next function entry or loop
 // back-edge (not in the middle of a host function or of a long memory.copy).
-// The store stays usable.
+// The store stays usable. A cancellation that fires as the call returns is
+// withdrawn (keel_store_interrupt_clear) so it never hits the next call.
+//
+// # Execution control, code cache, WASI
+//
+// Store.SetFuel meters execution; Engine.IncrementEpoch with
+// Store.SetEpochDeadline gives cheap timeouts; Store.Sample shows where a
+// running guest is from another goroutine. WithCacheDir gives an engine a
+// compiled-code file cache; Module.Serialize and DeserializeModule move
+// compiled modules between processes. WASIConfig, Linker.DefineWASI and
+// RunWASI run wasm32-wasi programs with captured or redirected streams.
 package keel
 
 /*
