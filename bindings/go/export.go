@@ -69,4 +69,3 @@ func keelGoDeadline(env C.uintptr_t, extend *C.uint64_t) (ok C.bool) {
 	*extend = C.uint64_t(n)
 	return true
 }
-
