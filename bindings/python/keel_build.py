@@ -54,12 +54,13 @@ def _cc():
 
 
 # Declarations CFFI must see that keel.h cannot give: the Python callbacks.
-# ORDER CALLBACKS: keep in step with the @ffi.def_extern functions in keel/_store.py
-# and keel/_errors.py.
+# ORDER CALLBACKS: keep in step with the @ffi.def_extern functions in keel/_func.py,
+# keel/_errors.py and keel/_store.py.
 PY_CALLBACKS = """
 extern "Python" keel_error *_keel_py_host_cb(void *env, keel_caller *caller,
     const keel_val *args, size_t nargs, keel_val *results, size_t nresults);
 extern "Python" void _keel_py_err_fin(void *payload);
+extern "Python" bool _keel_py_deadline_cb(void *env, uint64_t *extend_ticks);
 """
 
 

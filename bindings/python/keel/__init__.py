@@ -16,11 +16,12 @@ from __future__ import annotations
 from ._ffi import ABI_MAJOR, ABI_MINOR, check_abi_version, ffi as _ffi_mod, lib as _lib
 from ._errors import (BusyError, Error, Exit, Frame, HandleError, HostError, InternalError,
                       InvalidArgumentError, KeelIOError, KeelMemoryError, LimitError, LinkError,
-                      MalformedError, StoreMismatchError, Trap, TrapCode, UnsupportedError,
+                      MalformedError, StoreMismatchError, Timeout, Trap, TrapCode, UnsupportedError,
                       ValidationError, WasmException)
 from ._types import (ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, TableType,
                      TagType, ValType, anyref, exnref, externref, f32, f64, funcref, i32, i64, v128)
 from ._values import Val
+from ._code import Code, CodeOrigin
 from ._engine import FEATURES, Config, Engine, Module, wat2wasm
 from ._store import Store, UnknownExternRef
 from ._func import Caller, Func
@@ -32,14 +33,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ABI_MAJOR", "ABI_MINOR", "check_abi_version", "abi_version", "version",
-    "Error", "Trap", "TrapCode", "Frame", "MalformedError", "ValidationError", "LinkError",
+    "Error", "Trap", "Timeout", "TrapCode", "Frame", "MalformedError", "ValidationError", "LinkError",
     "InvalidArgumentError", "StoreMismatchError", "BusyError", "HandleError", "UnsupportedError",
     "LimitError", "KeelMemoryError", "KeelIOError", "HostError", "Exit", "WasmException",
     "InternalError", "StaleViewError",
     "ValType", "FuncType", "TableType", "MemoryType", "GlobalType", "TagType", "ImportType",
     "ExportType", "ExternType", "i32", "i64", "f32", "f64", "v128", "funcref", "externref",
     "anyref", "exnref", "Val",
-    "FEATURES", "Config", "Engine", "Module", "wat2wasm", "Store", "UnknownExternRef", "Caller",
+    "FEATURES", "Config", "Engine", "Module", "Code", "CodeOrigin", "wat2wasm", "Store", "UnknownExternRef", "Caller",
     "Func", "Memory", "MemoryView", "Table", "Global", "Tag", "Exn", "Ref", "Instance", "Exports",
     "Linker", "Wasi", "WasiConfig", "wasi_run", "debug_live_handles", "debug_live_stores", "debug_set_guard", "debug_guard",
     "debug_flush_quarantine",
@@ -60,7 +61,7 @@ def version() -> str:
 _HANDLE_KINDS = {
     "all": 0, "config": 1, "engine": 2, "module": 3, "store": 4, "linker": 5, "instance": 6,
     "func": 7, "memory": 8, "table": 9, "global": 10, "tag": 11, "exn": 12, "externref": 13,
-    "ref": 14, "valtype": 15, "functype": 16, "externtype": 17,
+    "ref": 14, "valtype": 15, "functype": 16, "externtype": 17, "code": 18,
 }
 
 

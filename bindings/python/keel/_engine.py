@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any, List, Optional, Union
 
+from ._code import Code, CodeOrigin, take_bytes
 from ._errors import check
 from ._ffi import ffi, lib
 from ._handle import Handle
@@ -39,14 +40,25 @@ class Config(Handle):
     """Engine settings (an opaque builder). Every feature is on by default.
 
     ``Config(max_call_depth=..., value_stack_size=..., debug_guard=...,
-    features={"gc": False})`` or set them afterwards. An Engine copies its
-    config, so one config can make several engines.
+    features={"gc": False}, cache_dir="/var/cache/app", cache_max_bytes=...)``
+    or set them afterwards. An Engine copies its config, so one config can
+    make several engines.
+
+    ``cache_dir`` gives the engine a compiled-code file cache (issue 7):
+    ``Module(engine, wasm)`` looks the bytes up there and, on a verified hit,
+    maps the cached code instead of validating and compiling again
+    (``module.origin`` is then ``CodeOrigin.CACHED``). A damaged entry is a
+    miss; an unwritable directory means "no cache" (one warning on stderr),
+    never a failed compile. ``cache_max_bytes`` bounds the directory (least
+    recently used entries go first; 0 = no limit).
     """
 
     _free = lib.keel_config_free
 
     def __init__(self, *, max_call_depth: Optional[int] = None, value_stack_size: Optional[int] = None,
-                 debug_guard: Optional[bool] = None, features: Optional[dict] = None) -> None:
+                 debug_guard: Optional[bool] = None, features: Optional[dict] = None,
+                 cache_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+                 cache_max_bytes: Optional[int] = None) -> None:
         out = ffi.new("keel_config **")
         check(lib.keel_config_new(out))
         self._init_handle(out[0])
@@ -58,6 +70,10 @@ class Config(Handle):
             self.debug_guard = debug_guard
         for name, on in (features or {}).items():
             self.set_feature(name, on)
+        if cache_dir is not None:
+            self.cache_dir = cache_dir
+        if cache_max_bytes is not None:
+            self.cache_max_bytes = cache_max_bytes
 
     def set_feature(self, feature: Union[str, int], enable: bool) -> None:
         """Switch a feature (a name from keel.FEATURES or a number) on or off."""
@@ -89,6 +105,31 @@ class Config(Handle):
     debug_guard = property(None, _set_debug_guard,
                            doc="Turn the process-wide handle guard on at engine creation (write-only).")
 
+    def _set_cache_dir(self, path: Optional[Union[str, "os.PathLike[str]"]]) -> None:
+        if path is None or path == "":
+            check(lib.keel_config_set_cache_dir(self._ptr(), ffi.NULL))
+            return
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            raise TypeError("cache_dir must be a path (str or os.PathLike) or None, got %s"
+                            % type(path).__name__)
+        b = os.fsencode(path)
+        if b"\0" in b:
+            raise ValueError("cache_dir must not contain NUL characters")
+        check(lib.keel_config_set_cache_dir(self._ptr(), b))
+
+    cache_dir = property(None, _set_cache_dir,
+                         doc="Directory of the compiled-code file cache (created if missing); "
+                             "None or \"\" turns the cache off (write-only).")
+
+    def _set_cache_max_bytes(self, nbytes: int) -> None:
+        if not isinstance(nbytes, int) or isinstance(nbytes, bool) or not 0 <= nbytes < 1 << 64:
+            raise ValueError("cache_max_bytes must be an int in 0..2**64-1 (0 = no limit), got %r" % (nbytes,))
+        check(lib.keel_config_set_cache_max_bytes(self._ptr(), nbytes))
+
+    cache_max_bytes = property(None, _set_cache_max_bytes,
+                               doc="About how many bytes the cache directory may hold; the least "
+                                   "recently used entries are removed past it; 0 = no limit (write-only).")
+
 
 class Engine(Handle):
     """An engine: features, limits and the type registry. Immutable and
@@ -102,6 +143,18 @@ class Engine(Handle):
         out = ffi.new("keel_engine **")
         check(lib.keel_engine_new(ffi.NULL if config is None else config._ptr(), out))
         self._init_handle(out[0])
+
+    def increment_epoch(self) -> None:
+        """Advance the engine's epoch by one tick: stores of this engine whose
+        epoch deadline (Store.set_epoch_deadline) is reached trap with
+        TrapCode.DEADLINE (or ask their deadline callback). Any thread,
+        lock-free; typically called from a timer thread."""
+        lib.keel_engine_increment_epoch(self._ptr())
+
+    @property
+    def epoch(self) -> int:
+        """The engine's current epoch (0 until the first increment)."""
+        return int(lib.keel_engine_epoch(self._ptr()))
 
 
 def _source_bytes(src: Any, what: str) -> bytes:
@@ -161,6 +214,73 @@ class Module(Handle):
         if not _is_binary(data):
             return cls(engine, data.decode("utf-8"))
         return cls(engine, data)
+
+    @classmethod
+    def _take(cls, engine: Engine, p: Any) -> "Module":
+        self = cls.__new__(cls)
+        self._init_handle(p)
+        self.engine = engine
+        return self
+
+    @classmethod
+    def deserialize(cls, engine: Engine, data: Union[bytes, bytearray, memoryview]) -> "Module":
+        """A module from ``Module.serialize()`` / ``Code.serialize()`` bytes,
+        without validating or compiling again. Only bytes written by the same
+        Keel build are accepted: damaged, truncated or foreign bytes raise
+        MalformedError, an engine with other features UnsupportedError.
+        The checksum detects damage, not malice: never deserialise bytes
+        from an untrusted source."""
+        if not isinstance(engine, Engine):
+            raise TypeError("Module.deserialize(engine, data): expected a keel.Engine, got %s"
+                            % type(engine).__name__)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError("Module.deserialize: expected bytes from Module.serialize(), got %s"
+                            % type(data).__name__)
+        b = ffi.from_buffer("uint8_t[]", data)
+        out = ffi.new("keel_module **")
+        check(lib.keel_module_deserialize(engine._ptr(), b, len(b), out))
+        return cls._take(engine, out[0])
+
+    @classmethod
+    def deserialize_file(cls, engine: Engine, path: Union[str, "os.PathLike[str]"]) -> "Module":
+        """Module.deserialize of a file's contents (e.g. written by
+        ``keel compile`` or Module.serialize). The file is read, never mapped.
+        Raises KeelIOError when it cannot be read, else as deserialize."""
+        if not isinstance(engine, Engine):
+            raise TypeError("Module.deserialize_file(engine, path): expected a keel.Engine, got %s"
+                            % type(engine).__name__)
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            raise TypeError("Module.deserialize_file: path must be a str or os.PathLike, got %s"
+                            % type(path).__name__)
+        b = os.fsencode(path)
+        if b"\0" in b:
+            raise ValueError("path must not contain NUL characters")
+        out = ffi.new("keel_module **")
+        check(lib.keel_module_deserialize_file(engine._ptr(), b, out))
+        return cls._take(engine, out[0])
+
+    def serialize(self) -> bytes:
+        """The module's wasm bytes and compiled code in one checked image,
+        for Module.deserialize in a process running the same Keel build."""
+        h = self._enter()
+        try:
+            return take_bytes(lambda out, size: lib.keel_module_serialize(h, out, size))
+        finally:
+            self._leave()
+
+    def code(self) -> Code:
+        """A new keel.Code handle on the module's compiled code (close it, or
+        use ``with``); it keeps the code mapped even after the module goes."""
+        out = ffi.new("keel_code **")
+        check(lib.keel_module_code(self._ptr(), out))
+        return Code._take(out[0])
+
+    @property
+    def origin(self) -> Union[CodeOrigin, int]:
+        """Where the module's code came from: CodeOrigin.COMPILED, CACHED
+        (the engine's cache_dir) or DESERIALIZED."""
+        with self.code() as c:
+            return c.origin
 
     @staticmethod
     def validate(engine: Engine, source: Union[bytes, bytearray, memoryview, str]) -> None:

@@ -17,7 +17,7 @@ from typing import Dict, List, NamedTuple, Optional
 from ._ffi import ffi, lib
 
 __all__ = [
-    "Error", "Trap", "MalformedError", "ValidationError", "LinkError", "InvalidArgumentError",
+    "Error", "Trap", "Timeout", "MalformedError", "ValidationError", "LinkError", "InvalidArgumentError",
     "StoreMismatchError", "BusyError", "HandleError", "UnsupportedError", "LimitError",
     "KeelMemoryError", "HostError", "Exit", "WasmException", "InternalError", "KeelIOError",
     "Frame", "TrapCode",
@@ -108,6 +108,17 @@ class Trap(Error):
         if self.frames:
             s += "\nwasm backtrace:\n" + "\n".join("  %d: %s" % (i, f) for i, f in enumerate(self.frames))
         return s
+
+
+class Timeout(Trap, TimeoutError):
+    """A call made with ``timeout=`` ran out of time and was interrupted
+    (keel_store_interrupt from the timeout watchdog). A keel.Trap with code
+    TrapCode.INTERRUPTED, and a TimeoutError; ``timeout`` is the limit in
+    seconds, ``frames`` the wasm backtrace where it stopped."""
+
+    def __init__(self, message: str, timeout: float, frames: Optional[List[Frame]] = None) -> None:
+        super().__init__(message, TrapCode.INTERRUPTED, int(lib.KEEL_ERROR_TRAP), frames)
+        self.timeout = timeout
 
 
 class MalformedError(Error):

@@ -16,8 +16,8 @@ import inspect
 import typing
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
-from . import _handle, _values
-from ._errors import check, error_from, host_error_for
+from . import _handle, _timeout, _values
+from ._errors import Timeout, Trap, TrapCode, check, error_from, host_error_for
 from ._ffi import ffi, lib
 from ._handle import Handle
 from ._store import Store, host_states, register_host, store_of
@@ -339,8 +339,10 @@ class Func(Handle):
     def __repr__(self) -> str:
         return "<keel.Func %s %s>" % (self._name, self._sig.ftype if self._sig else "")
 
-    def _invoke(self, args: Sequence[Any], exact: bool, try_only: bool = False) -> Any:
+    def _invoke(self, args: Sequence[Any], exact: bool, try_only: bool = False,
+                timeout: Optional[float] = None) -> Any:
         sig = self._sig or self._load_sig()
+        secs = 0.0 if timeout is None else _timeout.check_timeout(timeout)
         n = sig.nparams
         if len(args) != n:
             raise TypeError("%s expects %d argument%s (%s), got %d" % (
@@ -358,17 +360,31 @@ class Func(Handle):
             self._buf = buf
             raise type(e)("argument %d of %s: %s" % (i + 1, self._name, e)) from None
         nres = sig.nres
+        timed = None
+        err = _NULL
+        fired = False
         h = self._enter()
         try:
-            if try_only:
-                err = lib.keel_func_try_call(h, buf, n, buf + n, nres)
-            else:
-                err = lib.keel_func_call(h, buf, n, buf + n, nres)
+            if timeout is not None:
+                timed = _timeout.start(secs, store._inner)
+            try:
+                if try_only:
+                    err = lib.keel_func_try_call(h, buf, n, buf + n, nres)
+                else:
+                    err = lib.keel_func_call(h, buf, n, buf + n, nres)
+            finally:
+                if timed is not None:
+                    # Always disarm, even on KeyboardInterrupt, so the watchdog
+                    # never touches the store after the call.
+                    fired = _timeout.finish(timed, err != _NULL and _interrupted(err))
         finally:
             self._leave()
         if err != _NULL:
             self._buf = buf
-            raise error_from(err, store._wrap_exn)
+            exc = error_from(err, store._wrap_exn)
+            if timed is not None and fired and isinstance(exc, Trap) and exc.code == TrapCode.INTERRUPTED:
+                exc = Timeout("%s timed out after %g s (interrupted)" % (self._name, secs), secs, exc.frames)
+            raise exc
         if nres == 1:
             r = _values.read(buf[n], store, True, exact)
         elif nres == 0:
@@ -378,10 +394,13 @@ class Func(Handle):
         self._buf = buf
         return r
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, timeout: Optional[float] = None) -> Any:
+        """Call the function. With ``timeout=seconds`` the call is
+        interrupted when it runs longer: it raises keel.Timeout (a keel.Trap
+        with code TrapCode.INTERRUPTED and a TimeoutError)."""
         sig = self._sig
-        if sig is None or not sig.fast or len(args) != sig.nparams:
-            return self._invoke(args, False)
+        if timeout is not None or sig is None or not sig.fast or len(args) != sig.nparams:
+            return self._invoke(args, False, timeout=timeout)
         # Fast path for number-only signatures: write the payloads through
         # typed aliases of a reused buffer whose kinds are already set.
         b = self._fastbuf
@@ -421,11 +440,18 @@ class Func(Handle):
         self._fastbuf = b
         return r
 
-    def call_exact(self, *args: Any) -> Any:
+    def call_exact(self, *args: Any, timeout: Optional[float] = None) -> Any:
         """Call and return keel.Val results (bit-exact floats): one Val, a
-        tuple of Vals, or None."""
-        return self._invoke(args, True)
+        tuple of Vals, or None. ``timeout`` as for calling the Func."""
+        return self._invoke(args, True, timeout=timeout)
 
-    def try_call(self, *args: Any) -> Any:
-        """Call, but raise keel.BusyError at once when another thread is inside the store."""
-        return self._invoke(args, False, True)
+    def try_call(self, *args: Any, timeout: Optional[float] = None) -> Any:
+        """Call, but raise keel.BusyError at once when another thread is
+        inside the store. ``timeout`` as for calling the Func."""
+        return self._invoke(args, False, True, timeout=timeout)
+
+
+def _interrupted(err: Any) -> bool:
+    """Whether an error is an 'interrupted' trap (before it is converted)."""
+    return (lib.keel_error_kind(err) == lib.KEEL_ERROR_TRAP
+            and lib.keel_error_trap_code(err) == lib.KEEL_TRAP_INTERRUPTED)

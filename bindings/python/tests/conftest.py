@@ -31,7 +31,7 @@ def no_leaks(request):
     after = live()
     assert after == before, "leaked %d Keel handles (%s)" % (after - before, ", ".join(
         "%s=%d" % (k, keel.debug_live_handles(k)) for k in ("engine", "module", "store", "func", "memory",
-                                                           "table", "global", "instance", "linker", "externref")
+                                                           "table", "global", "instance", "linker", "externref", "code")
         if keel.debug_live_handles(k)))
 
 
