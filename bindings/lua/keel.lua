@@ -10,7 +10,8 @@ keel.lua -- the Lua face of Keel, over the SWIG-generated raw module
   print(inst.exports.add(40, 2))          --> 42
 
 Objects: Engine, Module, Store, Linker, Instance, Func, Memory, Table,
-Global. Each owns one reference to its C handle; it is released by close(),
+Global, Code (compiled code), Timer (store:interrupt_after,
+engine:epoch_ticker), keel.wasi.Config and Wasi (keel.wasi: WASI preview 1). Each owns one reference to its C handle; it is released by close(),
 by __close (local x <close> = ...) or by __gc, whichever comes first, and the
 C ABI's reference counts make any order safe (lua_close included).
 
