@@ -517,7 +517,8 @@ function Store:sample(cap) return core.store_sample(raw_of(self, "Store"), cap) 
 
 --- store:interrupt_after(ms [, opts]) -> Timer: a timeout for calls. After
 --- ms milliseconds another OS thread interrupts the store (with
---- opts.sample, it samples the stack first: timer:sample()). Close the
+--- opts.sample, it samples the stack first: timer:sample(); if no call
+--- runs at that moment it waits up to 1 s for one to start). Close the
 --- timer when the call is done (local t <close> = ...) to cancel it.
 function Store:interrupt_after(ms, opts)
   if math.type(ms) ~= "integer" then error("keel: milliseconds must be an integer", 2) end

@@ -37,6 +37,7 @@
 #define KLUA_TIMER_MT "keel.Timer"
 #define KLUA_SAMPLE_MAX 64   /* frames a timer keeps; store_sample's default cap */
 #define KLUA_SAMPLE_NAME 96  /* bytes kept of each name */
+#define KLUA_SAMPLE_WAIT 1000 /* ms a sampling timer waits for a call to start */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -235,16 +236,28 @@ static void *interrupt_thread(void *arg)
     keel_frame_sample buf[KLUA_SAMPLE_MAX];
     struct timespec at;
     size_t n = 0, i;
-    int rc;
+    int rc = KEEL_SAMPLE_OK, waited = 0;
+    bool stopped;
 
     clock_gettime(CLOCK_REALTIME, &at); /* the condition variable's clock */
     add_ms(&at, t->ms);
     pthread_mutex_lock(&t->mu);
-    if (!timer_wait(t, &at)) {
+    stopped = timer_wait(t, &at);
+    /* A sampling timer that fires while no call runs (the call not started
+    ** yet on a loaded machine) polls each millisecond, up to
+    ** KLUA_SAMPLE_WAIT, for one to start, so its sample shows the call. */
+    while (!stopped && t->sample) {
+        /* keel/sample.h: any thread, lock-free, while the store lives (our
+        ** reference keeps it alive). */
+        rc = keel_store_sample(t->store, buf, KLUA_SAMPLE_MAX, &n);
+        if (n > 0 || waited++ >= KLUA_SAMPLE_WAIT)
+            break;
+        clock_gettime(CLOCK_REALTIME, &at);
+        add_ms(&at, 1);
+        stopped = timer_wait(t, &at);
+    }
+    if (!stopped) {
         if (t->sample) {
-            /* keel/sample.h: any thread, lock-free, while the store lives
-            ** (our reference keeps it alive). */
-            rc = keel_store_sample(t->store, buf, KLUA_SAMPLE_MAX, &n);
             t->truncated = rc == KEEL_SAMPLE_TRUNCATED;
             for (i = 0; i < n; i++) {
                 t->frames[i].index = buf[i].func_index;
