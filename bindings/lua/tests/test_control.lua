@@ -243,5 +243,18 @@ return {
     ok(tostring(U.fails(engine.epoch_ticker, engine, 0)):find("at least 1", 1, true))
   end},
 
+  {"timers_alive_at_close", function()
+    local bin = os.getenv("KEEL_LUA_BIN")
+    if not bin then
+      io.write("skip test_control.timers_alive_at_close: KEEL_LUA_BIN is not set (run-tests.sh sets it)\n")
+      return
+    end
+    local script = U.here() .. "/scripts/timers_at_close.lua"
+    local p = io.popen('"' .. bin .. '" --check-live "' .. script .. '" 2>&1; echo "status=$?"')
+    local out = p:read("a")
+    p:close()
+    ok(out:find("status=0", 1, true) and out:find("0 live handles", 1, true), "keel-lua --check-live:\n" .. out)
+  end},
+
   {"no_leaks", function() U.no_live_handles("after the control tests") end},
 }
