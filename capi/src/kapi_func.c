@@ -280,34 +280,67 @@ void kapi_wrap_exception(kapi_store *s, kb_error *err) {
     err->exception_release = kapi_exn_handle_release;
 }
 
+/*
+** Scalar value types map onto keel_val kinds by subtraction: KVT_I32 0x7F,
+** KVT_I64 0x7E, KVT_F32 0x7D, KVT_F64 0x7C against KEEL_I32 0 .. KEEL_F64 3
+** (ORDER KVT). The call path converts them inline; v128 and references take
+** the general path (kapi_val_to_slots / kapi_val_from_slots).
+*/
+_Static_assert(KVT_I32 - KVT_I64 == KEEL_I64 && KVT_I32 - KVT_F32 == KEEL_F32 &&
+               KVT_I32 - KVT_F64 == KEEL_F64, "ORDER KVT");
+static inline bool is_scalar(uint8_t k) { return k >= KVT_F64 && k <= KVT_I32; }
+static inline keel_valkind scalar_kind(uint8_t k) { return (keel_valkind)(KVT_I32 - k); }
+/* i32 and f32 take the low 32 bits of a slot, zero-extended (krt.h slot layout). */
+static inline bool is_32bit(uint8_t k) { return k == KVT_I32 || k == KVT_F32; }
+
+/* Slow path of the argument conversion: anything but a matching scalar. */
+static kb_error *arg_to_slots(kapi_store *s, const keel_val *v, kbin_valtype t, const kbin_module *ctx,
+                              uint64_t *slots, uint32_t i) {
+    kb_error *err = kapi_val_to_slots(s, v, t, ctx, slots, "argument");
+    if (err) kb_error_set_message(err, "%s (argument %u)", err->message, (unsigned)i);
+    return err;
+}
+
+/*
+** keel_func_call and keel_func_try_call (issue 3: this is the host->wasm
+** call path every binding pays for, so the common case -- a live handle,
+** scalar arguments of the right kinds, an uncontended store -- runs without
+** a call into another file except exec/'s entry).
+*/
 static keel_error *call(keel_func *func, const keel_val *args, size_t nargs, keel_val *results,
                         size_t nresults, bool try_only) {
-    kb_error *err = kapi_check(func, KEEL_HANDLE_FUNC, "func");
-    if (err) return (keel_error *)err;
+    kb_error *err = NULL;
     kapi_handle *h = (kapi_handle *)func;
+    if (h == NULL || h->head.magic != KAPI_MAGIC || h->head.kind != KEEL_HANDLE_FUNC)
+        return (keel_error *)kapi_check(func, KEEL_HANDLE_FUNC, "func");
     kapi_store *s = h->store;
     krt_func *f = h->u.func;
     const kbin_type *t = f->type;
-    const kbin_module *ctx = kapi_func_ctx(f);
-    const kbin_valtype *rt = kbin_type_results(t);
+    const kbin_valtype *pt = t->params, *rt = kbin_type_results(t);
     if (nargs != t->param_count)
         return ERR(KB_ERR_INVALID_ARGUMENT, "expected %u arguments, got %zu", t->param_count, nargs);
     if (nresults != t->result_count)
         return ERR(KB_ERR_INVALID_ARGUMENT, "expected room for %u results, got %zu", t->result_count, nresults);
     if ((args == NULL && nargs) || (results == NULL && nresults))
         return ERR(KB_ERR_INVALID_ARGUMENT, "args or results is NULL");
-    size_t na = slot_count(t->params, t->param_count), nr = slot_count(rt, t->result_count);
+    const kbin_module *ctx = kapi_func_ctx(f);
+    size_t na = slot_count(pt, t->param_count), nr = slot_count(rt, t->result_count);
     uint64_t small[32];
     uint64_t *slots = na + nr <= 32 ? small : kb_calloc(na + nr, sizeof *slots);
     if (slots == NULL) return ERR(KB_ERR_OUT_OF_MEMORY, "out of memory");
-    memset(slots, 0, (na + nr) * sizeof *slots);
+    /* Every argument slot is written below and every result slot by the
+       callee before it is read: no zeroing needed. */
     size_t slot = 0;
-    for (uint32_t i = 0; i < t->param_count && err == NULL; i++) {
-        err = kapi_val_to_slots(s, &args[i], t->params[i], ctx, &slots[slot], "argument");
-        if (err) kb_error_set_message(err, "%s (argument %u)", err->message, (unsigned)i);
-        slot += t->params[i].kind == KVT_V128 ? 2 : 1;
+    for (uint32_t i = 0; i < t->param_count; i++) {
+        uint8_t k = pt[i].kind;
+        const keel_val *v = &args[i];
+        if (is_scalar(k) && v->kind == scalar_kind(k)) {
+            slots[slot++] = is_32bit(k) ? (uint64_t)v->of.f32_bits : v->of.f64_bits;
+            continue;
+        }
+        if ((err = arg_to_slots(s, v, pt[i], ctx, &slots[slot], i)) != NULL) goto done;
+        slot += k == KVT_V128 ? 2 : 1;
     }
-    if (err) goto done;
 
     kapi_store_retain(s);
     if ((err = kapi_store_lock(s, try_only)) != NULL) {
@@ -323,13 +356,24 @@ static keel_error *call(keel_func *func, const keel_val *args, size_t nargs, kee
     if (err && s->depth == 0 && err->kind == KB_ERR_TRAP && err->trap == KB_TRAP_INTERRUPTED)
         atomic_store(&s->krt->interrupt, 0u); /* the request is consumed */
     kapi_store_unlock(s);
-    if (err) kapi_wrap_exception(s, err);
-    if (err == NULL) {
-        slot = 0;
+    if (err) {
+        kapi_wrap_exception(s, err);
+    } else {
+        slot = na;
         uint32_t i = 0;
-        for (; i < t->result_count && err == NULL; i++) {
-            err = kapi_val_from_slots(s, rt[i], ctx, &slots[na + slot], &results[i]);
-            slot += rt[i].kind == KVT_V128 ? 2 : 1;
+        for (; i < t->result_count; i++) {
+            uint8_t k = rt[i].kind;
+            keel_val *o = &results[i];
+            if (is_scalar(k)) {
+                memset(o, 0, sizeof *o);
+                o->kind = scalar_kind(k);
+                if (is_32bit(k)) o->of.f32_bits = (uint32_t)slots[slot];
+                else o->of.f64_bits = slots[slot];
+                slot++;
+                continue;
+            }
+            if ((err = kapi_val_from_slots(s, rt[i], ctx, &slots[slot], o)) != NULL) break;
+            slot += k == KVT_V128 ? 2 : 1;
         }
         if (err) release_vals(results, i);
     }

@@ -54,7 +54,14 @@ typedef struct kapi_store {
     atomic_size_t refs;             /* store handles + object handles + running calls */
     kapi_engine *engine;            /* retained */
     krt_store *krt;
-    pthread_mutex_t lock;           /* recursive: one thread at a time (rule 8) */
+    /* The store lock (rule 8): recursive, one thread at a time. 'owner' is
+       the holding thread's pthread_self() or 0; 'lock_depth' is touched only
+       by the owner; waiters sleep on 'wait_cond' (kapi_store.c). */
+    _Atomic(uintptr_t) owner;
+    uint32_t lock_depth;
+    atomic_uint waiters;
+    pthread_mutex_t wait_lock;
+    pthread_cond_t wait_cond;
     KB_VEC(kapi_module *) modules;  /* retained for the store's life (rule 4) */
     void *user_data;
     void (*user_finalizer)(void *);
@@ -149,12 +156,54 @@ void kapi_engine_retain(kapi_engine *e);
 void kapi_engine_release(kapi_engine *e);
 void kapi_module_retain(kapi_module *m);
 void kapi_module_release(kapi_module *m);
-void kapi_store_retain(kapi_store *s);
+static inline void kapi_store_retain(kapi_store *s) {
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+}
 void kapi_store_release(kapi_store *s);
 
-/* The store lock: waits, or returns KB_ERR_BUSY when 'try_only'. */
-kb_error *kapi_store_lock(kapi_store *s, bool try_only);
-void kapi_store_unlock(kapi_store *s);
+/*
+** The store lock: waits, or returns KB_ERR_BUSY when 'try_only'. The
+** uncontended paths (taking a free lock, re-entering it on the owning
+** thread, releasing it with nobody waiting) are inline: one atomic
+** read-modify-write each way, no call into pthreads. The call path of
+** keel_func_call pays for it on every call (issue 3).
+*/
+kb_error *kapi_store_lock_slow(kapi_store *s, bool try_only);
+void kapi_store_wake(kapi_store *s);
+
+/* A non-zero word unique to each live thread: its thread pointer where the
+   compiler exposes it (one load, no call), else pthread_self(). */
+static inline uintptr_t kapi_thread_token(void) {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__aarch64__))
+    return (uintptr_t)__builtin_thread_pointer();
+#else
+    return (uintptr_t)pthread_self();
+#endif
+}
+
+static inline kb_error *kapi_store_lock(kapi_store *s, bool try_only) {
+    uintptr_t self = kapi_thread_token();
+    if (atomic_load_explicit(&s->owner, memory_order_relaxed) == self) {
+        s->lock_depth++; /* re-entry from a host callback on the owning thread */
+        return NULL;
+    }
+    uintptr_t free_ = 0;
+    if (atomic_compare_exchange_strong_explicit(&s->owner, &free_, self, memory_order_acquire,
+                                                memory_order_relaxed)) {
+        s->lock_depth = 1;
+        return NULL;
+    }
+    return kapi_store_lock_slow(s, try_only);
+}
+
+static inline void kapi_store_unlock(kapi_store *s) {
+    if (--s->lock_depth != 0) return;
+    /* Sequentially consistent store then load: either a waiter's increment
+       of 'waiters' is seen here, or its next attempt sees the lock free
+       (kapi_store_lock_slow), so no wake-up is lost. */
+    atomic_store(&s->owner, (uintptr_t)0);
+    if (atomic_load(&s->waiters) != 0) kapi_store_wake(s);
+}
 
 /* The kapi_module that holds 'm' in the store's list (retained by the store), or NULL. */
 kapi_module *kapi_store_find_module(kapi_store *s, const krt_module *m);

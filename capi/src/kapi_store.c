@@ -9,13 +9,9 @@
 */
 #include "kapi_int.h"
 
-#include <errno.h>
-
 static atomic_size_t live_stores;
 
 #define ERR(kind, ...) ((keel_error *)kb_error_new((kind), __VA_ARGS__))
-
-void kapi_store_retain(kapi_store *s) { atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed); }
 
 void kapi_store_release(kapi_store *s) {
     if (s == NULL || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) return;
@@ -26,26 +22,41 @@ void kapi_store_release(kapi_store *s) {
     kb_vec_free(&s->modules);
     if (s->user_finalizer) s->user_finalizer(s->user_data);
     kapi_engine_release(s->engine);
-    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->wait_cond);
+    pthread_mutex_destroy(&s->wait_lock);
     kb_free(s);
     atomic_fetch_sub(&live_stores, 1);
 }
 
 KEEL_API size_t keel_debug_live_stores(void) { return atomic_load(&live_stores); }
 
-kb_error *kapi_store_lock(kapi_store *s, bool try_only) {
-    if (try_only) {
-        int rc = pthread_mutex_trylock(&s->lock);
-        if (rc == EBUSY) return kb_error_new(KB_ERR_BUSY, "the store is in use by another thread");
-        if (rc != 0) return kb_error_new(KB_ERR_INTERNAL, "store lock failed (%d)", rc);
-        return NULL;
+/*
+** The contended path of kapi_store_lock (kapi_int.h): another thread owns the
+** store. Waiters announce themselves in 'waiters' before they look at
+** 'owner' under 'wait_lock', and the owner wakes them after clearing 'owner'
+** when it sees any, so a waiter never sleeps through the release.
+*/
+kb_error *kapi_store_lock_slow(kapi_store *s, bool try_only) {
+    uintptr_t self = kapi_thread_token();
+    if (try_only) return kb_error_new(KB_ERR_BUSY, "the store is in use by another thread");
+    atomic_fetch_add(&s->waiters, 1u);
+    pthread_mutex_lock(&s->wait_lock);
+    for (;;) {
+        uintptr_t free_ = 0;
+        if (atomic_compare_exchange_strong(&s->owner, &free_, self)) break;
+        pthread_cond_wait(&s->wait_cond, &s->wait_lock);
     }
-    int rc = pthread_mutex_lock(&s->lock);
-    if (rc != 0) return kb_error_new(KB_ERR_INTERNAL, "store lock failed (%d)", rc);
+    pthread_mutex_unlock(&s->wait_lock);
+    atomic_fetch_sub(&s->waiters, 1u);
+    s->lock_depth = 1;
     return NULL;
 }
 
-void kapi_store_unlock(kapi_store *s) { pthread_mutex_unlock(&s->lock); }
+void kapi_store_wake(kapi_store *s) {
+    pthread_mutex_lock(&s->wait_lock);
+    pthread_cond_broadcast(&s->wait_cond);
+    pthread_mutex_unlock(&s->wait_lock);
+}
 
 kapi_module *kapi_store_find_module(kapi_store *s, const krt_module *m) {
     for (size_t i = 0; i < s->modules.len; i++)
@@ -69,11 +80,10 @@ KEEL_API keel_error *keel_store_new(keel_engine *engine, keel_store **out) {
         kb_free(s);
         return (keel_error *)err;
     }
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&s->lock, &attr);
-    pthread_mutexattr_destroy(&attr);
+    atomic_init(&s->owner, (uintptr_t)0);
+    atomic_init(&s->waiters, 0u);
+    pthread_mutex_init(&s->wait_lock, NULL);
+    pthread_cond_init(&s->wait_cond, NULL);
     kapi_engine_retain(e);
     s->engine = e;
     atomic_init(&s->refs, 1); /* dropped right below: the handle holds the store */

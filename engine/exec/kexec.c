@@ -69,6 +69,19 @@ void kexec_backtrace(kexec_context *cx, uint32_t entry, const uint32_t *ip, kb_e
     }
 }
 
+/*
+** Copies 'n' slots. Calls from the host pass a handful: a plain loop keeps
+** them out of libc's memcpy, whose size dispatch costs more than the copy
+** (issue 3: the host->wasm call path).
+*/
+static inline void copy_slots(uint64_t *dst, const uint64_t *src, uint32_t n) {
+    if (n > 8) {
+        memcpy(dst, src, n * sizeof *dst);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) dst[i] = src[i];
+}
+
 kb_error *kexec_call(krt_store *s, krt_func *f, const uint64_t *args, uint64_t *results) {
     if (s == NULL || f == NULL) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "null store or function");
     if (f->store != s) return kb_error_new(KB_ERR_STORE_MISMATCH, "store mismatch");
@@ -77,8 +90,8 @@ kb_error *kexec_call(krt_store *s, krt_func *f, const uint64_t *args, uint64_t *
         return f->host(f->env, s, NULL, args, results);
     }
     kb_error *err;
-    kexec_context *cx;
-    if ((err = kexec_context_get(s, &cx)) != NULL) return err;
+    kexec_context *cx = s->exec;
+    if (cx == NULL && (err = context_new(s, &cx)) != NULL) return err;
     /* Re-assert fuel/deadline in the attention word: capi zeroes the word
        after an interrupted call, and the checks must see them again. */
     uint32_t attn = atomic_load_explicit(&cx->attn, memory_order_relaxed);
@@ -90,7 +103,7 @@ kb_error *kexec_call(krt_store *s, krt_func *f, const uint64_t *args, uint64_t *
     uint64_t *fp = cx->sp;
     if (top >= cx->frame_cap || (size_t)(cx->stack_end - fp) < (size_t)fn->frame_slots + 1)
         return kb_error_trap(KB_TRAP_STACK_EXHAUSTED);
-    if (fn->param_slots) memcpy(fp, args, fn->param_slots * sizeof *fp);
+    copy_slots(fp, args, fn->param_slots);
     kexec_frame *fr = &cx->frames[top];
     KEXEC_PUT(fr->fn, fn);
     KEXEC_PUT(fr->inst, f->instance);
@@ -104,6 +117,6 @@ kb_error *kexec_call(krt_store *s, krt_func *f, const uint64_t *args, uint64_t *
     cx->sp = saved_sp;
     cx->host_depth--;
     atomic_store_explicit(&cx->top, top, memory_order_release);
-    if (err == NULL && fn->result_slots) memcpy(results, fp, fn->result_slots * sizeof *fp);
+    if (err == NULL) copy_slots(results, fp, fn->result_slots);
     return err;
 }

@@ -485,6 +485,55 @@ static void test_busy_and_interrupt(void **state) {
     keel_linker_free(l);
 }
 
+/* Several threads calling into one store with keel_func_call: the store
+   lock (kapi_store.c) must serialise them (no increment of the guest's
+   counter is lost) and wake every waiter (a lost wake-up hangs the test). */
+typedef struct contend_arg {
+    keel_func *inc;
+    int calls;
+    int failures;
+} contend_arg;
+
+static void *contend_thread(void *p) {
+    contend_arg *ca = p;
+    for (int i = 0; i < ca->calls; i++) {
+        keel_val r;
+        keel_error *err = keel_func_call(ca->inc, NULL, 0, &r, 1);
+        if (err != NULL) {
+            ca->failures++;
+            keel_error_free(err);
+        }
+    }
+    return NULL;
+}
+
+static void test_contended_calls(void **state) {
+    fixture *fx = *state;
+    keel_instance *inst = instantiate(fx,
+        "(module (global $n (mut i32) (i32.const 0))"
+        "  (func (export \"inc\") (result i32)"
+        "    (global.set $n (i32.add (global.get $n) (i32.const 1))) (global.get $n)))", NULL);
+    keel_func *inc = export_func(inst, "inc");
+    enum { THREADS = 4, CALLS = 5000 };
+    pthread_t t[THREADS];
+    contend_arg ca[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        ca[i].inc = inc;
+        ca[i].calls = CALLS;
+        ca[i].failures = 0;
+        assert_int_equal(pthread_create(&t[i], NULL, contend_thread, &ca[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(ca[i].failures, 0);
+    }
+    keel_val r;
+    OK(keel_func_call(inc, NULL, 0, &r, 1));
+    assert_int_equal(r.of.i32, THREADS * CALLS + 1);
+    keel_func_release(inc);
+    keel_instance_release(inst);
+}
+
 /* Typed function references: a function of the wrong type is refused before any code runs. */
 static void test_typed_refs(void **state) {
     fixture *fx = *state;
@@ -552,6 +601,7 @@ int main(void) {
         cmocka_unit_test(test_error_accessors),
         cmocka_unit_test(test_caller_and_reentry),
         cmocka_unit_test(test_busy_and_interrupt),
+        cmocka_unit_test(test_contended_calls),
         cmocka_unit_test(test_typed_refs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
