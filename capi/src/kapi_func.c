@@ -159,6 +159,19 @@ static size_t slot_count(const kbin_valtype *types, uint32_t n) {
     return slots;
 }
 
+/*
+** Scalar value types map onto keel_val kinds by subtraction: KVT_I32 0x7F,
+** KVT_I64 0x7E, KVT_F32 0x7D, KVT_F64 0x7C against KEEL_I32 0 .. KEEL_F64 3
+** (ORDER KVT). The call path converts them inline; v128 and references take
+** the general path (kapi_val_to_slots / kapi_val_from_slots).
+*/
+_Static_assert(KVT_I32 - KVT_I64 == KEEL_I64 && KVT_I32 - KVT_F32 == KEEL_F32 &&
+               KVT_I32 - KVT_F64 == KEEL_F64, "ORDER KVT");
+static inline bool is_scalar(uint8_t k) { return k >= KVT_F64 && k <= KVT_I32; }
+static inline keel_valkind scalar_kind(uint8_t k) { return (keel_valkind)(KVT_I32 - k); }
+/* i32 and f32 take the low 32 bits of a slot, zero-extended (krt.h slot layout). */
+static inline bool is_32bit(uint8_t k) { return k == KVT_I32 || k == KVT_F32; }
+
 /* ---------------------------------------------------------------- host functions */
 
 typedef struct kapi_host {
@@ -180,13 +193,23 @@ static void release_vals(keel_val *vals, size_t n) {
     for (size_t i = 0; i < n; i++) keel_val_release(&vals[i]);
 }
 
-/* krt_host_callback: slots -> keel_val, call, keel_val -> slots. */
+/* Releases the reference values among 'vals' (scalars own nothing). */
+static void release_ref_vals(keel_val *vals, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (vals[i].kind > KEEL_V128) keel_val_release(&vals[i]);
+}
+
+/*
+** krt_host_callback: slots -> keel_val, call, keel_val -> slots. Scalars are
+** converted inline (the wasm->host call path, issue 3); references and v128
+** take kapi_val_from_slots / kapi_val_to_slots.
+*/
 static kb_error *trampoline(void *env, krt_store *ks, krt_instance *caller_instance,
                             const uint64_t *args, uint64_t *results) {
     kapi_host *host = env;
     kapi_store *s = host->store;
     const kbin_type *t = &host->type;
-    const kbin_valtype *rt = kbin_type_results(t);
+    const kbin_valtype *pt = t->params, *rt = kbin_type_results(t);
     (void)ks;
     keel_val small[16];
     size_t n = (size_t)t->param_count + t->result_count;
@@ -196,12 +219,23 @@ static kb_error *trampoline(void *env, krt_store *ks, krt_instance *caller_insta
     kb_error *err = NULL;
     size_t slot = 0, made = 0;
     for (uint32_t i = 0; i < t->param_count && err == NULL; i++, made++) {
-        err = kapi_val_from_slots(s, t->params[i], NULL, &args[slot], &argv[i]);
-        slot += t->params[i].kind == KVT_V128 ? 2 : 1;
+        uint8_t k = pt[i].kind;
+        if (is_scalar(k)) {
+            keel_val *o = &argv[i];
+            memset(o, 0, sizeof *o);
+            o->kind = scalar_kind(k);
+            if (is_32bit(k)) o->of.f32_bits = (uint32_t)args[slot];
+            else o->of.f64_bits = args[slot];
+            slot++;
+            continue;
+        }
+        err = kapi_val_from_slots(s, pt[i], NULL, &args[slot], &argv[i]);
+        slot += k == KVT_V128 ? 2 : 1;
     }
     for (uint32_t i = 0; i < t->result_count; i++) {
         memset(&resv[i], 0, sizeof resv[i]);
-        resv[i].kind = kapi_valkind_of(rt[i], NULL);
+        uint8_t k = rt[i].kind;
+        resv[i].kind = is_scalar(k) ? scalar_kind(k) : kapi_valkind_of(rt[i], NULL);
     }
     if (err == NULL) {
         struct keel_caller caller = {{KAPI_MAGIC, KAPI_CALLER_KIND, sizeof caller}, s, caller_instance};
@@ -210,14 +244,20 @@ static kb_error *trampoline(void *env, krt_store *ks, krt_instance *caller_insta
         if (err != NULL && ((kb_error *)err)->magic != KB_ERROR_MAGIC)
             err = kb_error_new(KB_ERR_INTERNAL, "a host callback returned something that is not a keel_error");
     }
-    release_vals(argv, made);
+    release_ref_vals(argv, made);
     slot = 0;
     for (uint32_t i = 0; i < t->result_count && err == NULL; i++) {
-        err = kapi_val_to_slots(s, &resv[i], rt[i], NULL, &results[slot], "host function result");
+        uint8_t k = rt[i].kind;
+        const keel_val *v = &resv[i];
+        if (is_scalar(k) && v->kind == scalar_kind(k)) {
+            results[slot++] = is_32bit(k) ? (uint64_t)v->of.f32_bits : v->of.f64_bits;
+            continue;
+        }
+        err = kapi_val_to_slots(s, v, rt[i], NULL, &results[slot], "host function result");
         if (err) kb_error_set_message(err, "%s (result %u)", err->message, (unsigned)i);
-        slot += rt[i].kind == KVT_V128 ? 2 : 1;
+        slot += k == KVT_V128 ? 2 : 1;
     }
-    release_vals(resv, t->result_count); /* Keel owns what the callback wrote */
+    release_ref_vals(resv, t->result_count); /* Keel owns what the callback wrote */
     if (vals != small) kb_free(vals);
     return err;
 }
@@ -279,19 +319,6 @@ void kapi_wrap_exception(kapi_store *s, kb_error *err) {
     err->exception = h;
     err->exception_release = kapi_exn_handle_release;
 }
-
-/*
-** Scalar value types map onto keel_val kinds by subtraction: KVT_I32 0x7F,
-** KVT_I64 0x7E, KVT_F32 0x7D, KVT_F64 0x7C against KEEL_I32 0 .. KEEL_F64 3
-** (ORDER KVT). The call path converts them inline; v128 and references take
-** the general path (kapi_val_to_slots / kapi_val_from_slots).
-*/
-_Static_assert(KVT_I32 - KVT_I64 == KEEL_I64 && KVT_I32 - KVT_F32 == KEEL_F32 &&
-               KVT_I32 - KVT_F64 == KEEL_F64, "ORDER KVT");
-static inline bool is_scalar(uint8_t k) { return k >= KVT_F64 && k <= KVT_I32; }
-static inline keel_valkind scalar_kind(uint8_t k) { return (keel_valkind)(KVT_I32 - k); }
-/* i32 and f32 take the low 32 bits of a slot, zero-extended (krt.h slot layout). */
-static inline bool is_32bit(uint8_t k) { return k == KVT_I32 || k == KVT_F32; }
 
 /* Slow path of the argument conversion: anything but a matching scalar. */
 static kb_error *arg_to_slots(kapi_store *s, const keel_val *v, kbin_valtype t, const kbin_module *ctx,
