@@ -107,3 +107,56 @@ func BenchmarkCgoFloor(b *testing.B) {
 		ABIVersion()
 	}
 }
+
+// hostBench instantiates "call" -> env.f (i32, i32) -> i32 with the given
+// definition of env.f.
+func hostBench(b *testing.B, define func(l *Linker) error) *Func {
+	e, err := NewEngine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := e.CompileString(`(module
+	  (import "env" "f" (func $f (param i32 i32) (result i32)))
+	  (func (export "call") (param i32 i32) (result i32) (call $f (local.get 0) (local.get 1))))`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, _ := NewLinker(e)
+	if err := define(l); err != nil {
+		b.Fatal(err)
+	}
+	s, _ := NewStore(e)
+	inst, err := l.Instantiate(s, m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return inst.Func("call")
+}
+
+func benchHostCall(b *testing.B, f *Func) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.Call(ctx, int32(1000), int32(2000)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// A typed host function outside the reflection-free set (a *Caller and an
+// error): the reflective path.
+func BenchmarkHostRoundTripReflect(b *testing.B) {
+	benchHostCall(b, hostBench(b, func(l *Linker) error {
+		return l.DefineFunc("env", "f", func(c *Caller, x, y int32) (int32, error) { return x + y, nil })
+	}))
+}
+
+// The general form (DefineFuncType).
+func BenchmarkHostRoundTripGeneral(b *testing.B) {
+	benchHostCall(b, hostBench(b, func(l *Linker) error {
+		return l.DefineFuncType("env", "f", FuncType{Params: []ValKind{I32, I32}, Results: []ValKind{I32}},
+			func(c *Caller, args []any) ([]any, error) {
+				return []any{args[0].(int32) + args[1].(int32)}, nil
+			})
+	}))
+}

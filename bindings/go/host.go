@@ -225,6 +225,26 @@ func writeResults(c *C.keel_caller, kinds []ValKind, vals []any, out []C.keel_va
 	if len(vals) != len(kinds) {
 		return fmt.Errorf("keel: host function returned %d results, its type has %d", len(vals), len(kinds))
 	}
+	// Numbers and vectors need no store, no pins and no references: the
+	// common case writes them directly (no allocation on this path).
+	numeric := true
+	for i, k := range kinds {
+		if k > V128Kind {
+			numeric = false
+			break
+		}
+		if err := toC(vals[i], k, nil, &out[i], nil); err != nil {
+			return err
+		}
+	}
+	if numeric {
+		return nil
+	}
+	return writeRefResults(c, kinds, vals, out)
+}
+
+// writeResults for results that include references.
+func writeRefResults(c *C.keel_caller, kinds []ValKind, vals []any, out []C.keel_val) error {
 	var sp *C.keel_store
 	defer func() {
 		if sp != nil {
@@ -343,11 +363,12 @@ func hostFuncOf(fn any) (*hostFunc, error) {
 }
 
 var (
-	typeCaller = reflect.TypeOf((*Caller)(nil))
-	typeError  = reflect.TypeOf((*error)(nil)).Elem()
-	typeFunc   = reflect.TypeOf((*Func)(nil))
-	typeRef    = reflect.TypeOf((*Ref)(nil))
-	typeV128   = reflect.TypeOf(V128{})
+	typeCaller  = reflect.TypeOf((*Caller)(nil))
+	typeError   = reflect.TypeOf((*error)(nil)).Elem()
+	typeFunc    = reflect.TypeOf((*Func)(nil))
+	typeRef     = reflect.TypeOf((*Ref)(nil))
+	typeV128    = reflect.TypeOf(V128{})
+	typeFloat32 = reflect.TypeOf(float32(0))
 )
 
 // kindOfGoType maps a Go parameter or result type to a wasm value kind.
@@ -414,14 +435,74 @@ func reflectHostFunc(fn any) (*hostFunc, error) {
 		}
 		ty.Results = append(ty.Results, k)
 	}
+	// Numeric parameters are set in one struct allocated per call (one
+	// allocation for all of them, instead of a boxed value plus a Convert
+	// per parameter); numeric results are written straight to C.
+	var fields []reflect.StructField
+	argField := make([]int, len(ty.Params)) // field of a numeric parameter, or -1
+	for i, k := range ty.Params {
+		argField[i] = -1
+		if k <= F64 {
+			argField[i] = len(fields)
+			fields = append(fields, reflect.StructField{Name: fmt.Sprintf("P%d", i), Type: t.In(first + i)})
+		}
+	}
+	var argsType reflect.Type
+	if len(fields) > 0 {
+		argsType = reflect.StructOf(fields)
+	}
+	// f32 results take the general path: float32 -> float64 -> float32
+	// would quiet a signalling NaN.
+	numericResults := true
+	for _, k := range ty.Results {
+		if k > F64 || k == F32 {
+			numericResults = false
+		}
+	}
+	hasRefParam := false
+	for _, k := range ty.Params {
+		if k == FuncRef || k == AnyRef || k == ExnRef {
+			hasRefParam = true
+		}
+	}
+	nin := t.NumIn()
 	return &hostFunc{ty: ty, call: func(c *C.keel_caller, args, results []C.keel_val) error {
-		in := make([]reflect.Value, t.NumIn())
+		in := make([]reflect.Value, nin)
 		if first == 1 {
 			in[0] = reflect.ValueOf(&Caller{c: c})
 		}
-		st := refArgStore(c, ty.Params)
+		var st *Store
+		if hasRefParam {
+			st = refArgStore(c, ty.Params)
+		}
+		var box reflect.Value
+		if argsType != nil {
+			box = reflect.New(argsType).Elem()
+		}
 		for i := range args {
 			pt := t.In(first + i)
+			if f := argField[i]; f >= 0 {
+				fv := box.Field(f)
+				a := &args[i]
+				switch pt.Kind() {
+				case reflect.Int32:
+					fv.SetInt(int64(getI32(a)))
+				case reflect.Uint32:
+					fv.SetUint(uint64(uint32(getI32(a))))
+				case reflect.Int64:
+					fv.SetInt(getI64(a))
+				case reflect.Uint64:
+					fv.SetUint(uint64(getI64(a)))
+				case reflect.Float32:
+					// Stored as bits: SetFloat goes through float64,
+					// which would quiet a signalling NaN.
+					*(*float32)(fv.Addr().UnsafePointer()) = getF32(a)
+				case reflect.Float64:
+					*(*float64)(fv.Addr().UnsafePointer()) = getF64(a)
+				}
+				in[first+i] = fv
+				continue
+			}
 			x := fromC(&args[i], st, false)
 			if x == nil {
 				in[first+i] = reflect.Zero(pt)
@@ -435,13 +516,32 @@ func reflectHostFunc(fn any) (*hostFunc, error) {
 				return e.Interface().(error)
 			}
 		}
+		if numericResults {
+			for i := 0; i < nout; i++ {
+				r := out[i]
+				switch r.Kind() {
+				case reflect.Int32:
+					setI32(&results[i], int32(r.Int()))
+				case reflect.Uint32:
+					setI32(&results[i], int32(uint32(r.Uint())))
+				case reflect.Int64:
+					setI64(&results[i], r.Int())
+				case reflect.Uint64:
+					setI64(&results[i], int64(r.Uint()))
+				case reflect.Float64:
+					setF64(&results[i], r.Float())
+				}
+			}
+			return nil
+		}
 		vals := make([]any, nout)
 		for i := 0; i < nout; i++ {
 			switch ty.Results[i] {
 			case I32:
-				vals[i] = int32(out[i].Convert(reflect.TypeOf(int32(0))).Int())
 				if out[i].Kind() == reflect.Uint32 {
 					vals[i] = int32(uint32(out[i].Uint()))
+				} else {
+					vals[i] = int32(out[i].Int())
 				}
 			case I64:
 				if out[i].Kind() == reflect.Uint64 {
@@ -449,6 +549,10 @@ func reflectHostFunc(fn any) (*hostFunc, error) {
 				} else {
 					vals[i] = out[i].Int()
 				}
+			case F32:
+				vals[i] = out[i].Convert(typeFloat32).Interface() // exact bits
+			case F64:
+				vals[i] = out[i].Float()
 			default:
 				if isNilValue(out[i]) {
 					vals[i] = nil
