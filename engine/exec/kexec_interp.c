@@ -53,17 +53,38 @@
 #define SETF64(n, v) (fp[ip[n]] = kexec_num_f64_bits(v))
 #define NEXT(k) { ip += (k); vmbreak; }
 /* ptrdiff_t arithmetic: an unsigned n (br_table) plus a negative offset must not wrap. */
-#define JUMP(n) { ip += (ptrdiff_t)(n) + (ptrdiff_t)(int32_t)ip[n]; vmbreak; }
+/* A negative offset is a loop back-edge (only loops are branched to
+   backwards): it lands just after the loop's KX_LOOP_CHECK and does the
+   check's fast path itself (BACK_EDGE, below), saving a dispatch per
+   iteration. */
+#define JUMP(n)                                                               \
+    {                                                                         \
+        int32_t off_ = (int32_t)ip[n];                                        \
+        ip += (ptrdiff_t)(n) + (ptrdiff_t)off_;                               \
+        if (off_ < 0) BACK_EDGE();                                            \
+        vmbreak;                                                              \
+    }
 #define TRAP(code) do { trap = (code); goto trap_out; } while (0)
-#define REFRESH_MEM()                                                         \
+/*
+** 'mem0' is memory 0 of 'mem_inst' (NULL: none); 'mem'/'msize' its base and
+** size. RELOAD_MEM re-reads base and size (they change when the memory
+** grows); REFRESH_MEM also re-reads which memory, for a change of instance.
+*/
+#define RELOAD_MEM()                                                          \
     do {                                                                      \
-        if (inst->module->bin->memory_count > 0) {                            \
-            mem = inst->memories[0]->data;                                    \
-            msize = inst->memories[0]->size;                                  \
+        if (mem0 != NULL) {                                                   \
+            mem = mem0->data;                                                 \
+            msize = mem0->size;                                               \
         } else {                                                              \
             mem = NULL;                                                       \
             msize = 0;                                                        \
         }                                                                     \
+    } while (0)
+#define REFRESH_MEM()                                                         \
+    do {                                                                      \
+        mem_inst = inst;                                                      \
+        mem0 = inst->module->bin->memory_count > 0 ? inst->memories[0] : NULL; \
+        RELOAD_MEM();                                                         \
     } while (0)
 /*
 ** Publication for samplers and the attention check (kexec_sample.h). The
@@ -83,10 +104,19 @@
             if (attn_trap_ != KB_TRAP_NONE) TRAP(attn_trap_);                 \
         }                                                                     \
     } while (0)
+/* The loop_check at ip - 1, inline: publish its position; when attention is
+   needed, step back onto the loop_check itself, which takes the slow path
+   exactly as a fall-through into the loop does. */
+#define BACK_EDGE()                                                           \
+    do {                                                                      \
+        PUBLISH_AT(fr, ip - 1);                                               \
+        if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) != 0)) ip--; \
+    } while (0)
 #else
 #define PUBLISH_TOP(t) atomic_store_explicit(&cx->top, (t), memory_order_relaxed)
 #define PUBLISH_AT(f, p) ((void)0)
 #define ATTENTION() ((void)0)
+#define BACK_EDGE() ((void)0)
 #endif
 
 /* Effective address check for the generic path: a + off + n <= size without overflow. */
@@ -246,6 +276,8 @@ kb_error *kexec_run(kexec_context *cx, krt_store *s, uint32_t entry) {
     const uint32_t *ip = NULL;
     uint8_t *mem = NULL;
     uint64_t msize = 0;
+    krt_memory *mem0 = NULL;
+    const krt_instance *mem_inst = NULL;
     uint32_t trap = KB_TRAP_NONE;
     kb_error *err = NULL;
     krt_exn *exn = NULL;
@@ -257,9 +289,21 @@ kb_error *kexec_run(kexec_context *cx, krt_store *s, uint32_t entry) {
 enter:
     /* A new activation of 'fn' at 'fp' (frames[top - 1] already describes it). */
     /* Callers checked that the frame fits the value stack. */
-    if (fn->zero_slots) memset(fp + fn->param_slots, 0, fn->zero_slots * sizeof *fp);
+    {
+        /* Locals start at zero (spec 4.4.10); most functions have a few, so
+           no call into memset for them. */
+        uint64_t *z = fp + fn->param_slots;
+        uint32_t nz = fn->zero_slots;
+        if (nz > 8) {
+            memset(z, 0, nz * sizeof *fp);
+        } else {
+            for (; nz >= 2; nz -= 2, z += 2) { z[0] = 0; z[1] = 0; }
+            if (nz) z[0] = 0;
+        }
+    }
     ip = kcomp_func_code(fn);
-    REFRESH_MEM();
+    /* A call within the instance keeps memory 0: the caller's cache is current. */
+    if (inst != mem_inst) REFRESH_MEM();
     /* Interrupt, fuel and deadline in one check (kexec_sample.h). */
     ATTENTION();
 
@@ -288,7 +332,8 @@ resume:
             JUMP(3 + i);
         }
         vmcase(KX_LOOP_CHECK) {
-            /* Every back-edge lands here: publish the position, then check. */
+            /* Entry into a loop runs this; back-edges jump past it and run
+               BACK_EDGE, which comes here only when attention is needed. */
             PUBLISH_AT(fr, ip);
             ATTENTION();
             NEXT(1);
@@ -300,7 +345,9 @@ resume:
             if (top == entry) return NULL;
             fr = &cx->frames[top - 1];
             fn = fr->fn; inst = fr->inst; fp = fr->fp; ip = fr->ip;
-            REFRESH_MEM();
+            /* The callee may have grown the memory: always re-read its size. */
+            if (inst == mem_inst) RELOAD_MEM();
+            else REFRESH_MEM();
             vmbreak;
         }
         vmcase(KX_RETURN1) {
@@ -898,7 +945,8 @@ resume:
 do_call: {
     /* 'callee' with its arguments at 'nfp'; 'tail' replaces the current frame. */
     uint32_t oplen = 1u + (uint32_t)kcomp_ops[*ip].words;
-    PUBLISH_AT(&cx->frames[top - 1], ip);
+    /* 'fr' is always &cx->frames[top - 1], the running frame. */
+    PUBLISH_AT(fr, ip);
     if (callee->instance == NULL) {
         const kbin_type *ft = callee->type;
         uint32_t np = kexec_type_slots(ft, false), nr = kexec_type_slots(ft, true);
@@ -907,7 +955,7 @@ do_call: {
             nfp = fp;
         }
         if (UNLIKELY((size_t)(cx->stack_end - nfp) < (size_t)np + nr)) TRAP(KB_TRAP_STACK_EXHAUSTED);
-        cx->frames[top - 1].ip = ip + 1; /* inside the call op, for nested backtraces */
+        fr->ip = ip + 1; /* inside the call op, for nested backtraces */
         uint64_t *saved_sp = cx->sp;
         cx->sp = nfp + np + nr;
         kb_error *e = callee->host(callee->env, s, inst, nfp, nfp + np);
@@ -936,14 +984,13 @@ do_call: {
     if (tail) {
         /* A true tail call: the frame is reused, the frame stack does not grow. */
         memmove(fp, nfp, cf->param_slots * sizeof *fp);
-        fr = &cx->frames[top - 1];
         PUBLISH_AT(fr, NULL); /* a sampler sees "offset unknown" mid-switch */
         KEXEC_PUT(fr->fn, cf);
         KEXEC_PUT(fr->inst, callee->instance);
         PUBLISH_AT(fr, kcomp_func_code(cf));
     } else {
         if (UNLIKELY(top >= cx->frame_cap)) TRAP(KB_TRAP_STACK_EXHAUSTED);
-        cx->frames[top - 1].ip = ip + oplen;
+        fr->ip = ip + oplen;
         fr = &cx->frames[top];
         KEXEC_PUT(fr->fn, cf);
         KEXEC_PUT(fr->inst, callee->instance);
