@@ -50,6 +50,36 @@ static int load_module(const char *path, const char *cache_dir, keel_engine **en
     return kcli_load_module(path, cache_dir, engine, module);
 }
 
+/*
+** A WASI reactor exports '_initialize' (and no '_start'): the WASI application
+** ABI requires it to run once, before any other export is called. A command
+** ('_start') initialises itself. Returns 0, or the exit status to use.
+*/
+static int run_initializer(const char *path, keel_instance *inst) {
+    keel_func *init = NULL, *start = NULL;
+    keel_error *err = keel_instance_export_func(inst, "_start", 6, &start);
+    keel_error_free(err);
+    if (start) {
+        keel_func_release(start);
+        return 0;
+    }
+    err = keel_instance_export_func(inst, "_initialize", 11, &init);
+    keel_error_free(err);
+    if (!init) return 0;
+    err = keel_func_call(init, NULL, 0, NULL, 0);
+    keel_func_release(init);
+    if (!err) return 0;
+    int rc = keel_error_kind(err) == KEEL_ERROR_TRAP ? 2 : 1;
+    if (keel_error_kind(err) == KEEL_ERROR_EXIT) {
+        rc = keel_error_exit_code(err);
+    } else {
+        fprintf(stderr, "keel: %s: _initialize: ", path);
+        kcli_print_error(stderr, err);
+    }
+    keel_error_free(err);
+    return rc;
+}
+
 /* Calls 'func' with the textual 'args' and prints the results. */
 static int invoke(kcli_ctx *ctx, keel_func *func, const char *name, int argc, char **argv) {
     keel_functype *type = NULL;
@@ -94,17 +124,58 @@ static int invoke(kcli_ctx *ctx, keel_func *func, const char *name, int argc, ch
     return 0;
 }
 
+/* WASI options of 'keel run': --dir HOST[::GUEST], --dir-ro HOST[::GUEST], --env K=V
+   (keel/wasi.h). Returns 1 when argv[*i] was one (consumed with its value), 0 when
+   not, -1 after printing an error. */
+static int wasi_option(keel_wasi_config *cfg, int argc, char **argv, int *i) {
+    const char *opt = argv[*i];
+    bool dir = !strcmp(opt, "--dir"), dir_ro = !strcmp(opt, "--dir-ro"), env = !strcmp(opt, "--env");
+    if (!dir && !dir_ro && !env) return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "keel run: %s needs a value\n", opt);
+        return -1;
+    }
+    const char *val = argv[++*i];
+    keel_error *err = env ? keel_wasi_config_push_env_spec(cfg, val)
+                          : keel_wasi_config_preopen_dir_spec(cfg, val, dir_ro);
+    if (err) {
+        fprintf(stderr, "keel run: %s %s: %s\n", opt, val, keel_error_message(err));
+        keel_error_free(err);
+        return -1;
+    }
+    return 1;
+}
+
 int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
     const char *cache_dir = NULL; /* --cache-dir DIR or KEEL_CACHE_DIR (cli_compile.c) */
     if (kcli_cache_options(&argc, &argv, &cache_dir)) return 1;
     kcli_watch watch; /* --timeout / --profile (cli_timeout.c, cli_profile.c) */
     if (kcli_watch_options(&argc, &argv, &watch)) return 1;
     const char *path = NULL, *name = NULL;
-    int i = 0;
+    int i = 0, guest_args = -1;
+    keel_wasi_config *wasi = NULL;
+    keel_error *werr = keel_wasi_config_new(&wasi);
+    if (werr) {
+        kcli_print_error(stderr, werr);
+        keel_error_free(werr);
+        return 1;
+    }
     for (; i < argc; i++) {
+        int w = wasi_option(wasi, argc, argv, &i);
+        if (w < 0) {
+            keel_wasi_config_free(wasi);
+            return 1;
+        }
+        if (w > 0) continue;
+        if (!strcmp(argv[i], "--")) { /* the rest is the WASI program's argv[1..] */
+            guest_args = i + 1;
+            i = argc;
+            break;
+        }
         if (!strcmp(argv[i], "--invoke")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "keel run: --invoke needs a name\n");
+                keel_wasi_config_free(wasi);
                 return 1;
             }
             name = argv[++i];
@@ -112,13 +183,28 @@ int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
             break; /* everything after the name is an argument */
         }
         if (path) {
-            fprintf(stderr, "keel run: unexpected '%s' (arguments follow --invoke NAME)\n", argv[i]);
+            fprintf(stderr, "keel run: unexpected '%s' (arguments follow --invoke NAME or --)\n", argv[i]);
+            keel_wasi_config_free(wasi);
             return 1;
         }
         path = argv[i];
     }
     if (!path) {
-        fprintf(stderr, "usage: keel run [--timeout S] [--profile FILE [--hz N]] FILE.wasm|FILE.wat [--invoke NAME [ARGS...]]\n");
+        fprintf(stderr, "usage: keel run [--timeout S] [--profile FILE [--hz N]] [--dir HOST[::GUEST]] "
+                        "[--dir-ro HOST[::GUEST]] [--env K=V] FILE.wasm|FILE.wat "
+                        "[--invoke NAME [ARGS...] | -- ARGS...]\n");
+        keel_wasi_config_free(wasi);
+        return 1;
+    }
+    /* WASI: the guest's argv[0] is the file; the standard streams are the tool's own. */
+    werr = keel_wasi_config_push_arg(wasi, path);
+    for (int k = guest_args; !werr && k >= 0 && k < argc; k++) werr = keel_wasi_config_push_arg(wasi, argv[k]);
+    for (keel_wasi_stream st = KEEL_WASI_STDIN; !werr && st <= KEEL_WASI_STDERR; st++)
+        werr = keel_wasi_config_inherit_stdio(wasi, st);
+    if (werr) {
+        kcli_print_error(stderr, werr);
+        keel_error_free(werr);
+        keel_wasi_config_free(wasi);
         return 1;
     }
     keel_engine *engine = NULL;
@@ -129,11 +215,17 @@ int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
     keel_func *func = NULL;
     int rc = load_module(path, cache_dir, &engine, &module);
     if (rc) goto done;
-    /* No imports yet (WASI comes later): the linker is empty, so any import
-    ** fails with "unknown import: module::name". */
+    /* The linker holds WASI preview 1 (keel/wasi.h); any other import fails
+    ** with "unknown import: module::name". */
     keel_error *err = keel_store_new(engine, &store);
     if (!err) err = keel_linker_new(engine, &linker);
+    if (!err) err = keel_linker_define_wasi(linker, store, wasi, NULL);
     if (!err) err = keel_linker_instantiate(linker, store, module, &inst);
+    if (err && keel_error_kind(err) == KEEL_ERROR_EXIT) { /* proc_exit in a start function */
+        rc = keel_error_exit_code(err);
+        keel_error_free(err);
+        goto done;
+    }
     if (err) {
         fprintf(stderr, "keel: %s: ", path);
         kcli_print_error(stderr, err);
@@ -142,6 +234,7 @@ int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
         keel_error_free(err);
         goto done;
     }
+    if ((rc = run_initializer(path, inst)) != 0) goto done;
     const char *target = name ? name : "_start";
     err = keel_instance_export_func(inst, target, strlen(target), &func);
     if (err || !func) {
@@ -160,6 +253,7 @@ int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
     kcli_ctx_free(&ctx);
 done:
     (void)opts;
+    keel_wasi_config_free(wasi);
     keel_func_release(func);
     keel_instance_release(inst);
     keel_linker_free(linker);
