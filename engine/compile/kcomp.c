@@ -109,6 +109,9 @@ typedef struct comp {
     uint32_t result_slots;
     uint32_t last_dst;               /* code position of the dst operand of the last single-result op */
     uint32_t last_op;                /* code position of the last emitted op */
+    uint64_t pool[32];               /* constants kept in slots for the whole call */
+    uint32_t pool_count;
+    uint32_t pool_base;              /* slot of pool[0] */
     bool oom;
 } comp;
 
@@ -214,8 +217,19 @@ static void materialize(comp *c, entry *e) {
     e->kind = E_TEMP;
 }
 
+/* The constant pool slot holding 'v', or NO_POS (see prescan). */
+static uint32_t pool_slot(const comp *c, uint64_t v) {
+    for (uint32_t i = 0; i < c->pool_count; i++)
+        if (c->pool[i] == v) return c->pool_base + i;
+    return NO_POS;
+}
+
 /* The slot an instruction reads an entry from (constants and adds are written home first). */
 static uint32_t use(comp *c, entry *e) {
+    if (e->kind == E_CONST && e->width == 1 && c->pool_count > 0) {
+        uint32_t ps = pool_slot(c, e->c);
+        if (ps != NO_POS) return ps;
+    }
     if (e->kind == E_CONST || is_add(e)) materialize(c, e);
     return e->kind == E_LOCAL ? e->slot : e->home;
 }
@@ -496,14 +510,55 @@ static void end_block(comp *c) {
 ** params, caught exceptions of legacy 'try') and finds the first instruction
 ** outside the interpreter's scope. Returns NULL or a decoding error.
 */
+static const uint16_t imm_form[KX_COUNT_];
+
 static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsupported) {
     kbin_reader r = kbin_reader_make(c->m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
     kbin_instr in;
     *hidden = 0;
     *unsupported = -1;
+    c->pool_count = 0;
+    /* Constant pool: a constant inside a loop that an instruction will read
+       from a slot (a float operand, an integer operand no immediate form
+       takes) gets a slot written once at function entry instead of a const
+       instruction per iteration. 'in_loop' counts the open loops. */
+    uint32_t depth = 0, in_loop = 0;
+    uint64_t loop_bits = 0; /* bit i: nesting level i is a loop (levels < 64) */
+    bool pending = false;
+    uint64_t pv = 0;
+    uint8_t ptype = 0;
     while (!kbin_reader_done(&r)) {
         kb_error *err = kbin_read_instr(&r, &in);
         if (err != NULL) return err;
+        if (pending) {
+            /* Decide on the previous constant now that its reader is known. */
+            const direct_op *d = &direct[in.op];
+            bool fits = ptype == KVT_I32 || (int64_t)pv == (int64_t)(int32_t)(uint32_t)pv;
+            bool want;
+            if (ptype == KVT_F32 || ptype == KVT_F64)
+                want = in.op != KOP_LOCAL_SET && in.op != KOP_LOCAL_TEE && d->cls != KC_ST;
+            else
+                want = d->cls == KC_BIN && !(imm_form[d->kx] && fits);
+            if (want && pool_slot(c, pv) == NO_POS && c->pool_count < 32) c->pool[c->pool_count++] = pv;
+            pending = false;
+        }
+        switch (in.op) {
+        case KOP_BLOCK: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE: case KOP_LOOP:
+            if (depth < 64 && in.op == KOP_LOOP) { loop_bits |= 1ull << depth; in_loop++; }
+            depth++;
+            break;
+        case KOP_END: case KOP_DELEGATE:
+            if (depth > 0) {
+                depth--;
+                if (depth < 64 && (loop_bits >> depth & 1)) { loop_bits &= ~(1ull << depth); in_loop--; }
+            }
+            break;
+        case KOP_I32_CONST: pending = in_loop > 0; pv = (uint32_t)in.imm.i32; ptype = KVT_I32; break;
+        case KOP_I64_CONST: pending = in_loop > 0; pv = (uint64_t)in.imm.i64; ptype = KVT_I64; break;
+        case KOP_F32_CONST: pending = in_loop > 0; pv = in.imm.f32; ptype = KVT_F32; break;
+        case KOP_F64_CONST: pending = in_loop > 0; pv = in.imm.f64; ptype = KVT_F64; break;
+        default: break;
+        }
         uint8_t prefix = kbin_ops[in.op].prefix;
         if (prefix == 0xFD || prefix == 0xFB) {
             *unsupported = in.op;
@@ -1369,7 +1424,8 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         goto done;
     }
     c->hidden_next = slot;
-    c->temps_base = slot + hidden;
+    c->pool_base = slot + hidden;
+    c->temps_base = c->pool_base + c->pool_count;
     c->max_slots = c->temps_base;
 
     if (unsupported >= 0) {
@@ -1388,6 +1444,13 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         fk.else_patch = NO_POS;
         fk.handler = -1;
         if (!kb_vec_push(&c->ctrls, fk)) c->oom = true;
+        if (c->pool_count > 0) {
+            /* The pool's writes map to the function's start (backtraces, samples). */
+            uint32_t pair[2] = {0, f->code_offset};
+            if (!append_words((word_vec *)&c->pcmap, pair, 2)) c->oom = true;
+        }
+        for (uint32_t i = 0; i < c->pool_count; i++)
+            emit_const(c, c->pool_base + i, c->pool[i], (c->pool[i] >> 32) == 0 ? KVT_I32 : KVT_I64);
         /* Function entry is not a loop header but its interrupt check lives in exec's call path. */
         c->r = kbin_reader_make(m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
         uint32_t skip_depth = 0;
