@@ -34,6 +34,25 @@ static const uint16_t op_lookup[5 * KPAGE_SIZE] = {
 #include "binary/kbin_opcodes.def"
 };
 
+/*
+** The inline decoder's table (kbin_reader.h): for one-byte opcodes whose
+** immediate shape the fast path knows, KOP_* + 1 and the shape. Prefixed
+** opcodes and the other shapes stay 0 (kbin_read_instr_full).
+*/
+#define KFAST(imm) ((imm) == KIMM_NONE || (imm) == KIMM_INDEX || (imm) == KIMM_I32 || \
+                    (imm) == KIMM_I64 || (imm) == KIMM_MEMARG)
+/* Rows are selected by pasting the prefix as written in the table (0x00 for
+   one-byte opcodes), so every index is initialised at most once. */
+#define KFAST_ROW_0x00(NAME, code, imm) [code] = KFAST(imm) ? ((uint32_t)(imm) << 16 | (KOP_##NAME + 1u)) : 0,
+#define KFAST_ROW_0xFB(NAME, code, imm)
+#define KFAST_ROW_0xFC(NAME, code, imm)
+#define KFAST_ROW_0xFD(NAME, code, imm)
+#define KFAST_ROW_0xFE(NAME, code, imm)
+const uint32_t kbin_fast[256] = {
+#define KOP(NAME, text, prefix, code, imm) KFAST_ROW_##prefix(NAME, code, imm)
+#include "binary/kbin_opcodes.def"
+};
+
 /* ---------------------------------------------------------------- errors */
 
 kb_error *kbin_leb_error(int status, size_t offset) {
@@ -56,6 +75,35 @@ kb_error *kbin_read_byte(kbin_reader *r, uint8_t *out) {
     return NULL;
 }
 
+/*
+** LEB128 numbers shorter than the last byte their width permits need none of
+** the spec's range checks (5.2.2: only the last permitted byte has unused
+** bits): up to 4 bytes for 32-bit numbers, 9 for 64-bit ones. Decodes such a
+** number into *raw (not sign-extended) and returns its length, or 0 when it
+** is longer or runs past the input (kb_leb_u/kb_leb_s then decide).
+*/
+static inline unsigned leb_short(const kbin_reader *r, unsigned max_bytes, uint64_t *raw) {
+    if (r->pos >= r->end) return 0;
+    const uint8_t *p = r->bytes + r->pos;
+    size_t avail = r->end - r->pos;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < max_bytes && i < avail; i++) {
+        v |= (uint64_t)(p[i] & 0x7F) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            *raw = v;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Sign-extends an n-byte signed LEB's raw bits (n <= 9). */
+static inline int64_t leb_sext(uint64_t raw, unsigned n) {
+    unsigned shift = 7 * n;
+    if (raw & ((uint64_t)1 << (shift - 1))) raw |= ~(uint64_t)0 << shift;
+    return (int64_t)raw;
+}
+
 kb_error *kbin_read_u32(kbin_reader *r, uint32_t *out) {
     /* Fast path: one-byte LEB, by far the most common index encoding. */
     if (r->pos < r->end && r->bytes[r->pos] < 0x80) {
@@ -63,6 +111,12 @@ kb_error *kbin_read_u32(kbin_reader *r, uint32_t *out) {
         return NULL;
     }
     uint64_t v;
+    unsigned n = leb_short(r, 4, &v);
+    if (n != 0) {
+        r->pos += n;
+        *out = (uint32_t)v;
+        return NULL;
+    }
     size_t start = r->pos;
     kb_leb_status st = kb_leb_u(r->bytes, r->end, &r->pos, 32, &v);
     if (st != KB_LEB_OK) return kbin_leb_error(st, start);
@@ -71,6 +125,11 @@ kb_error *kbin_read_u32(kbin_reader *r, uint32_t *out) {
 }
 
 kb_error *kbin_read_u64(kbin_reader *r, uint64_t *out) {
+    unsigned n = leb_short(r, 9, out);
+    if (n != 0) {
+        r->pos += n;
+        return NULL;
+    }
     size_t start = r->pos;
     kb_leb_status st = kb_leb_u(r->bytes, r->end, &r->pos, 64, out);
     return st == KB_LEB_OK ? NULL : kbin_leb_error(st, start);
@@ -78,6 +137,13 @@ kb_error *kbin_read_u64(kbin_reader *r, uint64_t *out) {
 
 kb_error *kbin_read_s32(kbin_reader *r, int32_t *out) {
     int64_t v;
+    uint64_t raw;
+    unsigned n = leb_short(r, 4, &raw);
+    if (n != 0) {
+        r->pos += n;
+        *out = (int32_t)leb_sext(raw, n);
+        return NULL;
+    }
     size_t start = r->pos;
     kb_leb_status st = kb_leb_s(r->bytes, r->end, &r->pos, 32, &v);
     if (st != KB_LEB_OK) return kbin_leb_error(st, start);
@@ -86,6 +152,13 @@ kb_error *kbin_read_s32(kbin_reader *r, int32_t *out) {
 }
 
 kb_error *kbin_read_s64(kbin_reader *r, int64_t *out) {
+    uint64_t raw;
+    unsigned n = leb_short(r, 9, &raw);
+    if (n != 0) {
+        r->pos += n;
+        *out = leb_sext(raw, n);
+        return NULL;
+    }
     size_t start = r->pos;
     kb_leb_status st = kb_leb_s(r->bytes, r->end, &r->pos, 64, out);
     return st == KB_LEB_OK ? NULL : kbin_leb_error(st, start);
@@ -355,7 +428,7 @@ static kb_error *read_imm(kbin_reader *r, kbin_instr *in, unsigned imm) {
 
 /* ---------------------------------------------------------------- instructions */
 
-kb_error *kbin_read_instr(kbin_reader *r, kbin_instr *out) {
+kb_error *kbin_read_instr_full(kbin_reader *r, kbin_instr *out) {
     size_t start = r->pos;
     if (start >= r->end) return kbin_leb_error(KB_LEB_END, start);
     uint8_t b = r->bytes[r->pos++];

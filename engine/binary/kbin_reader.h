@@ -181,8 +181,84 @@ typedef struct kbin_instr {
 ** advances r->pos past it. Returns NULL or a KB_ERR_MALFORMED error (r->pos is
 ** then unspecified). Checks the encoding only: indices are not checked against
 ** the module (that is validation).
+**
+** Every function body is read this way by binary/, valid/ and compile/, so
+** the common shapes are decoded inline (issue 10): a one-byte opcode with no
+** immediate, a one-byte index (local.get 3), a one-byte signed constant
+** (i32.const -2) or a memarg whose flags and offset take a byte each. Each
+** row of 'kbin_fast' is KOP_* + 1 in its low 16 bits (0: take the full
+** decoder, kbin_read_instr_full) and the KIMM_* shape above them.
 */
-kb_error *kbin_read_instr(kbin_reader *r, kbin_instr *out);
+kb_error *kbin_read_instr_full(kbin_reader *r, kbin_instr *out);
+extern const uint32_t kbin_fast[256];
+
+static inline kb_error *kbin_read_instr(kbin_reader *r, kbin_instr *out) {
+    size_t p = r->pos;
+    if (r->end - p >= 3 && p < r->end) {
+        const uint8_t *b = r->bytes + p;
+        uint32_t e = kbin_fast[b[0]];
+        if (e != 0) {
+            uint16_t op = (uint16_t)((e & 0xFFFF) - 1);
+            switch (e >> 16) {
+            case KIMM_NONE:
+                out->op = op;
+                out->offset = (uint32_t)p;
+                r->pos = p + 1;
+                return NULL;
+            case KIMM_INDEX:
+                if (b[1] < 0x80) {
+                    out->op = op;
+                    out->offset = (uint32_t)p;
+                    out->imm.index = b[1];
+                    r->pos = p + 2;
+                    return NULL;
+                }
+                if (b[2] < 0x80) { /* two bytes: call 200, global.get 130 */
+                    out->op = op;
+                    out->offset = (uint32_t)p;
+                    out->imm.index = (uint32_t)(b[1] & 0x7F) | (uint32_t)b[2] << 7;
+                    r->pos = p + 3;
+                    return NULL;
+                }
+                break;
+            case KIMM_I32:
+                if (b[1] < 0x80) { /* one byte: 7 bits, sign bit 0x40 (spec 5.2.2) */
+                    out->op = op;
+                    out->offset = (uint32_t)p;
+                    out->imm.i32 = (int32_t)(b[1] ^ 0x40) - 0x40;
+                    r->pos = p + 2;
+                    return NULL;
+                }
+                break;
+            case KIMM_I64:
+                if (b[1] < 0x80) {
+                    out->op = op;
+                    out->offset = (uint32_t)p;
+                    out->imm.i64 = (int64_t)(b[1] ^ 0x40) - 0x40;
+                    r->pos = p + 2;
+                    return NULL;
+                }
+                break;
+            case KIMM_MEMARG:
+                /* flags < 0x40: no memory index; both bytes end their LEB. */
+                if (b[1] < 0x40 && b[2] < 0x80) {
+                    out->op = op;
+                    out->offset = (uint32_t)p;
+                    out->imm.mem.align = b[1];
+                    out->imm.mem.memory = 0;
+                    out->imm.mem.offset = b[2];
+                    out->imm.mem.lane = 0;
+                    r->pos = p + 3;
+                    return NULL;
+                }
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    return kbin_read_instr_full(r, out);
+}
 
 /*
 ** Reads the next br_table label at *pos and advances *pos. Only valid for the

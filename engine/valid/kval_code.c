@@ -9,6 +9,7 @@
 ** read once with kbin_read_instr; simple instructions are typed from the
 ** signature table kval_sigs.def, the rest by hand below.
 */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,49 @@ static const ksig sigs[KOP_COUNT_] = {
 #define KSIG(NAME, s, a, l) [KOP_##NAME] = {s, a, l},
 #include "valid/kval_sigs.def"
 };
+
+/*
+** Signature strings decoded once per process (kval_code_new): parameter and
+** result kinds per opcode, 0 standing for the address type 'a'. A string too
+** long for the slots keeps 'ok' false and is applied from the text.
+*/
+#define KSIG_MAX_PARAMS 4
+#define KSIG_MAX_RESULTS 2
+typedef struct csig {
+    bool ok;
+    uint8_t np, nr;
+    uint8_t p[KSIG_MAX_PARAMS], r[KSIG_MAX_RESULTS];
+} csig;
+
+static csig csigs[KOP_COUNT_];
+static pthread_once_t csigs_once = PTHREAD_ONCE_INIT;
+
+static uint8_t sig_kind(char ch) {
+    switch (ch) {
+    case 'i': return KVT_I32;
+    case 'I': return KVT_I64;
+    case 'f': return KVT_F32;
+    case 'F': return KVT_F64;
+    case 'v': return KVT_V128;
+    default: return 0; /* 'a' */
+    }
+}
+
+static void csigs_init(void) {
+    for (uint32_t op = 0; op < KOP_COUNT_; op++) {
+        const char *sig = sigs[op].sig;
+        const char *colon = sig ? strchr(sig, ':') : NULL;
+        if (colon == NULL) continue;
+        size_t np = (size_t)(colon - sig), nr = strlen(colon + 1);
+        if (np > KSIG_MAX_PARAMS || nr > KSIG_MAX_RESULTS) continue;
+        csig *cs = &csigs[op];
+        cs->np = (uint8_t)np;
+        cs->nr = (uint8_t)nr;
+        for (size_t i = 0; i < np; i++) cs->p[i] = sig_kind(sig[i]);
+        for (size_t i = 0; i < nr; i++) cs->r[i] = sig_kind(colon[1 + i]);
+        cs->ok = true;
+    }
+}
 
 /* ---------------------------------------------------------------- state */
 
@@ -58,6 +102,7 @@ struct kval_code {
 };
 
 kval_code *kval_code_new(kval_registry *reg, const kbin_module *m) {
+    pthread_once(&csigs_once, csigs_init);
     kval_code *c = kb_calloc(1, sizeof *c);
     if (c == NULL) return NULL;
     c->reg = reg;
@@ -193,10 +238,19 @@ static kbin_valtype label_type(kval_code *c, const frame *f, uint32_t i) {
    can make the validator allocate. */
 #define KVAL_MAX_STACK (1u << 20)
 
-static kb_error *push(kval_code *c, kbin_valtype t) {
+static kb_error *push_slow(kval_code *c, kbin_valtype t) {
     if (c->vals.len >= KVAL_MAX_STACK) return kb_error_new(KB_ERR_LIMIT, "operand stack too deep");
     if (!kb_vec_push(&c->vals, t)) return oom();
     return NULL;
+}
+
+/* Every instruction pushes: the common case (room left) is inline. */
+static inline kb_error *push(kval_code *c, kbin_valtype t) {
+    if (c->vals.len < c->vals.cap && c->vals.len < KVAL_MAX_STACK) {
+        c->vals.items[c->vals.len++] = t;
+        return NULL;
+    }
+    return push_slow(c, t);
 }
 
 static kb_error *pop(kval_code *c, kbin_valtype *out) {
@@ -212,7 +266,7 @@ static kb_error *pop(kval_code *c, kbin_valtype *out) {
     return NULL;
 }
 
-static kb_error *pop_expect(kval_code *c, kbin_valtype want, kbin_valtype *out) {
+static kb_error *pop_expect_slow(kval_code *c, kbin_valtype want, kbin_valtype *out) {
     kbin_valtype t;
     frame *f = &c->ctrls.items[c->ctrls.len - 1];
     if (c->vals.len == f->height && !f->unreachable) return mismatch_operand(c, want, NULL);
@@ -221,6 +275,22 @@ static kb_error *pop_expect(kval_code *c, kbin_valtype want, kbin_valtype *out) 
     if (!kval_vt_sub(c->reg, t, want)) return mismatch_operand(c, want, &t);
     if (out) *out = t;
     return NULL;
+}
+
+/*
+** The common case inline: a value above the frame's height of exactly the
+** wanted numeric or vector type (kval_vt_sub is then true without asking
+** the registry). References, the unknown type and errors take the full path.
+*/
+static inline kb_error *pop_expect(kval_code *c, kbin_valtype want, kbin_valtype *out) {
+    size_t len = c->vals.len;
+    if (want.kind != KVT_REF && len > c->ctrls.items[c->ctrls.len - 1].height &&
+        c->vals.items[len - 1].kind == want.kind) {
+        c->vals.len = len - 1;
+        if (out) *out = c->vals.items[len - 1];
+        return NULL;
+    }
+    return pop_expect_slow(c, want, out);
 }
 
 static kb_error *pop_t(kval_code *c, kbin_valtype want) { return pop_expect(c, want, NULL); }
@@ -252,7 +322,7 @@ static kb_error *push_label(kval_code *c, const frame *f) {
 }
 
 /* Applies a signature string ("ii:i"); 'addr' is the type letter 'a'. */
-static kb_error *apply_sig(kval_code *c, const char *sig, kbin_valtype addr) {
+static kb_error *apply_sig_text(kval_code *c, const char *sig, kbin_valtype addr) {
     const char *colon = strchr(sig, ':');
     kb_error *err;
     for (const char *p = colon; p-- > sig;) {
@@ -279,6 +349,17 @@ static kb_error *apply_sig(kval_code *c, const char *sig, kbin_valtype addr) {
         }
         if ((err = push(c, t)) != NULL) return err;
     }
+    return NULL;
+}
+
+static kb_error *apply_sig(kval_code *c, uint16_t op, kbin_valtype addr) {
+    const csig *cs = &csigs[op];
+    if (!cs->ok) return apply_sig_text(c, sigs[op].sig, addr);
+    kb_error *err;
+    for (uint32_t i = cs->np; i-- > 0;)
+        if ((err = pop_t(c, cs->p[i] ? kbin_vt(cs->p[i]) : addr)) != NULL) return err;
+    for (uint32_t i = 0; i < cs->nr; i++)
+        if ((err = push(c, cs->r[i] ? kbin_vt(cs->r[i]) : addr)) != NULL) return err;
     return NULL;
 }
 
@@ -520,7 +601,7 @@ static kb_error *step(kval_code *c, const kbin_instr *in, const kbin_reader *r) 
             for (int i = 0; i < 16; i++)
                 if (in->imm.v128[i] >= 32) return fail(c, "invalid lane index%.0u", 0);
         }
-        return apply_sig(c, s->sig, addr);
+        return apply_sig(c, in->op, addr);
     }
     switch (in->op) {
     case KOP_UNREACHABLE: case KOP_NOP: case KOP_BLOCK: case KOP_LOOP: case KOP_IF: case KOP_ELSE:
