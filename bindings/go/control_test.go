@@ -55,8 +55,8 @@ func wantTrap(t *testing.T, err error, code TrapCode) *Trap {
 	return tr
 }
 
-// waitSample polls Sample until the store runs wasm code.
-func waitSample(t *testing.T, s *Store) []Frame {
+// waitSample polls Sample until the store runs wasm code at least minFrames deep.
+func waitSample(t *testing.T, s *Store, minFrames int) []Frame {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -64,7 +64,7 @@ func waitSample(t *testing.T, s *Store) []Frame {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(fr) > 0 {
+		if len(fr) >= minFrames {
 			return fr
 		}
 		time.Sleep(time.Millisecond)
@@ -85,7 +85,7 @@ func TestSampleThenInterrupt(t *testing.T) {
 		_, err := inst.Func("outer").Call(context.Background())
 		done <- err
 	}()
-	fr := waitSample(t, s)
+	fr := waitSample(t, s, 2)
 	if len(fr) < 2 || fr[0].FuncName != "spin" || fr[1].FuncName != "outer" {
 		t.Fatalf("sample frames %+v, want spin then outer", fr)
 	}
@@ -283,7 +283,10 @@ func TestEpochDeadlineCallback(t *testing.T) {
 	if calls.Load() != 3 {
 		t.Fatalf("callback ran %d times, want 3", calls.Load())
 	}
-	if len(names) != 3 || names[0] != "spin" {
+	// A deadline checked at spin's entry may still sample outer as the
+	// innermost frame (keel/sample.h: the position is published at calls,
+	// entries and back-edges); the later ones are inside spin's loop.
+	if len(names) != 3 || names[2] != "spin" {
 		t.Fatalf("samples in the callback: %v", names)
 	}
 	// A panicking callback traps instead of crashing; nil removes it.

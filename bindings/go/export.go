@@ -23,8 +23,8 @@ import (
 //export keelGoHostCall
 func keelGoHostCall(env C.uintptr_t, caller *C.keel_caller, args *C.keel_val, nargs C.size_t,
 	results *C.keel_val, nresults C.size_t) *C.keel_error {
-	hf, ok := cgo.Handle(env).Value().(*hostFunc)
-	if !ok {
+	hf := hostLookup(uintptr(env))
+	if hf == nil {
 		return C.keel_error_new_trap(nil)
 	}
 	var a, r []C.keel_val
@@ -68,4 +68,12 @@ func keelGoDeadline(env C.uintptr_t, extend *C.uint64_t) (ok C.bool) {
 	}
 	*extend = C.uint64_t(n)
 	return true
+}
+
+// keelGoHostFuncDelete is the C finalizer of a Go host function: its store
+// is being freed, so its hostTable number is released.
+//
+//export keelGoHostFuncDelete
+func keelGoHostFuncDelete(env C.uintptr_t) {
+	hostUnregister(uintptr(env))
 }

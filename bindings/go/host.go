@@ -6,6 +6,7 @@ package keel
 extern keel_error *keelGoHostCall(uintptr_t env, keel_caller *caller, keel_val *args, size_t nargs,
                                   keel_val *results, size_t nresults);
 extern void keelGoDeleteHandle(uintptr_t h);
+extern void keelGoHostFuncDelete(uintptr_t env);
 
 // C-typed wrappers: the callback and finalizer types of keel.h take 'void *'
 // while the Go side passes a runtime/cgo.Handle (an integer) as uintptr_t.
@@ -14,9 +15,11 @@ static keel_error *keel_go_trampoline(void *env, keel_caller *caller, const keel
 	return keelGoHostCall((uintptr_t)env, caller, (keel_val *)args, nargs, results, nresults);
 }
 static void keel_go_handle_finalizer(void *env) { keelGoDeleteHandle((uintptr_t)env); }
+static void keel_go_hostfunc_finalizer(void *env) { keelGoHostFuncDelete((uintptr_t)env); }
+// env is a hostTable number (hosttable.go), not a cgo.Handle.
 static keel_error *keel_go_func_new(keel_store *s, const keel_functype *t, uintptr_t env,
                                     keel_func **out) {
-	return keel_func_new(s, t, keel_go_trampoline, (void *)env, keel_go_handle_finalizer, out);
+	return keel_func_new(s, t, keel_go_trampoline, (void *)env, keel_go_hostfunc_finalizer, out);
 }
 static keel_error *keel_go_host_error(uintptr_t payload, const char *msg) {
 	return keel_error_new_host((void *)payload, keel_go_handle_finalizer, msg);
@@ -99,7 +102,7 @@ func (c *Caller) export(name string) (*C.keel_extern, *Store, error) {
 	return e, st, nil
 }
 
-// hostFunc is what a host function's cgo.Handle names. It must not refer
+// hostFunc is what a host function's hostTable entry names. It must not refer
 // to any Store: the handle lives until the store is freed, and a reference
 // from it would keep the store's Go object, and so the store, alive forever.
 type hostFunc struct {
@@ -154,10 +157,13 @@ func newHostFunc(sp *C.keel_store, hf *hostFunc, st *Store) (*Func, error) {
 		return nil, err
 	}
 	defer C.keel_functype_free(ct)
-	h := cgo.NewHandle(hf)
+	env := hostRegister(hf)
+	if env == 0 {
+		return nil, &Error{Kind: KindLimit, Message: "too many Go host functions alive"}
+	}
 	var p *C.keel_func
-	if err := takeError(C.keel_go_func_new(sp, ct, C.uintptr_t(h), &p)); err != nil {
-		h.Delete() // the finalizer is not called on failure (keel/func.h)
+	if err := takeError(C.keel_go_func_new(sp, ct, C.uintptr_t(env), &p)); err != nil {
+		hostUnregister(env) // the finalizer is not called on failure (keel/func.h)
 		return nil, err
 	}
 	f := wrapFunc(p, st)
