@@ -38,12 +38,7 @@
 #include "base/kb_alloc.h"
 #include "base/kb_buf.h"
 #include "binary/kbin_reader.h"
-
-const kcomp_opinfo kcomp_ops[KX_COUNT_] = {
-#define KX(NAME, text, words) {text, words},
-#define KD(NAME, text, words, cls, type) {text, words},
-#include "compile/kcomp_ops.def"
-};
+#include "compile/kcomp_forms.h"
 
 /* Direct translations: wasm op -> internal op for KD rows (ORDER KX). */
 typedef struct direct_op {
@@ -510,8 +505,6 @@ static void end_block(comp *c) {
 ** params, caught exceptions of legacy 'try') and finds the first instruction
 ** outside the interpreter's scope. Returns NULL or a decoding error.
 */
-static const uint16_t imm_form[KX_COUNT_];
-
 static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsupported) {
     kbin_reader r = kbin_reader_make(c->m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
     kbin_instr in;
@@ -575,74 +568,6 @@ static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *uns
 }
 
 /* ---------------------------------------------------------------- instructions */
-
-static const uint16_t imm_form[KX_COUNT_] = {
-    [KX_I32_ADD] = KX_I32_ADD_I, [KX_I32_SUB] = KX_I32_SUB_I, [KX_I32_AND] = KX_I32_AND_I,
-    [KX_I32_OR] = KX_I32_OR_I, [KX_I32_XOR] = KX_I32_XOR_I, [KX_I32_SHL] = KX_I32_SHL_I,
-    [KX_I32_SHR_S] = KX_I32_SHR_S_I, [KX_I32_SHR_U] = KX_I32_SHR_U_I,
-    [KX_I32_EQ] = KX_I32_EQ_I, [KX_I32_NE] = KX_I32_NE_I,
-    [KX_I32_LT_S] = KX_I32_LT_S_I, [KX_I32_LT_U] = KX_I32_LT_U_I,
-    [KX_I32_GT_S] = KX_I32_GT_S_I, [KX_I32_GT_U] = KX_I32_GT_U_I,
-    [KX_I32_LE_S] = KX_I32_LE_S_I, [KX_I32_LE_U] = KX_I32_LE_U_I,
-    [KX_I32_GE_S] = KX_I32_GE_S_I, [KX_I32_GE_U] = KX_I32_GE_U_I,
-    [KX_I64_ADD] = KX_I64_ADD_I, [KX_I64_SUB] = KX_I64_SUB_I, [KX_I64_AND] = KX_I64_AND_I,
-    [KX_I64_OR] = KX_I64_OR_I, [KX_I64_XOR] = KX_I64_XOR_I, [KX_I64_SHL] = KX_I64_SHL_I,
-    [KX_I64_SHR_S] = KX_I64_SHR_S_I, [KX_I64_SHR_U] = KX_I64_SHR_U_I, [KX_I64_MUL] = KX_I64_MUL_I,
-    [KX_I32_MUL] = KX_I32_MUL_I,
-};
-
-/* Loads and stores with the address add folded in (ORDER KX): [kx][0] _AI, [kx][1] _AR. */
-static const uint16_t addr_form[KX_COUNT_][2] = {
-    [KX_I32_LOAD] = {KX_I32_LOAD_AI, KX_I32_LOAD_AR}, [KX_I64_LOAD] = {KX_I64_LOAD_AI, KX_I64_LOAD_AR},
-    [KX_F32_LOAD] = {KX_F32_LOAD_AI, KX_F32_LOAD_AR}, [KX_F64_LOAD] = {KX_F64_LOAD_AI, KX_F64_LOAD_AR},
-    [KX_I32_LOAD8_S] = {KX_I32_LOAD8_S_AI, KX_I32_LOAD8_S_AR},
-    [KX_I32_LOAD8_U] = {KX_I32_LOAD8_U_AI, KX_I32_LOAD8_U_AR},
-    [KX_I32_LOAD16_S] = {KX_I32_LOAD16_S_AI, KX_I32_LOAD16_S_AR},
-    [KX_I32_LOAD16_U] = {KX_I32_LOAD16_U_AI, KX_I32_LOAD16_U_AR},
-    [KX_I64_LOAD8_S] = {KX_I64_LOAD8_S_AI, KX_I64_LOAD8_S_AR},
-    [KX_I64_LOAD8_U] = {KX_I64_LOAD8_U_AI, KX_I64_LOAD8_U_AR},
-    [KX_I64_LOAD16_S] = {KX_I64_LOAD16_S_AI, KX_I64_LOAD16_S_AR},
-    [KX_I64_LOAD16_U] = {KX_I64_LOAD16_U_AI, KX_I64_LOAD16_U_AR},
-    [KX_I64_LOAD32_S] = {KX_I64_LOAD32_S_AI, KX_I64_LOAD32_S_AR},
-    [KX_I64_LOAD32_U] = {KX_I64_LOAD32_U_AI, KX_I64_LOAD32_U_AR},
-    [KX_I32_STORE] = {KX_I32_STORE_AI, KX_I32_STORE_AR}, [KX_I64_STORE] = {KX_I64_STORE_AI, KX_I64_STORE_AR},
-    [KX_F32_STORE] = {KX_F32_STORE_AI, KX_F32_STORE_AR}, [KX_F64_STORE] = {KX_F64_STORE_AI, KX_F64_STORE_AR},
-    [KX_I32_STORE8] = {KX_I32_STORE8_AI, KX_I32_STORE8_AR},
-    [KX_I32_STORE16] = {KX_I32_STORE16_AI, KX_I32_STORE16_AR},
-    [KX_I64_STORE8] = {KX_I64_STORE8_AI, KX_I64_STORE8_AR},
-    [KX_I64_STORE16] = {KX_I64_STORE16_AI, KX_I64_STORE16_AR},
-    [KX_I64_STORE32] = {KX_I64_STORE32_AI, KX_I64_STORE32_AR},
-};
-
-/* Compare-and-branch fusion: the compare op -> the fused branch (ORDER KX). */
-static const uint16_t br_form[KX_COUNT_] = {
-    [KX_I32_EQZ] = KX_BR_I32_EQZ,
-    [KX_I32_EQ] = KX_BR_I32_EQ, [KX_I32_NE] = KX_BR_I32_NE,
-    [KX_I32_LT_S] = KX_BR_I32_LT_S, [KX_I32_LT_U] = KX_BR_I32_LT_U,
-    [KX_I32_GT_S] = KX_BR_I32_GT_S, [KX_I32_GT_U] = KX_BR_I32_GT_U,
-    [KX_I32_LE_S] = KX_BR_I32_LE_S, [KX_I32_LE_U] = KX_BR_I32_LE_U,
-    [KX_I32_GE_S] = KX_BR_I32_GE_S, [KX_I32_GE_U] = KX_BR_I32_GE_U,
-    [KX_I32_EQ_I] = KX_BR_I32_EQ_I, [KX_I32_NE_I] = KX_BR_I32_NE_I,
-    [KX_I32_LT_S_I] = KX_BR_I32_LT_S_I, [KX_I32_LT_U_I] = KX_BR_I32_LT_U_I,
-    [KX_I32_GT_S_I] = KX_BR_I32_GT_S_I, [KX_I32_GT_U_I] = KX_BR_I32_GT_U_I,
-    [KX_I32_LE_S_I] = KX_BR_I32_LE_S_I, [KX_I32_LE_U_I] = KX_BR_I32_LE_U_I,
-    [KX_I32_GE_S_I] = KX_BR_I32_GE_S_I, [KX_I32_GE_U_I] = KX_BR_I32_GE_U_I,
-};
-
-/* The compare with the opposite result, for branching when it is false ('if'). */
-static const uint16_t inverse[KX_COUNT_] = {
-    [KX_I32_EQZ] = KX_BR_I32_NEZ,
-    [KX_I32_EQ] = KX_BR_I32_NE, [KX_I32_NE] = KX_BR_I32_EQ,
-    [KX_I32_LT_S] = KX_BR_I32_GE_S, [KX_I32_LT_U] = KX_BR_I32_GE_U,
-    [KX_I32_GT_S] = KX_BR_I32_LE_S, [KX_I32_GT_U] = KX_BR_I32_LE_U,
-    [KX_I32_LE_S] = KX_BR_I32_GT_S, [KX_I32_LE_U] = KX_BR_I32_GT_U,
-    [KX_I32_GE_S] = KX_BR_I32_LT_S, [KX_I32_GE_U] = KX_BR_I32_LT_U,
-    [KX_I32_EQ_I] = KX_BR_I32_NE_I, [KX_I32_NE_I] = KX_BR_I32_EQ_I,
-    [KX_I32_LT_S_I] = KX_BR_I32_GE_S_I, [KX_I32_LT_U_I] = KX_BR_I32_GE_U_I,
-    [KX_I32_GT_S_I] = KX_BR_I32_LE_S_I, [KX_I32_GT_U_I] = KX_BR_I32_LE_U_I,
-    [KX_I32_LE_S_I] = KX_BR_I32_GT_S_I, [KX_I32_LE_U_I] = KX_BR_I32_GT_U_I,
-    [KX_I32_GE_S_I] = KX_BR_I32_LT_S_I, [KX_I32_GE_U_I] = KX_BR_I32_LT_U_I,
-};
 
 /*
 ** When 'cond' was produced by the instruction just emitted and that is a
@@ -1574,60 +1499,3 @@ done:
 }
 
 const char kcomp_build_stamp[] = __DATE__ " " __TIME__;
-
-void kcomp_code_free(kcomp_code *code) {
-    if (code == NULL) return;
-    if (code->mem != NULL) {
-        kcode_mem_release(code->mem); /* the words live in its image */
-    } else {
-        kb_free(code->words);
-        kb_free(code->func_offsets);
-    }
-    kb_free(code);
-}
-
-const void *kcomp_func_entry(const kcomp_code *code, uint32_t func_index) {
-    if (code == NULL || func_index >= code->func_count) return NULL;
-    uint32_t off = code->func_offsets[func_index];
-    return off == UINT32_MAX ? NULL : (const void *)(code->words + off);
-}
-
-size_t kcomp_code_size(const kcomp_code *code) {
-    return code ? code->word_count * sizeof(uint32_t) : 0;
-}
-
-uint32_t kcomp_wasm_offset(const kcomp_func *f, uint32_t pc) {
-    const uint32_t *map = (const uint32_t *)f + f->pcmap_off;
-    uint32_t lo = 0, hi = f->pcmap_count, best = UINT32_MAX;
-    while (lo < hi) { /* last pair with code offset <= pc */
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (map[2 * mid] <= pc) {
-            best = map[2 * mid + 1];
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return best;
-}
-
-void kcomp_dump(const kcomp_func *f, void *file) {
-    FILE *fp = file;
-    const uint32_t *code = kcomp_func_code(f);
-    fprintf(fp, "func %u: params %u zero %u results %u frame %u\n", f->func_index, f->param_slots,
-            f->zero_slots, f->result_slots, f->frame_slots);
-    for (uint32_t pc = 0; pc < f->code_len;) {
-        uint32_t kx = code[pc];
-        if (kx >= KX_COUNT_) {
-            fprintf(fp, "%5u: <bad op %u>\n", pc, kx);
-            return;
-        }
-        int words = kcomp_ops[kx].words;
-        if (words < 0) words = 2 + (int)code[pc + 2] + 1; /* br_table */
-        fprintf(fp, "%5u: %s", pc, kcomp_ops[kx].name);
-        for (int i = 1; i <= words && pc + (uint32_t)i < f->code_len; i++)
-            fprintf(fp, " %d", (int32_t)code[pc + (uint32_t)i]);
-        fputc('\n', fp);
-        pc += 1u + (uint32_t)words;
-    }
-}

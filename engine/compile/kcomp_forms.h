@@ -1,0 +1,85 @@
+/*
+** kcomp_forms.h -- compile/-private: which fused form replaces an internal
+** op (ORDER KX: indexed by KX_* of kcomp_ops.def). Included by kcomp.c only.
+**   imm_form   the op with a constant right operand (i32, or i64 fitting
+**              a sign-extended 32-bit immediate)
+**   addr_form  a load/store whose i32 address is an add: [0] _AI, [1] _AR
+**   br_form    a compare fused with br_if
+**   inverse    a compare fused with a branch taken when it is false ('if')
+*/
+#ifndef KCOMP_FORMS_H
+#define KCOMP_FORMS_H
+
+#include <stdint.h>
+
+#include "compile/kcomp.h"
+
+static const uint16_t imm_form[KX_COUNT_] = {
+    [KX_I32_ADD] = KX_I32_ADD_I, [KX_I32_SUB] = KX_I32_SUB_I, [KX_I32_AND] = KX_I32_AND_I,
+    [KX_I32_OR] = KX_I32_OR_I, [KX_I32_XOR] = KX_I32_XOR_I, [KX_I32_SHL] = KX_I32_SHL_I,
+    [KX_I32_SHR_S] = KX_I32_SHR_S_I, [KX_I32_SHR_U] = KX_I32_SHR_U_I,
+    [KX_I32_EQ] = KX_I32_EQ_I, [KX_I32_NE] = KX_I32_NE_I,
+    [KX_I32_LT_S] = KX_I32_LT_S_I, [KX_I32_LT_U] = KX_I32_LT_U_I,
+    [KX_I32_GT_S] = KX_I32_GT_S_I, [KX_I32_GT_U] = KX_I32_GT_U_I,
+    [KX_I32_LE_S] = KX_I32_LE_S_I, [KX_I32_LE_U] = KX_I32_LE_U_I,
+    [KX_I32_GE_S] = KX_I32_GE_S_I, [KX_I32_GE_U] = KX_I32_GE_U_I,
+    [KX_I64_ADD] = KX_I64_ADD_I, [KX_I64_SUB] = KX_I64_SUB_I, [KX_I64_AND] = KX_I64_AND_I,
+    [KX_I64_OR] = KX_I64_OR_I, [KX_I64_XOR] = KX_I64_XOR_I, [KX_I64_SHL] = KX_I64_SHL_I,
+    [KX_I64_SHR_S] = KX_I64_SHR_S_I, [KX_I64_SHR_U] = KX_I64_SHR_U_I, [KX_I64_MUL] = KX_I64_MUL_I,
+    [KX_I32_MUL] = KX_I32_MUL_I,
+};
+
+/* Loads and stores with the address add folded in (ORDER KX): [kx][0] _AI, [kx][1] _AR. */
+static const uint16_t addr_form[KX_COUNT_][2] = {
+    [KX_I32_LOAD] = {KX_I32_LOAD_AI, KX_I32_LOAD_AR}, [KX_I64_LOAD] = {KX_I64_LOAD_AI, KX_I64_LOAD_AR},
+    [KX_F32_LOAD] = {KX_F32_LOAD_AI, KX_F32_LOAD_AR}, [KX_F64_LOAD] = {KX_F64_LOAD_AI, KX_F64_LOAD_AR},
+    [KX_I32_LOAD8_S] = {KX_I32_LOAD8_S_AI, KX_I32_LOAD8_S_AR},
+    [KX_I32_LOAD8_U] = {KX_I32_LOAD8_U_AI, KX_I32_LOAD8_U_AR},
+    [KX_I32_LOAD16_S] = {KX_I32_LOAD16_S_AI, KX_I32_LOAD16_S_AR},
+    [KX_I32_LOAD16_U] = {KX_I32_LOAD16_U_AI, KX_I32_LOAD16_U_AR},
+    [KX_I64_LOAD8_S] = {KX_I64_LOAD8_S_AI, KX_I64_LOAD8_S_AR},
+    [KX_I64_LOAD8_U] = {KX_I64_LOAD8_U_AI, KX_I64_LOAD8_U_AR},
+    [KX_I64_LOAD16_S] = {KX_I64_LOAD16_S_AI, KX_I64_LOAD16_S_AR},
+    [KX_I64_LOAD16_U] = {KX_I64_LOAD16_U_AI, KX_I64_LOAD16_U_AR},
+    [KX_I64_LOAD32_S] = {KX_I64_LOAD32_S_AI, KX_I64_LOAD32_S_AR},
+    [KX_I64_LOAD32_U] = {KX_I64_LOAD32_U_AI, KX_I64_LOAD32_U_AR},
+    [KX_I32_STORE] = {KX_I32_STORE_AI, KX_I32_STORE_AR}, [KX_I64_STORE] = {KX_I64_STORE_AI, KX_I64_STORE_AR},
+    [KX_F32_STORE] = {KX_F32_STORE_AI, KX_F32_STORE_AR}, [KX_F64_STORE] = {KX_F64_STORE_AI, KX_F64_STORE_AR},
+    [KX_I32_STORE8] = {KX_I32_STORE8_AI, KX_I32_STORE8_AR},
+    [KX_I32_STORE16] = {KX_I32_STORE16_AI, KX_I32_STORE16_AR},
+    [KX_I64_STORE8] = {KX_I64_STORE8_AI, KX_I64_STORE8_AR},
+    [KX_I64_STORE16] = {KX_I64_STORE16_AI, KX_I64_STORE16_AR},
+    [KX_I64_STORE32] = {KX_I64_STORE32_AI, KX_I64_STORE32_AR},
+};
+
+/* Compare-and-branch fusion: the compare op -> the fused branch (ORDER KX). */
+static const uint16_t br_form[KX_COUNT_] = {
+    [KX_I32_EQZ] = KX_BR_I32_EQZ,
+    [KX_I32_EQ] = KX_BR_I32_EQ, [KX_I32_NE] = KX_BR_I32_NE,
+    [KX_I32_LT_S] = KX_BR_I32_LT_S, [KX_I32_LT_U] = KX_BR_I32_LT_U,
+    [KX_I32_GT_S] = KX_BR_I32_GT_S, [KX_I32_GT_U] = KX_BR_I32_GT_U,
+    [KX_I32_LE_S] = KX_BR_I32_LE_S, [KX_I32_LE_U] = KX_BR_I32_LE_U,
+    [KX_I32_GE_S] = KX_BR_I32_GE_S, [KX_I32_GE_U] = KX_BR_I32_GE_U,
+    [KX_I32_EQ_I] = KX_BR_I32_EQ_I, [KX_I32_NE_I] = KX_BR_I32_NE_I,
+    [KX_I32_LT_S_I] = KX_BR_I32_LT_S_I, [KX_I32_LT_U_I] = KX_BR_I32_LT_U_I,
+    [KX_I32_GT_S_I] = KX_BR_I32_GT_S_I, [KX_I32_GT_U_I] = KX_BR_I32_GT_U_I,
+    [KX_I32_LE_S_I] = KX_BR_I32_LE_S_I, [KX_I32_LE_U_I] = KX_BR_I32_LE_U_I,
+    [KX_I32_GE_S_I] = KX_BR_I32_GE_S_I, [KX_I32_GE_U_I] = KX_BR_I32_GE_U_I,
+};
+
+/* The compare with the opposite result, for branching when it is false ('if'). */
+static const uint16_t inverse[KX_COUNT_] = {
+    [KX_I32_EQZ] = KX_BR_I32_NEZ,
+    [KX_I32_EQ] = KX_BR_I32_NE, [KX_I32_NE] = KX_BR_I32_EQ,
+    [KX_I32_LT_S] = KX_BR_I32_GE_S, [KX_I32_LT_U] = KX_BR_I32_GE_U,
+    [KX_I32_GT_S] = KX_BR_I32_LE_S, [KX_I32_GT_U] = KX_BR_I32_LE_U,
+    [KX_I32_LE_S] = KX_BR_I32_GT_S, [KX_I32_LE_U] = KX_BR_I32_GT_U,
+    [KX_I32_GE_S] = KX_BR_I32_LT_S, [KX_I32_GE_U] = KX_BR_I32_LT_U,
+    [KX_I32_EQ_I] = KX_BR_I32_NE_I, [KX_I32_NE_I] = KX_BR_I32_EQ_I,
+    [KX_I32_LT_S_I] = KX_BR_I32_GE_S_I, [KX_I32_LT_U_I] = KX_BR_I32_GE_U_I,
+    [KX_I32_GT_S_I] = KX_BR_I32_LE_S_I, [KX_I32_GT_U_I] = KX_BR_I32_LE_U_I,
+    [KX_I32_LE_S_I] = KX_BR_I32_GT_S_I, [KX_I32_LE_U_I] = KX_BR_I32_GT_U_I,
+    [KX_I32_GE_S_I] = KX_BR_I32_LT_S_I, [KX_I32_GE_U_I] = KX_BR_I32_LT_U_I,
+};
+
+#endif
