@@ -30,9 +30,7 @@
 ** is safe because a value's home is never below its destination.
 */
 #include "compile/kcomp.h"
-#include "code/kcode.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "base/kb_alloc.h"
