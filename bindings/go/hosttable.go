@@ -81,3 +81,12 @@ func hostUnregister(env uintptr) {
 	}
 	t.free = append(t.free, i)
 }
+
+// hostLive counts the host functions whose store is not freed yet (the
+// leak check of the tests).
+func hostLive() int {
+	t := &hostTable
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return int(t.next) - len(t.free)
+}

@@ -36,12 +36,12 @@ func waitNoLiveHandles(limit time.Duration) error {
 	for {
 		runtime.GC()
 		time.Sleep(5 * time.Millisecond)
-		if LiveHandles() == 0 && LiveStores() == 0 {
+		if LiveHandles() == 0 && LiveStores() == 0 && hostLive() == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%d live handles %v and %d live stores after every object was dropped",
-				LiveHandles(), LiveHandlesByKind(), LiveStores())
+			return fmt.Errorf("%d live handles %v, %d live stores and %d host functions after every object was dropped",
+				LiveHandles(), LiveHandlesByKind(), LiveStores(), hostLive())
 		}
 	}
 }
