@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import inspect
 import typing
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _handle, _timeout, _values
 from ._errors import Timeout, Trap, TrapCode, check, error_from, host_error_for
@@ -222,20 +222,97 @@ def _slot(kind: int, i: int) -> Tuple[int, int]:
     return kind, (_VAL_SIZE * i + _UNION_OFF) // width
 
 
-class _Buf:
-    """A call's keel_val array (kinds pre-set) and its typed aliases."""
+def _new_buf(sig: "_Sig") -> Tuple[Any, ...]:
+    """A call's keel_val array with its kinds pre-set, as the tuple the
+    generated fast call unpacks: (vals, results, int32*, int64*, float*, double*)."""
+    vals = ffi.new("keel_val[]", sig.nbuf)
+    for i, t in enumerate(sig.ftype.params + sig.ftype.results):
+        vals[i].kind = t.kind
+    return (vals, vals + sig.nparams) + tuple(ffi.cast(_NUMERIC[k][0], vals)
+                                            for k in (_values.I32, _values.I64, _values.F32, _values.F64))
 
-    __slots__ = ("vals", "res", "ptrs", "arg_set", "res_get")
 
-    def __init__(self, sig: "_Sig") -> None:
-        self.vals = ffi.new("keel_val[]", sig.nbuf)
-        for i, t in enumerate(sig.ftype.params + sig.ftype.results):
-            self.vals[i].kind = t.kind
-        self.res = self.vals + sig.nparams
-        self.ptrs = {k: ffi.cast(c, self.vals) for k, (c, _w) in _NUMERIC.items()}
-        # (typed alias, element) per argument and result, bound once
-        self.arg_set = [(self.ptrs[k], idx) for k, idx in sig.arg_slots]
-        self.res_get = [(self.ptrs[k], idx) for k, idx in sig.res_slots]
+# The fast call (issue 4: under 1 us for a trivial export). For number-only
+# signatures, __call__ is generated once per signature with the argument
+# count and every payload offset unrolled as constants, and a Func whose
+# signature is known switches to that signature's subclass of Func (same
+# layout, no new state). It writes each argument through a typed alias of a
+# per-Func keel_val buffer whose kinds are already set, calls keel_func_call,
+# and reads the result back the same way: no ffi.new, no per-call type
+# dispatch, no loop. Buffers are taken with list.pop() (atomic under the
+# GIL), so a reentrant or concurrent call of the same Func simply takes the
+# general path with a buffer of its own. Anything unusual (a timeout, a
+# wrong arity, a value the alias rejects: wrong type, or an unsigned i32/i64
+# that must wrap) also goes to the general path, which converts or explains.
+_FAST_TEMPLATE = """
+def __call__(self, *args, timeout=None):
+    if timeout is not None or len(args) != {n}:
+        return self._invoke(args, False, timeout=timeout)
+    fb = self._fb
+    try:
+        t = fb.pop()
+    except IndexError:
+        return self._invoke(args, False)
+    vals, res, I, L, F, D = t
+    {unpack}
+    try:
+{writes}
+    except (TypeError, OverflowError):
+        fb.append(t)
+        return self._invoke(args, False)
+    if _handle._gc_every_use:
+        gc.collect()
+    self._uses += 1
+    h = self._h
+    if h is None or self._closing:
+        fb.append(t)
+        self._leave()
+        raise ValueError("Func is closed")
+    try:
+        err = call(h, vals, {n}, res, {nres})
+    finally:
+        self._uses -= 1
+        if self._closing and self._uses <= 0:
+            self._do_release()
+    if err:
+        fb.append(t)
+        raise error_from(err, self._store._wrap_exn)
+    {result}
+    fb.append(t)
+    return r
+"""
+_ALIAS = {_values.I32: "I", _values.I64: "L", _values.F32: "F", _values.F64: "D"}
+_fast_classes: Dict[Tuple[Tuple[int, ...], Tuple[int, ...]], type] = {}
+
+
+def _fast_class(sig: "_Sig") -> type:
+    """The Func subclass whose __call__ is unrolled for this number-only signature."""
+    key = (tuple(t.kind for t in sig.ftype.params), tuple(t.kind for t in sig.ftype.results))
+    cls = _fast_classes.get(key)
+    if cls is not None:
+        return cls
+    n = sig.nparams
+    names = ["a%d" % i for i in range(n)]
+    unpack = ("%s, = args" % names[0]) if n == 1 else ("%s = args" % ", ".join(names)) if n else "pass"
+    writes = "\n".join("        %s[%d] = %s" % (_ALIAS[k], idx, names[i])
+                       for i, (k, idx) in enumerate(sig.arg_slots)) or "        pass"
+    reads = ["%s[%d]" % (_ALIAS[k], idx) for k, idx in sig.res_slots]
+    if not reads:
+        result = "r = None"
+    elif len(reads) == 1:
+        result = "r = " + reads[0]
+    else:
+        result = "r = (%s,)" % ", ".join(reads)
+    src = _FAST_TEMPLATE.format(n=n, nres=sig.nres, unpack=unpack, writes=writes, result=result)
+    ns: Dict[str, Any] = {"_handle": _handle, "gc": gc, "call": lib.keel_func_call, "error_from": error_from}
+    exec(compile(src, "<keel fast call %s>" % (sig.ftype,), "exec"), ns)
+    call = ns["__call__"]
+    call.__doc__ = Func.__call__.__doc__
+    call.__qualname__ = "Func.__call__"
+    cls = type("Func", (Func,), {"__call__": call, "__module__": Func.__module__,
+                                 "__qualname__": "Func", "__doc__": Func.__doc__})
+    _fast_classes[key] = cls
+    return cls
 
 
 class Func(Handle):
@@ -257,7 +334,7 @@ class Func(Handle):
 
     _free = lib.keel_func_release
     _sig: Optional[_Sig]
-    _fastbuf: Optional[_Buf]
+    _fb: List[Tuple[Any, ...]]
     _buf: Any
 
     def __init__(self, store: Store, fn: Callable[..., Any], type: Optional[Any] = None, *,
@@ -273,11 +350,10 @@ class Func(Handle):
             lib.keel_functype_free(ctype)
         self._init_handle(out[0])
         self._store = store
-        self._sig = self._make_sig(ft)
         self._buf = None
-        self._fastbuf = None
         self._name = getattr(fn, "__name__", "host function")
         self._host = st
+        self._set_sig(self._make_sig(ft))
 
     @classmethod
     def _wrap(cls, store: Store, h: Any, name: Optional[str] = None) -> "Func":
@@ -286,7 +362,6 @@ class Func(Handle):
         self._store = store
         self._sig = None
         self._buf = None
-        self._fastbuf = None
         self._name = name or "wasm function"
         self._host = None
         return self
@@ -313,8 +388,15 @@ class Func(Handle):
             ft = FuncType._from_c(out[0])
         finally:
             lib.keel_functype_free(out[0])
-        self._sig = self._make_sig(ft)
-        return self._sig
+        self._set_sig(self._make_sig(ft))
+        return self._sig  # type: ignore[return-value]
+
+    def _set_sig(self, sig: _Sig) -> None:
+        """Record the signature; a number-only one switches to its fast-call class."""
+        self._sig = sig
+        if sig.fast and type(self) is Func:
+            self._fb = [_new_buf(sig)]
+            self.__class__ = _fast_class(sig)
 
     @property
     def store(self) -> Store:
@@ -398,47 +480,9 @@ class Func(Handle):
         """Call the function. With ``timeout=seconds`` the call is
         interrupted when it runs longer: it raises keel.Timeout (a keel.Trap
         with code TrapCode.INTERRUPTED and a TimeoutError)."""
-        sig = self._sig
-        if timeout is not None or sig is None or not sig.fast or len(args) != sig.nparams:
-            return self._invoke(args, False, timeout=timeout)
-        # Fast path for number-only signatures: write the payloads through
-        # typed aliases of a reused buffer whose kinds are already set.
-        b = self._fastbuf
-        self._fastbuf = None  # taken: a reentrant or concurrent call makes its own
-        if b is None:
-            b = _Buf(sig)
-        try:
-            for (p, idx), x in zip(b.arg_set, args):
-                p[idx] = x
-        except (TypeError, OverflowError):
-            self._fastbuf = b
-            return self._invoke(args, False)  # the slow path wraps, or explains the error
-        if _handle._gc_every_use:
-            gc.collect()
-        self._uses += 1
-        h = self._h
-        if h is None or self._closing:
-            self._leave()
-            raise ValueError("Func is closed")
-        try:
-            err = lib.keel_func_call(h, b.vals, sig.nparams, b.res, sig.nres)
-        finally:
-            self._uses -= 1
-            if self._closing and self._uses <= 0:
-                self._do_release()
-        if err != _NULL:
-            self._fastbuf = b
-            raise error_from(err, self._store._wrap_exn)
-        rg = b.res_get
-        if len(rg) == 1:
-            p, idx = rg[0]
-            r = p[idx]
-        elif not rg:
-            r = None
-        else:
-            r = tuple([p[idx] for p, idx in rg])
-        self._fastbuf = b
-        return r
+        # Number-only signatures are served by the generated subclass
+        # (_fast_class) once the signature is known; this is the general path.
+        return self._invoke(args, False, timeout=timeout)
 
     def call_exact(self, *args: Any, timeout: Optional[float] = None) -> Any:
         """Call and return keel.Val results (bit-exact floats): one Val, a
