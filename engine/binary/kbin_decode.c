@@ -39,6 +39,7 @@ typedef struct dec {
     size_t name_section;      /* custom 'name' section contents, decoded last */
     size_t name_section_end;
     bool has_name_section;
+    uint32_t bodies_done;     /* defined functions whose entry was read (KBIN_FEATURE_DEFER_BODIES) */
 } dec;
 
 /* ---------------------------------------------------------------- helpers */
@@ -560,12 +561,14 @@ static kb_error *sec_datacount(dec *d) {
 ** "section size mismatch", "unexpected end of section or function").
 ** The validator decodes the body again for its meaning.
 */
-static kb_error *scan_body(dec *d, size_t body_end) {
+static kb_error *scan_range(const uint8_t *bytes, size_t pos, size_t input_end, size_t body_end,
+                            bool has_data_count) {
+    kbin_reader r = kbin_reader_make(bytes, pos, input_end);
     uint64_t depth = 0;
     kbin_instr in;
     kb_error *err;
     for (;;) {
-        if ((err = kbin_read_instr(&d->r, &in)) != NULL) return err;
+        if ((err = kbin_read_instr(&r, &in)) != NULL) return err;
         switch (in.op) {
         case KOP_BLOCK: case KOP_LOOP: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE:
             depth++;
@@ -584,19 +587,32 @@ static kb_error *scan_body(dec *d, size_t body_end) {
         case KOP_MEMORY_INIT: case KOP_DATA_DROP: case KOP_ARRAY_NEW_DATA: case KOP_ARRAY_INIT_DATA:
             /* Bulk memory (spec 5.5.16): these need the data count section,
                which must come before the code section. */
-            if (!d->m->has_data_count) return malformed(in.offset, "data count section required");
+            if (!has_data_count) return malformed(in.offset, "data count section required");
             break;
         default:
             break;
         }
     }
 closed:
-    if (d->r.pos != body_end) return malformed(d->r.pos, "section size mismatch");
+    if (r.pos != body_end) return malformed(r.pos, "section size mismatch");
+    return NULL;
+}
+
+/* The scan of one function's body, as the decoder runs it (see above). */
+static kb_error *scan_func(const kbin_module *m, const kbin_func *f) {
+    return scan_range(m->bytes, f->body.offset, m->size, (size_t)f->body.offset + f->body.len,
+                      m->has_data_count);
+}
+
+kb_error *kbin_scan_bodies(const kbin_module *m, uint32_t count) {
+    kb_error *err;
+    for (uint32_t i = 0; i < count && m->imported_funcs + i < m->func_count; i++)
+        if ((err = scan_func(m, &m->funcs[m->imported_funcs + i])) != NULL) return err;
     return NULL;
 }
 
 /* Function bodies (spec 5.5.13): size, compressed locals, instructions. */
-static kb_error *read_code(dec *d, kbin_func *f) {
+static kb_error *read_code(dec *d, kbin_func *f, bool spare) {
     uint32_t size;
     size_t entry = d->r.pos;
     kb_error *err = kbin_read_u32(&d->r, &size);
@@ -649,11 +665,17 @@ static kb_error *read_code(dec *d, kbin_func *f) {
     f->body.len = (uint32_t)(body_end - d->r.pos);
     (void)section_end;
     d->r.end = input_end;
-    /* The scan only finds encoding errors; bytes proven valid need no second look. */
-    if (d->features & KBIN_FEATURE_TRUSTED_BODIES)
+    /* The scan only finds encoding errors; bytes proven valid need no second
+       look, and a deferred scan is the validator's (kbin_module.h). A body
+       beyond the function section's count is never kept: scan it now. */
+    if ((d->features & KBIN_FEATURE_TRUSTED_BODIES) || ((d->features & KBIN_FEATURE_DEFER_BODIES) && !spare)) {
         d->r.pos = body_end;
-    else if ((err = scan_body(d, body_end)) != NULL)
-        goto done;
+    } else {
+        if ((err = scan_range(d->r.bytes, d->r.pos, d->r.end, body_end, d->m->has_data_count)) != NULL)
+            goto done;
+        d->r.pos = body_end;
+    }
+    if (!spare) d->bodies_done++;
 done:
     d->r.end = input_end;
     return err;
@@ -672,7 +694,7 @@ static kb_error *sec_code(dec *d) {
         kbin_func spare;
         memset(&spare, 0, sizeof spare);
         kbin_func *f = i < d->defined_funcs ? &m->funcs[m->imported_funcs + i] : &spare;
-        err = read_code(d, f);
+        err = read_code(d, f, f == &spare);
         if (f == &spare) kb_free(spare.locals);
         if (err) return err;
     }
@@ -850,6 +872,16 @@ kb_error *kbin_decode_ex(const uint8_t *bytes, size_t size, uint32_t features, k
     d.m = m;
     d.features = features;
     kb_error *err = decode_module(&d);
+    if (err && (features & KBIN_FEATURE_DEFER_BODIES) && !(features & KBIN_FEATURE_TRUSTED_BODIES) &&
+        d.bodies_done != 0) {
+        /* The bodies read so far would have been scanned before this error
+           was found: their first encoding error is the one to report. */
+        kb_error *body_err = kbin_scan_bodies(m, d.bodies_done);
+        if (body_err) {
+            kb_error_free(err);
+            err = body_err;
+        }
+    }
     if (err) {
         kbin_module_free(m);
         return err;

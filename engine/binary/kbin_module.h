@@ -300,6 +300,13 @@ enum {
     KBIN_FEATURE_TRUSTED_BODIES = 1u << 2,    /* skip the per-instruction scan of function bodies:
                                                  ONLY for bytes this engine build already decoded and
                                                  validated (a checksummed code-cache entry, issue 7) */
+    KBIN_FEATURE_DEFER_BODIES = 1u << 3,      /* leave the per-instruction scan of function bodies to
+                                                 kval_module, which reads every instruction anyway
+                                                 (issue 10: one pass instead of two). The module MUST
+                                                 then go through kval_module before any other use:
+                                                 kval_module reports the scan's errors with the
+                                                 scan's precedence (kbin_scan_bodies), so the errors
+                                                 are exactly those of a plain decode + validate */
     KBIN_FEATURES_DEFAULT = 0
 };
 
@@ -312,6 +319,15 @@ kb_error *kbin_decode_ex(const uint8_t *bytes, size_t size, uint32_t features, k
 ** spec 7.4). Called by kbin_decode.
 */
 void kbin_decode_names(kbin_module *m, size_t pos, size_t end);
+
+/*
+** Scans the bodies of the first 'count' defined functions the way kbin_decode
+** does (encoding, nesting, data count, size): NULL, or the first error in
+** function order. For modules decoded with KBIN_FEATURE_DEFER_BODIES, whose
+** validation found an error: an encoding error in a body takes precedence
+** over any validation error, as it would have without the flag.
+*/
+kb_error *kbin_scan_bodies(const kbin_module *m, uint32_t count);
 
 /* Frees the module and everything it owns; NULL is a no-op. */
 void kbin_module_free(kbin_module *m);

@@ -92,13 +92,23 @@ static kb_error *check_features(const krt_engine *engine, const kbin_module *m) 
     return NULL;
 }
 
+/*
+** Decoding for bytes that go straight on to kval_module: the validator reads
+** every instruction, so the decoder's own scan of the bodies is left to it
+** (KBIN_FEATURE_DEFER_BODIES; same errors, one pass over the code instead of
+** two: issue 10).
+*/
+static uint32_t validating_decode_features(const krt_engine *engine) {
+    return decode_features(engine) | KBIN_FEATURE_DEFER_BODIES;
+}
+
 static kb_error *decode_and_validate(krt_engine *engine, const uint8_t *bytes, size_t size,
                                      kbin_module **out) {
     *out = NULL;
     if (engine == NULL || (bytes == NULL && size != 0))
         return kb_error_new(KB_ERR_INVALID_ARGUMENT, "module needs an engine and bytes");
     kbin_module *bin = NULL;
-    kb_error *err = kbin_decode_ex(bytes, size, decode_features(engine), &bin);
+    kb_error *err = kbin_decode_ex(bytes, size, validating_decode_features(engine), &bin);
     if (err != NULL) return err;
     if ((err = kval_module(engine->types, bin)) != NULL || (err = check_features(engine, bin)) != NULL) {
         kbin_module_free(bin);
@@ -203,7 +213,7 @@ kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const ui
         kbin_module_free(bin);
         bin = NULL;
     }
-    if ((err = kbin_decode_ex(bytes, size, decode_features(engine), &bin)) != NULL) return err;
+    if ((err = kbin_decode_ex(bytes, size, validating_decode_features(engine), &bin)) != NULL) return err;
 
     /* A miss: validate, compile, move the code into code memory, cache it. */
     if ((err = kval_module(engine->types, bin)) != NULL || (err = check_features(engine, bin)) != NULL ||

@@ -447,6 +447,11 @@ static kb_error *get_elem(kval_code *c, uint32_t x, kbin_valtype *type) {
 }
 
 static kb_error *check_data(kval_code *c, uint32_t x) {
+    /* An encoding rule (spec 5.5.16) the decoder's body scan checks; with
+       KBIN_FEATURE_DEFER_BODIES that scan only runs when validation fails,
+       so a function body must be refused here too, with the same words. */
+    if (!c->const_mode && !c->m->has_data_count)
+        return kb_error_at(KB_ERR_MALFORMED, c->in ? (int64_t)c->in->offset : -1, "data count section required");
     uint32_t n = c->m->has_data_count ? c->m->data_count_value : c->m->data_count;
     if (x >= n) return fail(c, "unknown data segment %u", x);
     return NULL;

@@ -281,6 +281,15 @@ kb_error *kval_module(kval_registry *reg, kbin_module *m) {
     if (code == NULL) return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory");
     kb_error *err = validate(reg, m, code);
     kval_code_free(code);
+    if (err != NULL && (m->features & KBIN_FEATURE_DEFER_BODIES) && !(m->features & KBIN_FEATURE_TRUSTED_BODIES)) {
+        /* The decoder left the body scan to us (kbin_module.h): without the
+           flag it would have run before any of this, so its error wins. */
+        kb_error *body_err = kbin_scan_bodies(m, m->func_count - m->imported_funcs);
+        if (body_err != NULL) {
+            kb_error_free(err);
+            err = body_err;
+        }
+    }
     if (err == NULL) m->validated = true;
     return err;
 }

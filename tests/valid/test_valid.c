@@ -30,13 +30,34 @@ static int teardown(void **state) {
     return 0;
 }
 
-static kb_error *check(const wb *w) {
+static kb_error *check_with(const wb *w, uint32_t features) {
     kbin_module *m = NULL;
-    kb_error *err = kbin_decode(w->b, w->n, &m);
+    kb_error *err = kbin_decode_ex(w->b, w->n, features, &m);
     if (err == NULL) err = kval_module(reg, m);
     if (err == NULL) assert_true(m->validated);
     kbin_module_free(m);
     return err;
+}
+
+/*
+** Every module is checked twice: decoded plainly, and with the body scan
+** left to the validator (KBIN_FEATURE_DEFER_BODIES, what rt/ uses). Both
+** must give the same answer: same kind, message and offset.
+*/
+static kb_error *check(const wb *w) {
+    kb_error *plain = check_with(w, KBIN_FEATURES_DEFAULT);
+    kb_error *deferred = check_with(w, KBIN_FEATURE_DEFER_BODIES);
+    if ((plain == NULL) != (deferred == NULL))
+        fail_msg("plain decode %s, deferred %s", plain ? plain->message : "accepts",
+                 deferred ? deferred->message : "accepts");
+    if (plain != NULL) {
+        if (plain->kind != deferred->kind || strcmp(plain->message, deferred->message) != 0 ||
+            plain->offset != deferred->offset)
+            fail_msg("plain decode: %s at %lld, deferred: %s at %lld", plain->message, (long long)plain->offset,
+                     deferred->message, (long long)deferred->offset);
+        kb_error_free(deferred);
+    }
+    return plain;
 }
 
 static void expect_ok(const wb *w) {
@@ -85,6 +106,58 @@ static void body_invalid(const uint8_t *types, size_t tn, const wb *pre, const u
 #define BODY(...) WB_ARR(__VA_ARGS__), WB_LEN(__VA_ARGS__)
 
 /* ---------------------------------------------------------------- basics */
+
+/*
+** KBIN_FEATURE_DEFER_BODIES keeps the plain decoder's precedence: an encoding
+** error in any body beats a validation error in an earlier function, and a
+** later section's decoding error; bulk-memory instructions still need the
+** data count section (check() compares both decodings of each).
+*/
+static void test_valid_deferred_scan_precedence(void **state) {
+    (void)state;
+    /* Function 0: type error; function 1: illegal opcode 0xFF. */
+    wb w;
+    wb_module(&w);
+    WB_SEC(&w, 1, T_I);
+    WB_SEC(&w, 3, 0x02, 0x00, 0x00);
+    WB_SEC(&w, 10, 0x02, 0x04, 0x00, 0x42, 0x00, 0x0B, 0x03, 0x00, 0xFF, 0x0B);
+    expect_err(&w, KB_ERR_MALFORMED, "illegal opcode");
+    /* An illegal opcode in the body, then a malformed data segment kind. */
+    wb_module(&w);
+    WB_SEC(&w, 1, T_V);
+    WB_SEC(&w, 3, 0x01, 0x00);
+    WB_SEC(&w, 5, 0x01, 0x00, 0x01);
+    WB_SEC(&w, 10, 0x01, 0x03, 0x00, 0xFF, 0x0B);
+    WB_SEC(&w, 11, 0x01, 0x07, 0x00);
+    expect_err(&w, KB_ERR_MALFORMED, "illegal opcode");
+    /* A body running past its entry: the reference decoder's wording. */
+    wb_module(&w);
+    WB_SEC(&w, 1, T_V);
+    WB_SEC(&w, 3, 0x01, 0x00);
+    WB_SEC(&w, 10, 0x01, 0x02, 0x00, 0x01, 0x0B);
+    expect_err(&w, KB_ERR_MALFORMED, "section size mismatch");
+    /* data.drop 0 with a data section but no data count section. */
+    wb_module(&w);
+    WB_SEC(&w, 1, T_V);
+    WB_SEC(&w, 3, 0x01, 0x00);
+    WB_SEC(&w, 5, 0x01, 0x00, 0x01);
+    WB_SEC(&w, 10, 0x01, 0x05, 0x00, 0xFC, 0x09, 0x00, 0x0B);
+    WB_SEC(&w, 11, 0x01, 0x01, 0x00);
+    expect_err(&w, KB_ERR_MALFORMED, "data count section required");
+    /* 'else' outside an 'if' at the function's level. */
+    wb_module(&w);
+    WB_SEC(&w, 1, T_V);
+    WB_SEC(&w, 3, 0x01, 0x00);
+    WB_SEC(&w, 10, 0x01, 0x03, 0x00, 0x05, 0x0B);
+    expect_err(&w, KB_ERR_MALFORMED, "END opcode expected");
+    /* The function section declares two functions, the code section has one
+       whose body is malformed. */
+    wb_module(&w);
+    WB_SEC(&w, 1, T_V);
+    WB_SEC(&w, 3, 0x02, 0x00, 0x00);
+    WB_SEC(&w, 10, 0x01, 0x03, 0x00, 0xFF, 0x0B);
+    expect_err(&w, KB_ERR_MALFORMED, "illegal opcode");
+}
 
 static void test_valid_basic_typing(void **state) {
     (void)state;
@@ -490,6 +563,7 @@ int main(void) {
         cmocka_unit_test(test_valid_exceptions),
         cmocka_unit_test(test_valid_gc),
         cmocka_unit_test(test_valid_limits),
+        cmocka_unit_test(test_valid_deferred_scan_precedence),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
