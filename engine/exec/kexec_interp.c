@@ -369,9 +369,15 @@ resume:
         vmcase(KX_CALL_INDIRECT) vmcase(KX_RETURN_CALL_INDIRECT) {
             krt_table *t = inst->tables[ip[2]];
             uint64_t i = R(4);
-            if (UNLIKELY(i >= t->size)) TRAP(KB_TRAP_UNDEFINED_ELEMENT);
+            if (UNLIKELY(i >= t->size)) {
+                err = kb_error_trap(KB_TRAP_UNDEFINED_ELEMENT);
+                goto element_trap;
+            }
             callee = t->elems[i];
-            if (UNLIKELY(callee == NULL)) TRAP(KB_TRAP_UNINITIALIZED_ELEMENT);
+            if (UNLIKELY(callee == NULL)) {
+                err = kb_error_trap(KB_TRAP_UNINITIALIZED_ELEMENT);
+                goto element_trap;
+            }
             if (UNLIKELY(!func_type_matches(inst, callee, ip[1]))) TRAP(KB_TRAP_INDIRECT_CALL_TYPE);
             nfp = fp + ip[3];
             tail = *ip == KX_RETURN_CALL_INDIRECT;
@@ -1030,6 +1036,12 @@ throw_exn:
 
 trap_out:
     err = kb_error_trap(trap);
+    goto error_bt;
+element_trap:
+    /* The table index helps whoever debugs an indirect call; the reference
+       interpreter words it the same way ("uninitialized element 2"). */
+    kb_error_set_message(err, "%s %llu", kb_trap_message(err->trap),
+                         (unsigned long long)R(4));
 error_bt:
     kexec_backtrace(cx, entry, ip, err);
 error_out:
