@@ -76,9 +76,10 @@ class _HostState:
     exact: bool
     fields: Optional[List[str]]
     res_fields: Optional[List[str]]
+    fast: Optional[Callable[[Callable[..., Any], Any, Any], Any]]
 
     __slots__ = ("fn", "ftype", "writers", "nres", "store_ref", "wants_caller", "exact", "fields",
-                 "res_fields", "__weakref__")
+                 "res_fields", "fast", "__weakref__")
 
 
 def _signature_from_annotations(fn: Callable[..., Any], wants_caller: bool) -> FuncType:
@@ -136,7 +137,43 @@ def _make_host(store: Store, fn: Callable[..., Any], ftype: Optional[Any], calle
     numeric = not exact and all(t.kind in names for t in ft.params + ft.results)
     st.fields = [names[t.kind] for t in ft.params] if numeric else None
     st.res_fields = [names[t.kind] for t in ft.results] if numeric else None
+    st.fast = _host_trampoline(st.fields, st.res_fields) if numeric and not caller else None
     return ft, st
+
+
+# The host side of issue 4's call cost: for number-only host functions
+# (without caller or exact), a trampoline generated once per signature reads
+# each argument straight from its union field and writes a single result
+# the same way, with no list, no getattr and no per-call dispatch. It
+# returns _DONE, or the Python result when writing it needs the general
+# writers (an unsigned value to wrap, a wrong type to explain, several results).
+_DONE = object()
+_HOST_TEMPLATE = """
+def trampoline(fn, args, results):
+    r = fn({args})
+{write}
+"""
+_trampolines: Dict[Tuple[Tuple[str, ...], Tuple[str, ...]], Any] = {}
+
+
+def _host_trampoline(fields: List[str], res_fields: List[str]) -> Any:
+    key = (tuple(fields), tuple(res_fields))
+    tr = _trampolines.get(key)
+    if tr is None:
+        args = ", ".join("args[%d].of.%s" % (i, f) for i, f in enumerate(fields))
+        if not res_fields:
+            write = "    return r"  # None expected; anything else goes to the general check
+        elif len(res_fields) == 1:
+            f = res_fields[0]
+            write = ("    if type(r) is %s:\n        try:\n            results[0].of.%s = r\n"
+                     "            return DONE\n        except OverflowError:\n            pass\n    return r"
+                     % ("float" if f[0] == "f" else "int", f))
+        else:
+            write = "    return r"
+        ns: Dict[str, Any] = {"DONE": _DONE}
+        exec(compile(_HOST_TEMPLATE.format(args=args, write=write), "<keel host trampoline>", "exec"), ns)
+        tr = _trampolines[key] = ns["trampoline"]
+    return tr
 
 
 @ffi.def_extern()
@@ -148,20 +185,29 @@ def _keel_py_host_cb(env, caller, args, nargs, results, nresults):  # type: igno
         store = st.store_ref() if st is not None else None
         if st is None or store is None:
             return lib.keel_error_new_trap(b"keel: the Python host function was garbage-collected")
-        fields = st.fields
-        if fields is not None:
-            pyargs = [getattr(args[i].of, fields[i]) for i in range(nargs)]
-        else:
-            pyargs = _values.read_all(args, nargs, store, False, st.exact) if nargs else []
-        if st.wants_caller:
-            c = Caller(caller, store)
-            try:
-                res = st.fn(c, *pyargs)
-            finally:
-                c._p = None
-        else:
-            res = st.fn(*pyargs)
         n = st.nres
+        fast = st.fast
+        if fast is not None and nresults == n:
+            # nargs always matches: the ABI checks arguments against the function type.
+            res = fast(st.fn, args, results)
+            if res is _DONE:
+                return _NULL
+            if n == 0 and res is None:
+                return _NULL
+        else:
+            fields = st.fields
+            if fields is not None:
+                pyargs = [getattr(args[i].of, fields[i]) for i in range(nargs)]
+            else:
+                pyargs = _values.read_all(args, nargs, store, False, st.exact) if nargs else []
+            if st.wants_caller:
+                c = Caller(caller, store)
+                try:
+                    res = st.fn(c, *pyargs)
+                finally:
+                    c._p = None
+            else:
+                res = st.fn(*pyargs)
         if n != nresults:
             raise TypeError("keel: host function called with %d result slots, declared %d" % (nresults, n))
         if n == 1:

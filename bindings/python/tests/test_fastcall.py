@@ -102,3 +102,47 @@ def test_host_func_fast_path(store):
     assert f(1.25) == 2.5
     assert f(3) == 6.0  # an int for an f64
     assert f(2.0, timeout=5) == 4.0
+
+
+def test_host_trampoline_results(store):
+    """Number-only host functions take the generated trampoline; unusual
+    results still go through the general writers."""
+    module = keel.Module(store.engine, """
+      (module
+        (import "h" "u" (func $u (result i32)))
+        (import "h" "bad" (func $bad (result i32)))
+        (import "h" "two" (func $two (param i64) (result i64 f32)))
+        (import "h" "void" (func $void (param f64)))
+        (import "h" "chatty" (func $chatty))
+        (func (export "u") (result i32) call $u)
+        (func (export "bad") (result i32) call $bad)
+        (func (export "two") (param i64) (result i64 f32) local.get 0 call $two)
+        (func (export "void") (param f64) local.get 0 call $void)
+        (func (export "chatty") call $chatty))""")
+    seen = []
+
+    def u() -> keel.i32:
+        return 0xFFFFFFFF  # unsigned: wrapped by the general writer
+
+    def bad() -> keel.i32:
+        return "nope"
+
+    def two(x: keel.i64) -> tuple[keel.i64, keel.f32]:
+        return x * 2, 0.5
+
+    def void(x: keel.f64) -> None:
+        seen.append(x)
+
+    def chatty() -> None:
+        return 1  # declared no results
+
+    inst = keel.Instance(store, module, [u, bad, two, void, chatty])
+    for _ in range(2):
+        assert inst.exports.u() == -1
+        assert inst.exports.two(21) == (42, 0.5)
+        assert inst.exports.void(1.5) is None
+        with pytest.raises(TypeError):
+            inst.exports.bad()
+        with pytest.raises(TypeError, match="no results"):
+            inst.exports.chatty()
+    assert seen == [1.5, 1.5]
