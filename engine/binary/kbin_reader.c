@@ -40,7 +40,8 @@ static const uint16_t op_lookup[5 * KPAGE_SIZE] = {
 ** opcodes and the other shapes stay 0 (kbin_read_instr_full).
 */
 #define KFAST(imm) ((imm) == KIMM_NONE || (imm) == KIMM_INDEX || (imm) == KIMM_I32 || \
-                    (imm) == KIMM_I64 || (imm) == KIMM_MEMARG)
+                    (imm) == KIMM_I64 || (imm) == KIMM_F32 || (imm) == KIMM_F64 ||   \
+                    (imm) == KIMM_BLOCK || (imm) == KIMM_MEMARG)
 /* Rows are selected by pasting the prefix as written in the table (0x00 for
    one-byte opcodes), so every index is initialised at most once. */
 #define KFAST_ROW_0x00(NAME, code, imm) [code] = KFAST(imm) ? ((uint32_t)(imm) << 16 | (KOP_##NAME + 1u)) : 0,

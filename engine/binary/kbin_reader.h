@@ -222,33 +222,75 @@ static inline kb_error *kbin_read_instr(kbin_reader *r, kbin_instr *out) {
                 }
                 break;
             case KIMM_I32:
-                if (b[1] < 0x80) { /* one byte: 7 bits, sign bit 0x40 (spec 5.2.2) */
+            case KIMM_I64: {
+                /* Signed LEBs shorter than their last permitted byte (4 bytes
+                   for i32, 9 for i64) need no range check (spec 5.2.2). */
+                size_t avail = r->end - p - 1;
+                unsigned max = (e >> 16) == KIMM_I32 ? 4 : 9;
+                uint64_t v = 0;
+                for (unsigned i = 0; i < max && i < avail; i++) {
+                    v |= (uint64_t)(b[1 + i] & 0x7F) << (7 * i);
+                    if (!(b[1 + i] & 0x80)) {
+                        unsigned shift = 7 * (i + 1);
+                        if (v & ((uint64_t)1 << (shift - 1))) v |= ~(uint64_t)0 << shift;
+                        out->op = op;
+                        out->offset = (uint32_t)p;
+                        if (max == 4) out->imm.i32 = (int32_t)(int64_t)v;
+                        else out->imm.i64 = (int64_t)v;
+                        r->pos = p + 2 + i;
+                        return NULL;
+                    }
+                }
+                break;
+            }
+            case KIMM_F32:
+                if (r->end - p >= 5) {
                     out->op = op;
                     out->offset = (uint32_t)p;
-                    out->imm.i32 = (int32_t)(b[1] ^ 0x40) - 0x40;
-                    r->pos = p + 2;
+                    out->imm.f32 = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16 |
+                                   (uint32_t)b[4] << 24;
+                    r->pos = p + 5;
                     return NULL;
                 }
                 break;
-            case KIMM_I64:
-                if (b[1] < 0x80) {
+            case KIMM_F64:
+                if (r->end - p >= 9) {
+                    uint64_t v = 0;
+                    for (int i = 8; i >= 1; i--) v = v << 8 | b[i];
                     out->op = op;
                     out->offset = (uint32_t)p;
-                    out->imm.i64 = (int64_t)(b[1] ^ 0x40) - 0x40;
+                    out->imm.f64 = v;
+                    r->pos = p + 9;
+                    return NULL;
+                }
+                break;
+            case KIMM_BLOCK:
+                /* Empty (0x40) or one value type byte (spec 5.4.1 "blocktype"). */
+                if (b[1] == 0x40 || (b[1] >= KVT_V128 && b[1] <= KVT_I32)) {
+                    out->op = op;
+                    out->offset = (uint32_t)p;
+                    out->imm.block.kind = b[1] == 0x40 ? KBT_EMPTY : KBT_VAL;
+                    out->imm.block.index = 0;
+                    out->imm.block.val = b[1] == 0x40 ? kbin_vt(0) : kbin_vt(b[1]);
                     r->pos = p + 2;
                     return NULL;
                 }
                 break;
             case KIMM_MEMARG:
-                /* flags < 0x40: no memory index; both bytes end their LEB. */
-                if (b[1] < 0x40 && b[2] < 0x80) {
+                /* flags < 0x40: no memory index; an offset of one or two bytes. */
+                if (b[1] < 0x40 && (b[2] < 0x80 || (r->end - p >= 4 && b[3] < 0x80))) {
                     out->op = op;
                     out->offset = (uint32_t)p;
                     out->imm.mem.align = b[1];
                     out->imm.mem.memory = 0;
-                    out->imm.mem.offset = b[2];
                     out->imm.mem.lane = 0;
-                    r->pos = p + 3;
+                    if (b[2] < 0x80) {
+                        out->imm.mem.offset = b[2];
+                        r->pos = p + 3;
+                    } else {
+                        out->imm.mem.offset = (uint64_t)(b[2] & 0x7F) | (uint64_t)b[3] << 7;
+                        r->pos = p + 4;
+                    }
                     return NULL;
                 }
                 break;
