@@ -138,3 +138,20 @@ def test_code_outlives_module_and_store(engine):
     with pytest.raises(ValueError):
         code.size
     assert "closed" in repr(code)
+
+
+def test_deserialize_into_engine_with_other_features(engine):
+    data = keel.Module(engine, WAT).serialize()
+    other = keel.Engine(keel.Config(features={"gc": False}))
+    with pytest.raises(keel.UnsupportedError) as ei:
+        keel.Module.deserialize(other, data)
+    assert "features" in str(ei.value)
+
+
+def test_cache_max_bytes_evicts_old_entries(tmp_path):
+    engine = keel.Engine(keel.Config(cache_dir=tmp_path, cache_max_bytes=1))
+    for i in range(3):
+        keel.Module(engine, '(module (func (export "f") (result i32) i32.const %d))' % i)
+        # "after writing an entry, the least recently used ones are removed
+        # until the rest fit": with a 1-byte limit only the newest remains.
+        assert len(os.listdir(tmp_path)) <= 1
