@@ -329,6 +329,28 @@ static kb_error *arg_to_slots(kapi_store *s, const keel_val *v, kbin_valtype t, 
 }
 
 /*
+** The call itself, for a store the caller has retained: takes the store lock
+** (or fails with KB_ERR_BUSY), runs 'f', consumes an interrupt request that
+** stopped the outermost call, unlocks. 'args' and 'results' may be the same
+** array: both exec/ and host functions read every argument first.
+*/
+static inline kb_error *enter(kapi_store *s, krt_func *f, const uint64_t *args, uint64_t *results,
+                              bool try_only) {
+    kb_error *err = kapi_store_lock(s, try_only);
+    if (err != NULL) return err;
+    s->depth++;
+    if (f->host && f->instance == NULL)
+        err = f->host(f->env, s->krt, NULL, args, results);
+    else
+        err = kexec_call(s->krt, f, args, results);
+    s->depth--;
+    if (err && s->depth == 0 && err->kind == KB_ERR_TRAP && err->trap == KB_TRAP_INTERRUPTED)
+        atomic_store(&s->krt->interrupt, 0u); /* the request is consumed */
+    kapi_store_unlock(s);
+    return err;
+}
+
+/*
 ** keel_func_call and keel_func_try_call (issue 3: this is the host->wasm
 ** call path every binding pays for, so the common case -- a live handle,
 ** scalar arguments of the right kinds, an uncontended store -- runs without
@@ -370,20 +392,7 @@ static keel_error *call(keel_func *func, const keel_val *args, size_t nargs, kee
     }
 
     kapi_store_retain(s);
-    if ((err = kapi_store_lock(s, try_only)) != NULL) {
-        kapi_store_release(s);
-        goto done;
-    }
-    s->depth++;
-    if (f->host && f->instance == NULL)
-        err = f->host(f->env, s->krt, NULL, slots, slots + na);
-    else
-        err = kexec_call(s->krt, f, slots, slots + na);
-    s->depth--;
-    if (err && s->depth == 0 && err->kind == KB_ERR_TRAP && err->trap == KB_TRAP_INTERRUPTED)
-        atomic_store(&s->krt->interrupt, 0u); /* the request is consumed */
-    kapi_store_unlock(s);
-    if (err) {
+    if ((err = enter(s, f, slots, slots + na, try_only)) != NULL) {
         kapi_wrap_exception(s, err);
     } else {
         slot = na;
@@ -413,6 +422,47 @@ done:
 KEEL_API keel_error *keel_func_call(keel_func *func, const keel_val *args, size_t nargs,
                                     keel_val *results, size_t nresults) {
     return call(func, args, nargs, results, nresults, false);
+}
+
+/*
+** Raw slots (keel/func.h): the layout is exec/'s own (krt.h), so the array
+** goes to the callee as it is. Only references are refused: every bit
+** pattern is a valid number or vector, but not a valid reference.
+*/
+static kb_error *raw_slots(const kbin_valtype *types, uint32_t n, size_t *slots) {
+    size_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (types[i].kind == KVT_REF)
+            return kb_error_new(KB_ERR_INVALID_ARGUMENT,
+                                "keel_func_call_raw: the function has reference parameters or results "
+                                "(use keel_func_call)");
+        k += types[i].kind == KVT_V128 ? 2 : 1;
+    }
+    *slots = k;
+    return NULL;
+}
+
+KEEL_API keel_error *keel_func_call_raw(keel_func *func, uint64_t *slots, size_t nslots) {
+    kapi_handle *h = (kapi_handle *)func;
+    if (h == NULL || h->head.magic != KAPI_MAGIC || h->head.kind != KEEL_HANDLE_FUNC)
+        return (keel_error *)kapi_check(func, KEEL_HANDLE_FUNC, "func");
+    kapi_store *s = h->store;
+    krt_func *f = h->u.func;
+    const kbin_type *t = f->type;
+    size_t na, nr;
+    kb_error *err = raw_slots(t->params, t->param_count, &na);
+    if (err == NULL) err = raw_slots(kbin_type_results(t), t->result_count, &nr);
+    if (err) return (keel_error *)err;
+    size_t need = na > nr ? na : nr;
+    if (nslots < need)
+        return ERR(KB_ERR_INVALID_ARGUMENT, "keel_func_call_raw: %zu slots given, the function needs %zu", nslots,
+                   need);
+    if (slots == NULL && need != 0) return ERR(KB_ERR_INVALID_ARGUMENT, "slots is NULL");
+    kapi_store_retain(s);
+    err = enter(s, f, slots, slots, false);
+    if (err) kapi_wrap_exception(s, err);
+    kapi_store_release(s);
+    return (keel_error *)err;
 }
 
 KEEL_API keel_error *keel_func_try_call(keel_func *func, const keel_val *args, size_t nargs,

@@ -534,6 +534,84 @@ static void test_contended_calls(void **state) {
     keel_instance_release(inst);
 }
 
+/* keel_func_call_raw: the slot layout of keel/func.h, results over the
+   arguments, and what it refuses. */
+static keel_error *cb_raw_host(void *env, keel_caller *caller, const keel_val *args, size_t nargs,
+                               keel_val *results, size_t nresults) {
+    (void)env;
+    (void)caller;
+    (void)nargs;
+    (void)nresults;
+    results[0].kind = KEEL_F64;
+    results[0].of.f64 = (double)args[0].of.i32 * 0.5;
+    return NULL;
+}
+
+static void test_call_raw(void **state) {
+    fixture *fx = *state;
+    keel_instance *inst = instantiate(fx,
+        "(module"
+        "  (func (export \"add\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)"
+        "  (func (export \"mix\") (param i64 f32 v128 f64) (result f64 v128 i64 f32)"
+        "    local.get 3 local.get 2 local.get 0 i64.const 1 i64.add local.get 1)"
+        "  (func (export \"neg\") (param i32) (result i32) i32.const 0 local.get 0 i32.sub)"
+        "  (func (export \"none\"))"
+        "  (func (export \"trap\") unreachable)"
+        "  (func (export \"ref\") (param externref) (result i32) i32.const 1))", NULL);
+    keel_func *add = export_func(inst, "add"), *mix = export_func(inst, "mix"), *neg = export_func(inst, "neg");
+    keel_func *none = export_func(inst, "none"), *trap = export_func(inst, "trap"), *ref = export_func(inst, "ref");
+    uint64_t s[8] = {40, 2};
+    OK(keel_func_call_raw(add, s, 2));
+    assert_int_equal(s[0], 42);
+    /* i32 results are zero-extended: -5 is 0x00000000FFFFFFFB. */
+    s[0] = 5;
+    OK(keel_func_call_raw(neg, s, 1));
+    assert_true(s[0] == 0xFFFFFFFBu);
+    float f = 1.5f;
+    double d = -2.25;
+    uint32_t fbits;
+    uint64_t dbits;
+    memcpy(&fbits, &f, 4);
+    memcpy(&dbits, &d, 8);
+    uint64_t m[5] = {(uint64_t)-7, fbits, 0x1111222233334444u, 0x5555666677778888u, dbits};
+    OK(keel_func_call_raw(mix, m, 5));
+    assert_true(m[0] == dbits);
+    assert_true(m[1] == 0x1111222233334444u && m[2] == 0x5555666677778888u);
+    assert_true(m[3] == (uint64_t)-6);
+    assert_true(m[4] == fbits);
+    OK(keel_func_call_raw(none, NULL, 0));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_func_call_raw(add, s, 1));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_func_call_raw(mix, m, 4));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_func_call_raw(add, NULL, 2));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_func_call_raw(ref, s, 1));
+    FAILS(KEEL_ERROR_INVALID_ARGUMENT, keel_func_call_raw(NULL, s, 1));
+    FAILS(KEEL_ERROR_INVALID_HANDLE, keel_func_call_raw((keel_func *)inst, s, 1));
+    keel_error *err = keel_func_call_raw(trap, NULL, 0);
+    assert_int_equal(keel_error_kind(err), KEEL_ERROR_TRAP);
+    assert_int_equal(keel_error_trap_code(err), KEEL_TRAP_UNREACHABLE);
+    keel_error_free(err);
+    /* A host function called directly. */
+    keel_valkind i32 = KEEL_I32, f64k = KEEL_F64;
+    keel_functype *ft;
+    OK(keel_functype_new_kinds(&i32, 1, &f64k, 1, &ft));
+    keel_func *host;
+    OK(keel_func_new(fx->store, ft, cb_raw_host, NULL, NULL, &host));
+    keel_functype_free(ft);
+    s[0] = 7;
+    OK(keel_func_call_raw(host, s, 1));
+    d = 3.5;
+    memcpy(&dbits, &d, 8);
+    assert_true(s[0] == dbits);
+    keel_func_release(host);
+    keel_func_release(add);
+    keel_func_release(mix);
+    keel_func_release(neg);
+    keel_func_release(none);
+    keel_func_release(trap);
+    keel_func_release(ref);
+    keel_instance_release(inst);
+}
+
 /* Typed function references: a function of the wrong type is refused before any code runs. */
 static void test_typed_refs(void **state) {
     fixture *fx = *state;
@@ -602,6 +680,7 @@ int main(void) {
         cmocka_unit_test(test_caller_and_reentry),
         cmocka_unit_test(test_busy_and_interrupt),
         cmocka_unit_test(test_contended_calls),
+        cmocka_unit_test(test_call_raw),
         cmocka_unit_test(test_typed_refs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -77,6 +77,38 @@ KEEL_API keel_error *keel_func_call(keel_func *func, const keel_val *args, size_
                                     keel_val *results, size_t nresults);
 
 /**
+ * Calls a function with its arguments and results as raw 64-bit slots: the
+ * fastest way in, for bindings that already know the function's type. There
+ * is no keel_val conversion and no check of value kinds, only of the handle
+ * and the array's length. Waits for the store's lock and retains the store as
+ * keel_func_call does. Added in ABI 1.1.
+ *
+ * Slot layout, parameters in order, then (on success) results in order from
+ * slots[0]: i32 and f32 take one slot with their bits zero-extended in the
+ * low 32 bits (f32 as its IEEE 754 bits); i64 and f64 take one slot (f64 as
+ * its bits); v128 takes two slots, the low 64 bits first. So a function
+ * needs as many slots as it has parameters (results), plus one per v128
+ * parameter (result). Every bit pattern is a valid value of these types: a
+ * wrong layout gives wrong values, never memory unsafety. Functions with
+ * reference parameters or results are refused: call them with keel_func_call.
+ *
+ * @param[in] func borrowed.
+ * @param[in,out] slots 'nslots' slots: the arguments on entry, the results on
+ *                success (slots after the results keep unspecified values).
+ *                May be NULL when the function takes and returns nothing.
+ *                Its contents are unspecified after an error.
+ * @param[in] nslots the length of 'slots': at least the larger of the
+ *                parameter and result slot counts.
+ * @return NULL; KEEL_ERROR_INVALID_ARGUMENT (NULL func, too few slots, NULL
+ *         slots, reference parameters or results); KEEL_ERROR_INVALID_HANDLE;
+ *         KEEL_ERROR_TRAP (with frames); KEEL_ERROR_EXCEPTION; KEEL_ERROR_HOST,
+ *         KEEL_ERROR_EXIT or any error a host callback returned (the same
+ *         object); KEEL_ERROR_OUT_OF_MEMORY.
+ *         Does not take ownership of func or slots.
+ */
+KEEL_API keel_error *keel_func_call_raw(keel_func *func, uint64_t *slots, size_t nslots);
+
+/**
  * As keel_func_call, but returns KEEL_ERROR_BUSY at once instead of waiting
  * when another thread is inside the store.
  * @return as keel_func_call, plus KEEL_ERROR_BUSY.
