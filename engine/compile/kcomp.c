@@ -38,19 +38,6 @@
 #include "binary/kbin_reader.h"
 #include "compile/kcomp_forms.h"
 
-/* Direct translations: wasm op -> internal op for KD rows (ORDER KX). */
-typedef struct direct_op {
-    uint16_t kx;
-    uint8_t cls;  /* KC_* or 0: not a direct translation */
-    uint8_t type; /* result KVT_* */
-} direct_op;
-
-static const direct_op direct[KOP_COUNT_] = {
-#define KX(NAME, text, words)
-#define KD(NAME, text, words, cls, type) [KOP_##NAME] = {KX_##NAME, cls, type},
-#include "compile/kcomp_ops.def"
-};
-
 /* ---------------------------------------------------------------- state */
 
 enum { E_TEMP = 0, E_LOCAL, E_CONST, E_ADDI, E_ADDR };
@@ -102,6 +89,7 @@ typedef struct comp {
     uint32_t result_slots;
     uint32_t last_dst;               /* code position of the dst operand of the last single-result op */
     uint32_t last_op;                /* code position of the last emitted op */
+    uint32_t prev_op;                /* ... and of the one before, when straight-line */
     uint64_t pool[32];               /* constants kept in slots for the whole call */
     uint32_t pool_count;
     uint32_t pool_base;              /* slot of pool[0] */
@@ -122,6 +110,7 @@ static void w(comp *c, uint32_t word) {
 
 /* Starts an instruction; every emission goes through here. */
 static void op(comp *c, uint32_t kx) {
+    c->prev_op = c->last_op;
     c->last_op = pos(c);
     c->last_dst = NO_POS;
     w(c, kx);
@@ -144,7 +133,7 @@ static void patch_here(comp *c, uint32_t at) {
 /* The current position becomes a branch target: no peephole may look back. */
 static void label_here(comp *c) {
     c->last_dst = NO_POS;
-    c->last_op = NO_POS;
+    c->last_op = c->prev_op = NO_POS;
 }
 
 static void emit_const(comp *c, uint32_t dst, uint64_t v, uint8_t type) {
@@ -419,6 +408,7 @@ static ctrl *push_ctrl(comp *c, uint8_t kind, const kbin_blocktype *bt) {
     k.kind = kind;
     k.else_patch = NO_POS;
     k.handler = -1;
+    c->prev_op = NO_POS; /* fuse_madd never moves code across a block start */
     if (bt) block_sig(c, bt, &k);
     k.height = (uint32_t)(c->stack.len >= k.nparams ? c->stack.len - k.nparams : 0);
     k.base = k.height < c->stack.len ? c->stack.items[k.height].home : top_home(c);
@@ -623,6 +613,59 @@ static bool lazy_add(comp *c, const direct_op *d, entry *a, entry *b) {
     return true;
 }
 
+/*
+** An add (or sub) with an operand that is a product computed into a temporary
+** only it reads becomes one multiply-add (kcomp_forms.h madd_form); the mul
+** is taken back. Either the mul is the last op (no code came after it, so
+** its operands still hold), or the mul is followed by the one op 'p' that
+** computed the other operand: 'p' then moves in front of the product (the
+** mul is pure), writing the product's free home if its own would clobber a
+** mul operand. The pc map pairs of the two swap too (traps in 'p').
+*/
+static uint32_t madd_op(const madd_shape *f, uint32_t kx, bool left) {
+    if (kx == f->mul) return left ? f->left : f->right;
+    return kx == f->mul_i && f->mul_i ? f->imm : 0;
+}
+
+static bool fuse_madd(comp *c, const direct_op *d, const entry *a, const entry *b, uint32_t sa, uint32_t sb) {
+    const madd_shape *f = &madd_form[d->kx];
+    uint32_t *code = c->code.items, at = c->last_op, p = c->prev_op, other = 0, fused = 0, x, y;
+    if (!f->mul || c->oom || at == NO_POS || c->last_dst != at + 1) return false;
+    if (b->kind == E_TEMP && code[at + 1] == b->home && (fused = madd_op(f, code[at], false)) != 0) {
+        other = sa;
+    } else if (a->kind == E_TEMP && code[at + 1] == a->home && (fused = madd_op(f, code[at], true)) != 0) {
+        other = sb;
+    } else if (b->kind == E_TEMP && code[at + 1] == b->home && a->kind == E_TEMP && p != NO_POS &&
+               p + 4 == at && code[p + 1] == a->home && (fused = madd_op(f, code[p], true)) != 0) {
+        uint32_t len = pos(c) - at;
+        bool imm = code[p] == f->mul_i;
+        x = code[p + 2], y = code[p + 3];
+        other = b->home;
+        if (other == x || (!imm && other == y)) other = a->home;
+        if (other == x || (!imm && other == y)) return false;
+        memmove(&code[p], &code[at], len * sizeof *code);
+        code[p + 1] = other;
+        uint32_t *pm = c->pcmap.items;
+        size_t n = c->pcmap.len / 2;
+        if (n >= 3 && pm[2 * (n - 2)] == at && pm[2 * (n - 3)] == p) {
+            uint32_t t = pm[2 * (n - 3) + 1];
+            pm[2 * (n - 3) + 1] = pm[2 * (n - 2) + 1];
+            pm[2 * (n - 2)] = p + len, pm[2 * (n - 2) + 1] = t;
+        } else if (n >= 2 && pm[2 * (n - 2)] == at) {
+            pm[2 * (n - 2)] = p;
+        }
+        c->code.len = p + len;
+        goto emit;
+    }
+    if (!fused) return false;
+    x = code[at + 2], y = code[at + 3];
+    c->code.len = at;
+emit:;
+    entry *r = push_kind(c, E_TEMP, d->type);
+    op(c, fused); w(c, r->home); c->last_dst = pos(c) - 1; w(c, x); w(c, y); w(c, other);
+    return true;
+}
+
 static void emit_binary(comp *c, const direct_op *d) {
     entry b = pop(c);
     entry a = pop(c);
@@ -638,6 +681,7 @@ static void emit_binary(comp *c, const direct_op *d) {
     }
     uint32_t sa = use(c, &a);
     uint32_t sb = use(c, &b);
+    if (fuse_madd(c, d, &a, &b, sa, sb)) return;
     entry *r = push_kind(c, E_TEMP, d->type);
     op(c, d->kx); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa); w(c, sb);
 }
@@ -1319,7 +1363,7 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
     c->code.len = c->pcmap.len = c->stack.len = c->ctrls.len = 0;
     c->handlers.len = c->clauses.len = 0;
     c->oom = false;
-    c->last_dst = c->last_op = NO_POS;
+    c->last_dst = c->last_op = c->prev_op = NO_POS;
     c->local_count = t->param_count + f->local_count;
     c->local_slot = kb_malloc((c->local_count + 1) * sizeof *c->local_slot);
     c->local_type = kb_malloc((c->local_count + 1) * sizeof *c->local_type);

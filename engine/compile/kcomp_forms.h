@@ -14,6 +14,41 @@
 
 #include "compile/kcomp.h"
 
+/* Direct translations: wasm op -> internal op for KD rows (ORDER KX). */
+typedef struct direct_op {
+    uint16_t kx;
+    uint8_t cls;  /* KC_* or 0: not a direct translation */
+    uint8_t type; /* result KVT_* */
+} direct_op;
+
+static const direct_op direct[KOP_COUNT_] = {
+#define KX(NAME, text, words)
+#define KD(NAME, text, words, cls, type) [KOP_##NAME] = {KX_##NAME, cls, type},
+#include "compile/kcomp_ops.def"
+};
+
+/*
+** Multiply-add fusion (ORDER KX): an add or sub -> the mul it absorbs and the
+** fused op when the product is its right or left operand (0: none), and the
+** constant-operand mul (_I) and its fused op. c + a*b and a*b + c both become
+** MADD: for floats only the choice among NaN operands' payloads could differ,
+** which core spec 4.3.3 (nans_N) leaves open.
+*/
+typedef struct madd_shape {
+    uint16_t mul, right, left, mul_i, imm;
+} madd_shape;
+
+static const madd_shape madd_form[KX_COUNT_] = {
+    [KX_I32_ADD] = {KX_I32_MUL, KX_I32_MADD, KX_I32_MADD, KX_I32_MUL_I, KX_I32_MADD_I},
+    [KX_I64_ADD] = {KX_I64_MUL, KX_I64_MADD, KX_I64_MADD, KX_I64_MUL_I, KX_I64_MADD_I},
+    [KX_F32_ADD] = {KX_F32_MUL, KX_F32_MADD, KX_F32_MADD, 0, 0},
+    [KX_F64_ADD] = {KX_F64_MUL, KX_F64_MADD, KX_F64_MADD, 0, 0},
+    [KX_I32_SUB] = {KX_I32_MUL, KX_I32_MSUB, 0, 0, 0},
+    [KX_I64_SUB] = {KX_I64_MUL, KX_I64_MSUB, 0, 0, 0},
+    [KX_F32_SUB] = {KX_F32_MUL, KX_F32_MSUB, 0, 0, 0},
+    [KX_F64_SUB] = {KX_F64_MUL, KX_F64_MSUB, 0, 0, 0},
+};
+
 static const uint16_t imm_form[KX_COUNT_] = {
     [KX_I32_ADD] = KX_I32_ADD_I, [KX_I32_SUB] = KX_I32_SUB_I, [KX_I32_AND] = KX_I32_AND_I,
     [KX_I32_OR] = KX_I32_OR_I, [KX_I32_XOR] = KX_I32_XOR_I, [KX_I32_SHL] = KX_I32_SHL_I,

@@ -607,6 +607,31 @@ resume:
         vmcase(KX_I64_MUL_I) { SET64(1, R(2) * (uint64_t)(int64_t)(int32_t)ip[3]); NEXT(4); }
         vmcase(KX_I32_MUL_I) { SET32(1, U32(2) * ip[3]); NEXT(4); }
 
+        /* ---- Fused: multiply-add, dst a b c (kcomp_ops.def). Floats: the
+           product rounded, then the sum (no fma(), core spec 4.3.3). */
+        vmcase(KX_I32_MADD) { SET32(1, U32(2) * U32(3) + U32(4)); NEXT(5); }
+        vmcase(KX_I64_MADD) { SET64(1, R(2) * R(3) + R(4)); NEXT(5); }
+        vmcase(KX_F32_MADD) {
+            float t = kexec_num_f32_mul(F32(2), F32(3));
+            SETF32(1, kexec_num_f32_add(F32(4), t)); NEXT(5);
+        }
+        vmcase(KX_F64_MADD) {
+            double t = kexec_num_f64_mul(F64(2), F64(3));
+            SETF64(1, kexec_num_f64_add(F64(4), t)); NEXT(5);
+        }
+        vmcase(KX_I32_MSUB) { SET32(1, U32(4) - U32(2) * U32(3)); NEXT(5); }
+        vmcase(KX_I64_MSUB) { SET64(1, R(4) - R(2) * R(3)); NEXT(5); }
+        vmcase(KX_F32_MSUB) {
+            float t = kexec_num_f32_mul(F32(2), F32(3));
+            SETF32(1, kexec_num_f32_sub(F32(4), t)); NEXT(5);
+        }
+        vmcase(KX_F64_MSUB) {
+            double t = kexec_num_f64_mul(F64(2), F64(3));
+            SETF64(1, kexec_num_f64_sub(F64(4), t)); NEXT(5);
+        }
+        vmcase(KX_I32_MADD_I) { SET32(1, U32(2) * ip[3] + U32(4)); NEXT(5); }
+        vmcase(KX_I64_MADD_I) { SET64(1, R(2) * (uint64_t)(int64_t)(int32_t)ip[3] + R(4)); NEXT(5); }
+
         /* ---- Fused: compare and branch */
         vmcase(KX_BR_I32_EQZ) { if (U32(1) == 0) JUMP(2); NEXT(3); }
         vmcase(KX_BR_I32_NEZ) { if (U32(1) != 0) JUMP(2); NEXT(3); }
