@@ -147,7 +147,7 @@ static keel_error *memory_copy(keel_memory *memory, uint64_t offset, void *dst, 
         err = kb_error_new(KB_ERR_INVALID_ARGUMENT, "out of bounds memory access");
     else if (len && dst)
         memcpy(dst, m->data + offset, len);
-    else if (len)
+    else if (len && src)
         memcpy(m->data + offset, src, len);
     leave(h);
     return (keel_error *)err;

@@ -190,7 +190,7 @@ static void embed(struct keel_valtype *slot, kbin_valtype t, const kbin_module *
 }
 
 kb_error *kapi_functype_from(const kbin_type *t, const kbin_module *ctx, struct keel_functype **out) {
-    struct keel_functype *ft;
+    struct keel_functype *ft = NULL;
     kb_error *err = functype_alloc(t->param_count, t->result_count, &ft);
     if (err) return err;
     for (uint32_t i = 0; i < t->param_count + t->result_count; i++) embed(&ft->types[i], t->params[i], ctx);
@@ -210,7 +210,7 @@ KEEL_API keel_error *keel_functype_new(const keel_valtype *const *params, size_t
         kb_error *err = kapi_check(v, KEEL_HANDLE_VALTYPE, i < param_count ? "param type" : "result type");
         if (err) return (keel_error *)err;
     }
-    struct keel_functype *ft;
+    struct keel_functype *ft = NULL;
     kb_error *err = functype_alloc(param_count, result_count, &ft);
     if (err) return (keel_error *)err;
     for (size_t i = 0; i < param_count + result_count; i++) {
@@ -235,7 +235,7 @@ KEEL_API keel_error *keel_functype_new_kinds(const keel_valkind *params, size_t 
         if (!vt_of_kind(k, &t))
             return (keel_error *)kb_error_new(KB_ERR_INVALID_ARGUMENT, "unknown value kind %u", (unsigned)k);
     }
-    struct keel_functype *ft;
+    struct keel_functype *ft = NULL;
     kb_error *err = functype_alloc(param_count, result_count, &ft);
     if (err) return (keel_error *)err;
     for (size_t i = 0; i < param_count + result_count; i++) {
@@ -247,7 +247,7 @@ KEEL_API keel_error *keel_functype_new_kinds(const keel_valkind *params, size_t 
 }
 
 static kb_error *functype_dup(const struct keel_functype *src, struct keel_functype **out) {
-    struct keel_functype *ft;
+    struct keel_functype *ft = NULL;
     kb_error *err = functype_alloc(src->param_count, src->result_count, &ft);
     if (err) return err;
     if (src->param_count + src->result_count)
