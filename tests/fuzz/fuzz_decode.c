@@ -46,6 +46,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         kbin_module_free(m);
     }
+
+    /* With the body scan left to the validator (KBIN_FEATURE_DEFER_BODIES,
+       what rt/ does) the answer must be the same: kind, message, offset. */
+    kbin_module *m2 = NULL;
+    kb_error *err2 = kbin_decode_ex(data, size, features | KBIN_FEATURE_DEFER_BODIES, &m2);
+    if (err2 == NULL) err2 = kval_module(reg, m2);
+    kbin_module_free(m2);
+    if ((err == NULL) != (err2 == NULL)) __builtin_trap();
+    if (err != NULL && (err->kind != err2->kind || err->offset != err2->offset ||
+                        __builtin_strcmp(err->message, err2->message) != 0))
+        __builtin_trap();
+    kb_error_free(err2);
     kb_error_free(err);
 
     /* The reader on its own, over arbitrary bytes. */
