@@ -1157,6 +1157,43 @@ static bool append_words(word_vec *out, const void *p, size_t nwords) {
 }
 
 /* Translates the body of defined function 'fidx' and appends it to 'out'. */
+/*
+** The pc map only needs the positions a lookup can ask about (kcomp.h): where
+** a trap is raised, the calls and loop headers a frame's position is published
+** at (kexec_sample.h), and the function's start. Pairs of instructions that
+** can do none of these are marked PC_QUIET while compiling (so that the
+** peepholes can still move them) and dropped here; a third of the code size.
+*/
+#define PC_QUIET 0x80000000u
+
+static bool pc_quiet(uint32_t kop) {
+    switch (kop) {
+    case KOP_LOCAL_GET: case KOP_LOCAL_SET: case KOP_LOCAL_TEE: case KOP_GLOBAL_GET: case KOP_GLOBAL_SET:
+    case KOP_I32_CONST: case KOP_I64_CONST: case KOP_F32_CONST: case KOP_F64_CONST: case KOP_DROP:
+    case KOP_SELECT: case KOP_SELECT_T: case KOP_NOP: case KOP_BLOCK: case KOP_BR: case KOP_BR_IF:
+    case KOP_BR_TABLE: case KOP_ELSE: case KOP_END:
+        return true;
+    case KOP_I32_DIV_S: case KOP_I32_DIV_U: case KOP_I32_REM_S: case KOP_I32_REM_U: case KOP_I64_DIV_S:
+    case KOP_I64_DIV_U: case KOP_I64_REM_S: case KOP_I64_REM_U: case KOP_I32_TRUNC_F32_S:
+    case KOP_I32_TRUNC_F32_U: case KOP_I32_TRUNC_F64_S: case KOP_I32_TRUNC_F64_U: case KOP_I64_TRUNC_F32_S:
+    case KOP_I64_TRUNC_F32_U: case KOP_I64_TRUNC_F64_S: case KOP_I64_TRUNC_F64_U:
+        return false;
+    default:
+        return kop < KOP_COUNT_ && (direct[kop].cls == KC_UN || direct[kop].cls == KC_BIN);
+    }
+}
+
+static void drop_quiet_pairs(comp *c) {
+    uint32_t *pm = c->pcmap.items;
+    size_t n = 0;
+    for (size_t i = 0; i < c->pcmap.len; i += 2) {
+        if (i > 0 && (pm[i + 1] & PC_QUIET)) continue;
+        pm[n++] = pm[i];
+        pm[n++] = pm[i + 1] & ~PC_QUIET;
+    }
+    c->pcmap.len = n;
+}
+
 static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsupported_out) {
     const kbin_module *m = c->m;
     const kbin_func *f = &m->funcs[fidx];
@@ -1247,10 +1284,11 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
                 }
             }
             uint32_t at = pos(c);
+            uint32_t woff = in.offset | (pc_quiet(in.op) && in.offset < PC_QUIET ? PC_QUIET : 0);
             if (c->pcmap.len >= 2 && c->pcmap.items[c->pcmap.len - 2] == at) {
-                c->pcmap.items[c->pcmap.len - 1] = in.offset;
+                c->pcmap.items[c->pcmap.len - 1] = woff;
             } else {
-                uint32_t pair[2] = {at, in.offset};
+                uint32_t pair[2] = {at, woff};
                 if (!append_words((word_vec *)&c->pcmap, pair, 2)) c->oom = true;
             }
             if (!indices_ok(c, &in)) {
@@ -1273,6 +1311,7 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         goto done;
     }
 
+    drop_quiet_pairs(c);
     kcomp_func h;
     memset(&h, 0, sizeof h);
     h.func_index = fidx;
