@@ -210,3 +210,36 @@ def test_wasi_blocked_guest_times_out(engine, tmp_path):
         with pytest.raises(keel.Timeout):
             wasi.start(inst, timeout=0.1)
         wasi.close()
+
+
+def test_wasi_builder_methods(engine, tmp_path):
+    """The step-by-step builder: args, env spec, dir spec, stdin from a pipe fd,
+    stdout to a file object."""
+    import os
+    module = keel.Module.from_file(engine, compile_c(tmp_path, CAT))
+    outdir, rodir = tmp_path / "out", tmp_path / "ro"
+    outdir.mkdir()
+    rodir.mkdir()
+    r, w = os.pipe()
+    os.write(w, b"piped")
+    os.close(w)
+    try:
+        with keel.WasiConfig() as cfg, open(tmp_path / "o.txt", "wb") as out:
+            cfg.set_args(["cat", "second"])
+            cfg.push_env_spec("GREETING=yo")
+            cfg.preopen_dir_spec("%s::/out" % outdir)
+            cfg.preopen_dir(rodir, "/ro", read_only=True)
+            cfg.stdio_fd("stdin", r)
+            cfg.stdio_fd("stdout", out.fileno())
+            assert keel.wasi_run(engine, module, cfg) == 42
+    finally:
+        os.close(r)
+    text = (tmp_path / "o.txt").read_text()
+    assert text.startswith("argc=2 argv1=second env=yo stdin=piped\nro_write=denied\n"), text
+    with keel.WasiConfig() as cfg:
+        with pytest.raises(keel.InvalidArgumentError):
+            cfg.push_env_spec("NOEQUALS")
+        with pytest.raises(ValueError):
+            cfg.stdio_fd("stdin", -1)
+        with pytest.raises(ValueError):
+            cfg.inherit_stdio("stdnothing")
