@@ -386,6 +386,11 @@ static uint32_t fuse_branch(comp *c, const entry *cond, const uint16_t *table) {
 
 static void emit_unary(comp *c, const direct_op *d) {
     entry a = pop(c);
+    uint64_t v;
+    if (a.kind == E_CONST && a.width == 1 && kcomp_fold(d->kx, a.c, 0, &v)) {
+        push_kind(c, E_CONST, d->type)->c = v;
+        return;
+    }
     uint32_t sa = use(c, &a);
     entry *r = push_kind(c, E_TEMP, d->type);
     op(c, d->kx); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa);
@@ -474,6 +479,25 @@ emit:;
 static void emit_binary(comp *c, const direct_op *d) {
     entry b = pop(c);
     entry a = pop(c);
+    uint64_t v;
+    if (a.kind == E_CONST && b.kind == E_CONST && a.width == 1 && kcomp_fold(d->kx, a.c, b.c, &v)) {
+        push_kind(c, E_CONST, d->type)->c = v;
+        return;
+    }
+    /* A constant left operand of a commutative op or a compare goes right
+       (the compare mirrored) so that the constant-operand form applies. */
+    direct_op swapped;
+    if (a.kind == E_CONST && b.kind != E_CONST && swap_form[d->kx]) {
+        entry t = a;
+        a = b, b = t;
+        swapped = *d;
+        swapped.kx = swap_form[d->kx];
+        d = &swapped;
+    }
+    /* Shift counts are taken modulo the width (core spec 4.3.2): an i64
+       count always fits the constant-operand form. */
+    if (b.kind == E_CONST && (d->kx == KX_I64_SHL || d->kx == KX_I64_SHR_S || d->kx == KX_I64_SHR_U))
+        b.c &= 63;
     if (lazy_add(c, d, &a, &b)) return;
     uint16_t imm = imm_form[d->kx];
     bool fits = b.kind == E_CONST &&

@@ -64,6 +64,18 @@ static const uint16_t imm_form[KX_COUNT_] = {
     [KX_I32_MUL] = KX_I32_MUL_I,
 };
 
+/* A binary op with its operands exchanged (ORDER KX): itself when commutative,
+   the mirrored compare (a < b is b > a); only ops with an imm_form. */
+static const uint16_t swap_form[KX_COUNT_] = {
+    [KX_I32_ADD] = KX_I32_ADD, [KX_I32_AND] = KX_I32_AND, [KX_I32_OR] = KX_I32_OR,
+    [KX_I32_XOR] = KX_I32_XOR, [KX_I32_MUL] = KX_I32_MUL, [KX_I32_EQ] = KX_I32_EQ, [KX_I32_NE] = KX_I32_NE,
+    [KX_I32_LT_S] = KX_I32_GT_S, [KX_I32_LT_U] = KX_I32_GT_U, [KX_I32_GT_S] = KX_I32_LT_S,
+    [KX_I32_GT_U] = KX_I32_LT_U, [KX_I32_LE_S] = KX_I32_GE_S, [KX_I32_LE_U] = KX_I32_GE_U,
+    [KX_I32_GE_S] = KX_I32_LE_S, [KX_I32_GE_U] = KX_I32_LE_U,
+    [KX_I64_ADD] = KX_I64_ADD, [KX_I64_AND] = KX_I64_AND, [KX_I64_OR] = KX_I64_OR,
+    [KX_I64_XOR] = KX_I64_XOR, [KX_I64_MUL] = KX_I64_MUL,
+};
+
 /* Loads and stores with the address add folded in (ORDER KX): [kx][0] _AI, [kx][1] _AR. */
 static const uint16_t addr_form[KX_COUNT_][2] = {
     [KX_I32_LOAD] = {KX_I32_LOAD_AI, KX_I32_LOAD_AR}, [KX_I64_LOAD] = {KX_I64_LOAD_AI, KX_I64_LOAD_AR},

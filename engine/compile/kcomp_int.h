@@ -212,4 +212,12 @@ static inline bool slot_is_read(comp *c, uint32_t s) {
     return false;
 }
 
+/*
+** Constant folding (kcomp_fold.c): the value numeric op 'kx' (a KD row of
+** class KC_UN or KC_BIN) computes from constant operand slot values x (and
+** y), in *out; false when it is not folded (it may trap, gives a NaN, or is
+** not numeric).
+*/
+bool kcomp_fold(uint32_t kx, uint64_t x, uint64_t y, uint64_t *out);
+
 #endif
