@@ -814,11 +814,21 @@ static void emit_instr(comp *c, const kbin_instr *in) {
     }
     case KOP_IF: {
         entry cond = pop(c);
-        uint32_t sc = use(c, &cond);
+        bool known = cond.kind == E_CONST;
+        uint32_t sc = known ? 0 : use(c, &cond);
         settle_for_block(c, 0);
         ctrl *n = push_ctrl(c, CK_IF, &in->imm.block);
         if (n == NULL) break;
         settle_for_block(c, n->nparams);
+        if (known && n->nparams == 0) {
+            /* A constant condition (often one folded) picks the arm now: the
+               other is dead code, skipped as after a br (core spec 4.4.8:
+               'if' runs exactly one arm). No branch is emitted. */
+            if (cond.c != 0) n->dead_else = true;
+            else set_unreachable(c);
+            break;
+        }
+        if (known) sc = use(c, &cond); /* its home is above the params */
         if (n->nparams > 0) {
             /* The else branch needs the params the then branch consumes. */
             n->saved = c->hidden_next;
@@ -838,6 +848,11 @@ static void emit_instr(comp *c, const kbin_instr *in) {
     }
     case KOP_ELSE: {
         settle_results(c, k);
+        if (k->dead_else) { /* the then arm falls through to the end: no code in between */
+            k->kind = CK_ELSE;
+            set_unreachable(c);
+            break;
+        }
         if (!k->unreachable) jump_to(c, k);
         label_here(c);
         patch_here(c, k->else_patch);

@@ -43,6 +43,7 @@ typedef struct ctrl {
     KB_VEC(uint32_t) patches; /* offset words to point at the end */
     uint32_t else_patch;    /* CK_IF: the br_unless offset word, or UINT32_MAX */
     uint32_t saved;         /* CK_IF with params: hidden slots holding them */
+    bool dead_else;         /* CK_IF on a constant true condition: 'else' starts dead code */
     int32_t handler;        /* CK_TRY/CK_CATCH/CK_TRY_TABLE: handler index, else -1 */
     uint32_t exn_slot;      /* CK_TRY/CK_CATCH: hidden slot of the caught exnref */
     KB_VEC(kcomp_clause) clauses; /* CK_TRY/CK_CATCH: clauses collected so far */
