@@ -958,10 +958,26 @@ static void emit_instr(comp *c, const kbin_instr *in) {
         entry cond = pop(c);
         entry b = pop(c);
         entry a = pop(c);
-        uint32_t sc = use(c, &cond), sb = use(c, &b), sa = use(c, &a);
         kbin_valtype t = kbin_vt(a.type);
         if (in->op == KOP_SELECT_T) t = in->imm.select.type;
         else if (a.width == 2) t = kbin_vt(KVT_V128);
+        if (cond.kind == E_CONST && a.width == 1) {
+            /* A constant condition picks the operand now (core spec 4.4.4):
+               'a' stays as it is; 'b' moves down to a's home, lazily when
+               it is a local or a constant. */
+            if (cond.c != 0 || b.kind == E_LOCAL || b.kind == E_CONST) {
+                entry pick = cond.c != 0 ? a : b;
+                entry *r = push(c, pick.kind, t);
+                r->slot = pick.slot;
+                r->c = pick.c;
+            } else {
+                uint32_t sb = use(c, &b);
+                entry *r = push(c, E_TEMP, t);
+                emit_copy(c, r->home, sb, 1);
+            }
+            break;
+        }
+        uint32_t sc = use(c, &cond), sb = use(c, &b), sa = use(c, &a);
         entry *r = push(c, E_TEMP, t);
         op(c, r->width == 2 ? KX_SELECT2 : KX_SELECT); w(c, r->home);
         c->last_dst = r->width == 2 ? NO_POS : pos(c) - 1;
