@@ -40,6 +40,7 @@ static const ksig sigs[KOP_COUNT_] = {
 #define KSIG_MAX_RESULTS 2
 typedef struct csig {
     bool ok;
+    bool plain;       /* ok, and no immediate to check (no memarg, lane or shuffle) */
     uint8_t np, nr;
     uint8_t p[KSIG_MAX_PARAMS], r[KSIG_MAX_RESULTS];
 } csig;
@@ -71,6 +72,8 @@ static void csigs_init(void) {
         for (size_t i = 0; i < np; i++) cs->p[i] = sig_kind(sig[i]);
         for (size_t i = 0; i < nr; i++) cs->r[i] = sig_kind(colon[1 + i]);
         cs->ok = true;
+        unsigned imm = kbin_ops[op].imm;
+        cs->plain = imm != KIMM_MEMARG && imm != KIMM_MEMARG_LANE && imm != KIMM_LANE && imm != KIMM_SHUFFLE;
     }
 }
 
@@ -352,6 +355,15 @@ static kb_error *apply_sig_text(kval_code *c, const char *sig, kbin_valtype addr
     return NULL;
 }
 
+static inline kb_error *apply_csig(kval_code *c, const csig *cs, kbin_valtype addr) {
+    kb_error *err;
+    for (uint32_t i = cs->np; i-- > 0;)
+        if ((err = pop_t(c, cs->p[i] ? kbin_vt(cs->p[i]) : addr)) != NULL) return err;
+    for (uint32_t i = 0; i < cs->nr; i++)
+        if ((err = push(c, cs->r[i] ? kbin_vt(cs->r[i]) : addr)) != NULL) return err;
+    return NULL;
+}
+
 static kb_error *apply_sig(kval_code *c, uint16_t op, kbin_valtype addr) {
     const csig *cs = &csigs[op];
     if (!cs->ok) return apply_sig_text(c, sigs[op].sig, addr);
@@ -589,6 +601,32 @@ static kb_error *step_other(kval_code *c, const kbin_instr *in);
 
 static kb_error *step(kval_code *c, const kbin_instr *in, const kbin_reader *r) {
     c->in = in;
+    /* Most instructions of a body: typed by their signature alone. */
+    const csig *cs = &csigs[in->op];
+    if (!c->const_mode) {
+        if (cs->plain) return apply_csig(c, cs, kbin_vt(KVT_I32));
+        /* Locals and constants, the next most common, without step_other's
+           frame (same rules as there). */
+        uint32_t x = in->imm.index;
+        switch (in->op) {
+        case KOP_LOCAL_GET:
+            if (x < c->locals.len && c->inited.items[x]) return push(c, c->locals.items[x]);
+            break;
+        case KOP_LOCAL_SET:
+        case KOP_LOCAL_TEE:
+            if (x < c->locals.len && c->inited.items[x]) {
+                kb_error *err = pop_t(c, c->locals.items[x]);
+                if (err != NULL || in->op == KOP_LOCAL_SET) return err;
+                return push(c, c->locals.items[x]);
+            }
+            break;
+        case KOP_I32_CONST: return push(c, kbin_vt(KVT_I32));
+        case KOP_I64_CONST: return push(c, kbin_vt(KVT_I64));
+        case KOP_F32_CONST: return push(c, kbin_vt(KVT_F32));
+        case KOP_F64_CONST: return push(c, kbin_vt(KVT_F64));
+        default: break;
+        }
+    }
     if (c->const_mode && !allowed_in_const(in->op)) return fail(c, "constant expression required%.0u", 0);
     const ksig *s = &sigs[in->op];
     if (s->sig != NULL) {
