@@ -301,6 +301,7 @@ static kb_error *read_catch(kbin_reader *r, kbin_catch *c) {
 }
 
 uint32_t kbin_br_table_next(const kbin_reader *r, size_t *pos) {
+    if (*pos < r->end && r->bytes[*pos] < 0x80) return r->bytes[(*pos)++]; /* one-byte label */
     uint64_t v = 0;
     kb_leb_status st = kb_leb_u(r->bytes, r->end, pos, 32, &v);
     (void)st; /* checked when the instruction was read */
