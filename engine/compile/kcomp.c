@@ -590,6 +590,18 @@ static void emit_br_if(comp *c, uint32_t depth) {
             return;
         }
     }
+    /* A counted loop's step and test (i += imm; br_if i): the i32.add_i just
+       emitted computes the condition, into a temporary or a local. */
+    uint32_t *code = c->code.items, at = c->last_op;
+    if (transfer_free(c, k) && k->kind != CK_FUNC && !c->oom && at != NO_POS && pos(c) == at + 4 &&
+        code[at] == KX_I32_ADD_I && (cond.kind == E_TEMP || cond.kind == E_LOCAL) &&
+        code[at + 1] == (cond.kind == E_LOCAL ? cond.slot : cond.home)) {
+        uint32_t dst = code[at + 1], a = code[at + 2], imm = code[at + 3];
+        c->code.len = at;
+        op(c, KX_BR_I32_ADD_I_NZ); w(c, dst); w(c, a); w(c, imm); w(c, 0);
+        target_word(c, k, pos(c) - 1);
+        return;
+    }
     uint32_t sc = use(c, &cond);
     if (transfer_free(c, k) && k->kind != CK_FUNC) {
         op(c, KX_BR_IF); w(c, sc); w(c, 0);

@@ -635,6 +635,12 @@ resume:
         /* ---- Fused: compare and branch */
         vmcase(KX_BR_I32_EQZ) { if (U32(1) == 0) JUMP(2); NEXT(3); }
         vmcase(KX_BR_I32_NEZ) { if (U32(1) != 0) JUMP(2); NEXT(3); }
+        vmcase(KX_BR_I32_ADD_I_NZ) {
+            uint32_t v = U32(2) + ip[3];
+            SET32(1, v);
+            if (v != 0) JUMP(4);
+            NEXT(5);
+        }
         vmcase(KX_BR_I32_EQ) { if (U32(1) == U32(2)) JUMP(3); NEXT(4); }
         vmcase(KX_BR_I32_NE) { if (U32(1) != U32(2)) JUMP(3); NEXT(4); }
         vmcase(KX_BR_I32_LT_S) { if (I32(1) < I32(2)) JUMP(3); NEXT(4); }
