@@ -429,8 +429,8 @@ static bool lazy_add(comp *c, const direct_op *d, entry *a, entry *b) {
 ** is taken back. Either the mul is the last op (no code came after it, so
 ** its operands still hold), or the mul is followed by the one op 'p' that
 ** computed the other operand: 'p' then moves in front of the product (the
-** mul is pure), writing the product's free home if its own would clobber a
-** mul operand. The pc map pairs of the two swap too (traps in 'p').
+** mul is pure), writing the product's free home (or the free slot above)
+** if its own would clobber a mul operand. The pc map pairs of the two swap too (traps in 'p').
 */
 static uint32_t madd_op(const madd_shape *f, uint32_t kx, bool left) {
     if (kx == f->mul) return left ? f->left : f->right;
@@ -452,7 +452,10 @@ static bool fuse_madd(comp *c, const direct_op *d, const entry *a, const entry *
         x = code[p + 2], y = code[p + 3];
         other = b->home;
         if (other == x || (!imm && other == y)) other = a->home;
-        if (other == x || (!imm && other == y)) return false;
+        if (other == x || (!imm && other == y)) { /* both taken: the free slot above b */
+            other = b->home + 1;
+            if (other + 1 > c->max_slots) c->max_slots = other + 1;
+        }
         memmove(&code[p], &code[at], len * sizeof *code);
         code[p + 1] = other;
         uint32_t *pm = c->pcmap.items;
