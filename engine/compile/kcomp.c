@@ -502,6 +502,16 @@ static void emit_binary(comp *c, const direct_op *d) {
     if (b.kind == E_CONST && (d->kx == KX_I64_SHL || d->kx == KX_I64_SHR_S || d->kx == KX_I64_SHR_U))
         b.c &= 63;
     if (lazy_add(c, d, &a, &b)) return;
+    /* A float constant goes into the code unless a pool slot holds it (a
+       constant in a loop: the slot is as fast and the code shorter). */
+    if (fimm_form[d->kx] && b.kind == E_CONST && (c->pool_count == 0 || pool_slot(c, b.c) == NO_POS)) {
+        uint32_t sa = use(c, &a);
+        entry *r = push_kind(c, E_TEMP, d->type);
+        op(c, fimm_form[d->kx]); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa);
+        if (d->type == KVT_F64) w64(c, b.c);
+        else w(c, (uint32_t)b.c);
+        return;
+    }
     uint16_t imm = imm_form[d->kx];
     bool fits = b.kind == E_CONST &&
                 (b.type == KVT_I32 || (int64_t)b.c == (int64_t)(int32_t)(uint32_t)b.c);

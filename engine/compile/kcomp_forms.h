@@ -65,7 +65,7 @@ static const uint16_t imm_form[KX_COUNT_] = {
 };
 
 /* A binary op with its operands exchanged (ORDER KX): itself when commutative,
-   the mirrored compare (a < b is b > a); only ops with an imm_form. */
+   the mirrored compare (a < b is b > a); only ops with an imm_form or fimm_form. */
 static const uint16_t swap_form[KX_COUNT_] = {
     [KX_I32_ADD] = KX_I32_ADD, [KX_I32_AND] = KX_I32_AND, [KX_I32_OR] = KX_I32_OR,
     [KX_I32_XOR] = KX_I32_XOR, [KX_I32_MUL] = KX_I32_MUL, [KX_I32_EQ] = KX_I32_EQ, [KX_I32_NE] = KX_I32_NE,
@@ -74,6 +74,17 @@ static const uint16_t swap_form[KX_COUNT_] = {
     [KX_I32_GE_S] = KX_I32_LE_S, [KX_I32_GE_U] = KX_I32_LE_U,
     [KX_I64_ADD] = KX_I64_ADD, [KX_I64_AND] = KX_I64_AND, [KX_I64_OR] = KX_I64_OR,
     [KX_I64_XOR] = KX_I64_XOR, [KX_I64_MUL] = KX_I64_MUL,
+    /* c + x and x + c differ at most in which NaN operand's payload a NaN
+       result carries, which core spec 4.3.3 (nans_N) leaves open */
+    [KX_F32_ADD] = KX_F32_ADD, [KX_F32_MUL] = KX_F32_MUL, [KX_F64_ADD] = KX_F64_ADD,
+    [KX_F64_MUL] = KX_F64_MUL,
+};
+
+/* Float arithmetic with a constant right operand held in the code (ORDER KX). */
+static const uint16_t fimm_form[KX_COUNT_] = {
+    [KX_F32_ADD] = KX_F32_ADD_K, [KX_F32_SUB] = KX_F32_SUB_K, [KX_F32_MUL] = KX_F32_MUL_K,
+    [KX_F32_DIV] = KX_F32_DIV_K, [KX_F64_ADD] = KX_F64_ADD_K, [KX_F64_SUB] = KX_F64_SUB_K,
+    [KX_F64_MUL] = KX_F64_MUL_K, [KX_F64_DIV] = KX_F64_DIV_K,
 };
 
 /* Loads and stores with the address add folded in (ORDER KX): [kx][0] _AI, [kx][1] _AR. */

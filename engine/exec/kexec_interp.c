@@ -632,6 +632,20 @@ resume:
         vmcase(KX_I32_MADD_I) { SET32(1, U32(2) * ip[3] + U32(4)); NEXT(5); }
         vmcase(KX_I64_MADD_I) { SET64(1, R(2) * (uint64_t)(int64_t)(int32_t)ip[3] + R(4)); NEXT(5); }
 
+        /* ---- Fused: float arithmetic with a constant right operand */
+#define KF32(n) kexec_num_f32_from_bits(ip[n])
+#define KF64(n) kexec_num_f64_from_bits((uint64_t)ip[n] | (uint64_t)ip[(n) + 1] << 32)
+        vmcase(KX_F32_ADD_K) { SETF32(1, kexec_num_f32_add(F32(2), KF32(3))); NEXT(4); }
+        vmcase(KX_F32_SUB_K) { SETF32(1, kexec_num_f32_sub(F32(2), KF32(3))); NEXT(4); }
+        vmcase(KX_F32_MUL_K) { SETF32(1, kexec_num_f32_mul(F32(2), KF32(3))); NEXT(4); }
+        vmcase(KX_F32_DIV_K) { SETF32(1, kexec_num_f32_div(F32(2), KF32(3))); NEXT(4); }
+        vmcase(KX_F64_ADD_K) { SETF64(1, kexec_num_f64_add(F64(2), KF64(3))); NEXT(5); }
+        vmcase(KX_F64_SUB_K) { SETF64(1, kexec_num_f64_sub(F64(2), KF64(3))); NEXT(5); }
+        vmcase(KX_F64_MUL_K) { SETF64(1, kexec_num_f64_mul(F64(2), KF64(3))); NEXT(5); }
+        vmcase(KX_F64_DIV_K) { SETF64(1, kexec_num_f64_div(F64(2), KF64(3))); NEXT(5); }
+#undef KF32
+#undef KF64
+
         /* ---- Fused: compare and branch */
         vmcase(KX_BR_I32_EQZ) { if (U32(1) == 0) JUMP(2); NEXT(3); }
         vmcase(KX_BR_I32_NEZ) { if (U32(1) != 0) JUMP(2); NEXT(3); }

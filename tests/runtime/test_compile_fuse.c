@@ -1,7 +1,8 @@
 /*
 ** test_compile_fuse.c -- compile/ round 2 (issue 10): multiply-add fusion
 ** (also across the op computing the addend), constant folding through the
-** interpreter's own numeric list, constant 'if' and 'select' conditions,
+** interpreter's own numeric list, float ops with a constant operand,
+** constant 'if' and 'select' conditions,
 ** constant left operands moved right, the counted-loop branch
 ** (br_if.i32.add_i), and the pc map keeping trap positions. Each test checks
 ** the code's shape and what it computes.
@@ -104,7 +105,7 @@ static void test_compile_fuse__fold(void **state) {
     expect_shape(&t, "wrap", "const32 return");
     expect_shape(&t, "shift", "i64.shl_i return");
     expect_shape(&t, "flt", "const64 return");
-    expect_shape(&t, "nan", "const64 const64 f64.sub return");   /* a NaN result is left to the run */
+    expect_shape(&t, "nan", "const64 f64.sub_k return");   /* a NaN result is left to the run */
     expect_shape(&t, "div0", "const32 const32 i32.div_s return"); /* traps stay */
     expect_shape(&t, "mirror", "i32.gt_s_i return");
     expect_shape(&t, "chain", "const32 return");
@@ -115,6 +116,31 @@ static void test_compile_fuse__fold(void **state) {
     assert_int_equal(th_call1(&t, "mirror", 1, (uint64_t)5), 0);
     assert_int_equal(th_call1(&t, "chain", 0), 12);
     th_trap(&t, "div0", NULL, KB_TRAP_INTEGER_DIVIDE_BY_ZERO);
+    th_free(&t);
+}
+
+static void test_compile_fuse__float_constant_operand(void **state) {
+    (void)state;
+    th t;
+    th_load(&t,
+            "(module"
+            " (func (export \"mul\") (param f64) (result f64) (f64.mul (f64.const 2.5) (local.get 0)))"
+            " (func (export \"sub\") (param f64) (result f64) (f64.sub (local.get 0) (f64.const 0.25)))"
+            " (func (export \"div\") (param f32) (result f32) (f32.div (local.get 0) (f32.const 4)))"
+            /* in a loop the constant is in a pool slot: the plain op reads it */
+            " (func (export \"loop\") (param f64 i32) (result f64)"
+            "   (loop $l (local.set 0 (f64.mul (local.get 0) (f64.const 1.5)))"
+            "     (br_if $l (local.tee 1 (i32.add (local.get 1) (i32.const -1)))))"
+            "   (local.get 0)))",
+            NULL);
+    expect_shape(&t, "mul", "f64.mul_k return");
+    expect_shape(&t, "sub", "f64.sub_k return");
+    expect_shape(&t, "div", "f32.div_k return");
+    expect_shape(&t, "loop", "const64 loop_check f64.mul br_if.i32.add_i return");
+    assert_true(th_call1(&t, "mul", 1, f64b(3.0)) == f64b(7.5));
+    assert_true(th_call1(&t, "sub", 1, f64b(1.0)) == f64b(0.75));
+    assert_true(th_call1(&t, "div", 1, f32b(1.0f)) == f32b(0.25f));
+    assert_true(th_call1(&t, "loop", 2, f64b(1.0), (uint64_t)2) == f64b(2.25));
     th_free(&t);
 }
 
@@ -183,6 +209,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compile_fuse__madd),
         cmocka_unit_test(test_compile_fuse__fold),
+        cmocka_unit_test(test_compile_fuse__float_constant_operand),
         cmocka_unit_test(test_compile_fuse__constant_conditions),
         cmocka_unit_test(test_compile_fuse__counted_loop),
         cmocka_unit_test(test_compile_fuse__pcmap_traps),
