@@ -376,6 +376,9 @@ class Func(Handle):
     OverflowError), runs the function with the GIL released, and returns None,
     one value, or a tuple for several results. A trap raises keel.Trap; an
     exception raised by a host function inside comes out as the same object.
+    ``f(*args, timeout=seconds)`` interrupts a call that runs longer
+    (keel.Timeout); another thread may also ``store.interrupt()`` it or
+    ``store.sample()`` where it is while it runs.
     """
 
     _free = lib.keel_func_release

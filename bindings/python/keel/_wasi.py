@@ -284,7 +284,10 @@ def define_wasi(linker: Any, store: Any, config: WasiConfig) -> Wasi:
 
 def wasi_run(engine: Engine, module: Module, config: Optional[WasiConfig] = None) -> int:
     """Run a WASI command module (its ``_start``) in a new store, like
-    ``keel run``; returns the exit status. A trap raises keel.Trap."""
+    ``keel run``; returns the exit status (0, or the proc_exit code). A trap
+    raises keel.Trap. The store is internal, so output captured in memory
+    cannot be read back here: send it to a file or fd, or use
+    ``Linker.define_wasi`` and ``Wasi.start`` to read ``Wasi.stdout``."""
     if not isinstance(engine, Engine) or not isinstance(module, Module):
         raise TypeError("wasi_run(engine, module, config): expected a keel.Engine and a keel.Module")
     own = config is None
