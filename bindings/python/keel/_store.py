@@ -104,8 +104,9 @@ class Store(Handle):
 
     def __del__(self) -> None:
         try:
-            if self._deadline_token:
-                _deadline_stores.pop(self._deadline_token, None)
+            token = getattr(self, "_deadline_token", 0)
+            if token:
+                _deadline_stores.pop(token, None)
             self.close()
             inner, self._inner = self._inner, None
             if inner is not None:
