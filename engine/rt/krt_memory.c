@@ -97,18 +97,29 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pooled pool[KRT_POOL_MAX];
 static uint32_t pool_count;
 
-/* Takes a pooled reservation of 'reserved' bytes; false when there is none. */
+/*
+** Takes a pooled reservation of 'reserved' bytes (the current default size);
+** false when there is none. Entries of another size (pooled before a white-box
+** test changed the default) can never be taken again: they are unmapped.
+*/
 static bool pool_take(size_t reserved, pooled *out) {
     bool found = false;
+    pooled stale[KRT_POOL_MAX];
+    uint32_t nstale = 0;
     pthread_mutex_lock(&pool_lock);
     for (uint32_t i = pool_count; i-- > 0;) {
-        if (pool[i].reserved != reserved) continue;
+        if (pool[i].reserved != reserved) {
+            stale[nstale++] = pool[i];
+            pool[i] = pool[--pool_count];
+            continue;
+        }
+        if (found) continue;
         *out = pool[i];
         pool[i] = pool[--pool_count];
         found = true;
-        break;
     }
     pthread_mutex_unlock(&pool_lock);
+    for (uint32_t i = 0; i < nstale; i++) munmap(stale[i].data, stale[i].reserved);
     return found;
 }
 
