@@ -449,7 +449,7 @@ KEEL_API keel_error *keel_func_call_raw(keel_func *func, uint64_t *slots, size_t
     kapi_store *s = h->store;
     krt_func *f = h->u.func;
     const kbin_type *t = f->type;
-    size_t na, nr;
+    size_t na = 0, nr = 0;
     kb_error *err = raw_slots(t->params, t->param_count, &na);
     if (err == NULL) err = raw_slots(kbin_type_results(t), t->result_count, &nr);
     if (err) return (keel_error *)err;

@@ -42,7 +42,7 @@ void kbin_module_free(kbin_module *m) {
     for (uint32_t i = 0; i < m->func_name_count; i++) kb_free(m->func_names[i].name);
     kb_free(m->func_names);
     kb_free(m->declared_funcs);
-    kb_free(m->bytes);
+    if (!m->bytes_borrowed) kb_free(m->bytes);
     kb_free(m);
 }
 
@@ -135,4 +135,11 @@ void kbin_decode_names(kbin_module *m, size_t pos, size_t end) {
         }
         pos = sub_end;
     }
+}
+
+void kbin_module_borrow_bytes(kbin_module *m, const uint8_t *bytes) {
+    if (m == NULL || bytes == NULL || bytes == m->bytes) return;
+    if (!m->bytes_borrowed) kb_free(m->bytes);
+    m->bytes = (uint8_t *)(uintptr_t)bytes; /* read only from here on (kbin_module.h) */
+    m->bytes_borrowed = true;
 }

@@ -237,8 +237,10 @@ typedef struct kbin_name {
 /* ---------------------------------------------------------------- module */
 
 typedef struct kbin_module {
-    uint8_t *bytes;          /* owned copy of the binary */
+    uint8_t *bytes;          /* owned copy of the binary, never written after decoding;
+                                borrowed when 'bytes_borrowed' (kbin_module_borrow_bytes) */
     size_t size;
+    bool bytes_borrowed;
 
     kbin_type *types;        uint32_t type_count;
     kbin_import *imports;    uint32_t import_count;
@@ -328,6 +330,14 @@ void kbin_decode_names(kbin_module *m, size_t pos, size_t end);
 ** over any validation error, as it would have without the flag.
 */
 kb_error *kbin_scan_bodies(const kbin_module *m, uint32_t count);
+
+/*
+** Replaces the module's private copy of its binary by 'bytes', an identical
+** copy the caller keeps alive and unchanged for the module's whole life (rt/
+** uses the wasm bytes inside the module's read-only code image, which the
+** module retains: one copy of the binary instead of two, issue 10).
+*/
+void kbin_module_borrow_bytes(kbin_module *m, const uint8_t *bytes);
 
 /* Frees the module and everything it owns; NULL is a no-op. */
 void kbin_module_free(kbin_module *m);

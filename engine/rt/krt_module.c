@@ -7,6 +7,7 @@
 ** decoded description and its compiled code. Nothing here is ever written
 ** after creation, so no lock is needed.
 */
+#include <assert.h>
 #include <string.h>
 
 #include "base/kb_alloc.h"
@@ -140,6 +141,14 @@ uint32_t krt_engine_code_features(const krt_engine *engine) {
 }
 
 static kb_error *module_wrap(krt_engine *engine, kbin_module *bin, kcomp_code *code, krt_module **out) {
+    /* The code image holds the same wasm bytes and lives as long as the
+       module: the decoded module reads them there instead of its own copy. */
+    size_t wlen = 0;
+    const uint8_t *w = code && code->mem ? kcode_mem_wasm(code->mem, &wlen) : NULL;
+    if (w != NULL && wlen == bin->size) {
+        assert(wlen == 0 || memcmp(w, bin->bytes, wlen) == 0); /* both copies of the caller's bytes */
+        kbin_module_borrow_bytes(bin, w);
+    }
     krt_module *m = kb_calloc(1, sizeof *m);
     if (m == NULL) {
         kcomp_code_free(code);
