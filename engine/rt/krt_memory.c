@@ -155,7 +155,7 @@ void krt_memory_release(krt_memory *mem) {
 ** that size is there, else new. NULL when the host refuses.
 */
 static uint8_t *reserve_committed(size_t want, size_t committed, bool shared) {
-    pooled p;
+    pooled p = {NULL, 0, 0};
     if (!shared && want == (size_t)KRT_RESERVE_DEFAULT && pool_take(want, &p)) {
         bool ok = true;
         if (p.committed > committed)
