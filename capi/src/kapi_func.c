@@ -152,13 +152,6 @@ KEEL_API keel_error *keel_val_copy(keel_val *dst, const keel_val *src) {
     return NULL;
 }
 
-/* Slots a function type's params (or results) take. */
-static size_t slot_count(const kbin_valtype *types, uint32_t n) {
-    size_t slots = 0;
-    for (uint32_t i = 0; i < n; i++) slots += types[i].kind == KVT_V128 ? 2 : 1;
-    return slots;
-}
-
 /*
 ** Scalar value types map onto keel_val kinds by subtraction: KVT_I32 0x7F,
 ** KVT_I64 0x7E, KVT_F32 0x7D, KVT_F64 0x7C against KEEL_I32 0 .. KEEL_F64 3
@@ -372,10 +365,12 @@ static keel_error *call(keel_func *func, const keel_val *args, size_t nargs, kee
         return ERR(KB_ERR_INVALID_ARGUMENT, "expected room for %u results, got %zu", t->result_count, nresults);
     if ((args == NULL && nargs) || (results == NULL && nresults))
         return ERR(KB_ERR_INVALID_ARGUMENT, "args or results is NULL");
-    const kbin_module *ctx = kapi_func_ctx(f);
-    size_t na = slot_count(pt, t->param_count), nr = slot_count(rt, t->result_count);
+    const kbin_module *ctx = NULL; /* only references need it (kapi_func_ctx) */
+    /* At most two slots a value (v128): a bound instead of a count keeps a
+       loop over the types off the common path. */
+    size_t cap = 2 * ((size_t)t->param_count + t->result_count);
     uint64_t small[32];
-    uint64_t *slots = na + nr <= 32 ? small : kb_calloc(na + nr, sizeof *slots);
+    uint64_t *slots = cap <= 32 ? small : kb_calloc(cap, sizeof *slots);
     if (slots == NULL) return ERR(KB_ERR_OUT_OF_MEMORY, "out of memory");
     /* Every argument slot is written below and every result slot by the
        callee before it is read: no zeroing needed. */
@@ -387,9 +382,11 @@ static keel_error *call(keel_func *func, const keel_val *args, size_t nargs, kee
             slots[slot++] = is_32bit(k) ? (uint64_t)v->of.f32_bits : v->of.f64_bits;
             continue;
         }
+        if (ctx == NULL) ctx = kapi_func_ctx(f);
         if ((err = arg_to_slots(s, v, pt[i], ctx, &slots[slot], i)) != NULL) goto done;
         slot += k == KVT_V128 ? 2 : 1;
     }
+    size_t na = slot;
 
     kapi_store_retain(s);
     if ((err = enter(s, f, slots, slots + na, try_only)) != NULL) {
@@ -408,6 +405,7 @@ static keel_error *call(keel_func *func, const keel_val *args, size_t nargs, kee
                 slot++;
                 continue;
             }
+            if (ctx == NULL) ctx = kapi_func_ctx(f);
             if ((err = kapi_val_from_slots(s, rt[i], ctx, &slots[slot], o)) != NULL) break;
             slot += k == KVT_V128 ? 2 : 1;
         }

@@ -75,6 +75,11 @@ void kexec_backtrace(kexec_context *cx, uint32_t entry, const uint32_t *ip, kb_e
 ** (issue 3: the host->wasm call path).
 */
 static inline void copy_slots(uint64_t *dst, const uint64_t *src, uint32_t n) {
+    if (n <= 2) { /* most calls: no loop at all */
+        if (n > 0) dst[0] = src[0];
+        if (n > 1) dst[1] = src[1];
+        return;
+    }
     if (n > 8) {
         memcpy(dst, src, n * sizeof *dst);
         return;
