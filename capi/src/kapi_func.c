@@ -211,6 +211,7 @@ static kb_error *trampoline(void *env, krt_store *ks, krt_instance *caller_insta
     keel_val *argv = vals, *resv = vals + t->param_count;
     kb_error *err = NULL;
     size_t slot = 0, made = 0;
+    bool arg_refs = false, result_refs = false; /* whether a release pass is needed */
     for (uint32_t i = 0; i < t->param_count && err == NULL; i++, made++) {
         uint8_t k = pt[i].kind;
         if (is_scalar(k)) {
@@ -222,6 +223,7 @@ static kb_error *trampoline(void *env, krt_store *ks, krt_instance *caller_insta
             slot++;
             continue;
         }
+        arg_refs = true;
         err = kapi_val_from_slots(s, pt[i], NULL, &args[slot], &argv[i]);
         slot += k == KVT_V128 ? 2 : 1;
     }
@@ -237,7 +239,11 @@ static kb_error *trampoline(void *env, krt_store *ks, krt_instance *caller_insta
         if (err != NULL && ((kb_error *)err)->magic != KB_ERROR_MAGIC)
             err = kb_error_new(KB_ERR_INTERNAL, "a host callback returned something that is not a keel_error");
     }
-    release_ref_vals(argv, made);
+    if (arg_refs) release_ref_vals(argv, made);
+    /* The callback may have written references anywhere (even of a wrong
+       kind): unless every result was a scalar of the right kind, or the
+       callback failed, Keel releases what it wrote. */
+    result_refs = err != NULL;
     slot = 0;
     for (uint32_t i = 0; i < t->result_count && err == NULL; i++) {
         uint8_t k = rt[i].kind;
@@ -246,11 +252,12 @@ static kb_error *trampoline(void *env, krt_store *ks, krt_instance *caller_insta
             results[slot++] = is_32bit(k) ? (uint64_t)v->of.f32_bits : v->of.f64_bits;
             continue;
         }
+        result_refs = true;
         err = kapi_val_to_slots(s, v, rt[i], NULL, &results[slot], "host function result");
         if (err) kb_error_set_message(err, "%s (result %u)", err->message, (unsigned)i);
         slot += k == KVT_V128 ? 2 : 1;
     }
-    release_ref_vals(resv, t->result_count); /* Keel owns what the callback wrote */
+    if (result_refs) release_ref_vals(resv, t->result_count); /* Keel owns what the callback wrote */
     if (vals != small) kb_free(vals);
     return err;
 }
