@@ -103,7 +103,9 @@ typedef struct kcode_mem kcode_mem;
 ** Builds a read-only image for freshly compiled 'code' of 'wasm'. On success
 ** the words and offsets of 'code' are moved into the image (code->mem is set,
 ** the heap copies freed) and the image holds one reference owned by 'code'.
-** 'wasm_hash' may be NULL (it is then computed). Errors: KB_ERR_OUT_OF_MEMORY.
+** 'wasm_hash' may be NULL: the hash and the checksum are then computed
+** lazily, by the first kcode_mem_header or kcode_mem_image (issue 10: most
+** modules are never cached or serialised). Errors: KB_ERR_OUT_OF_MEMORY.
 */
 kb_error *kcode_mem_adopt(kcomp_code *code, const uint8_t *wasm, size_t wasm_len,
                           const uint8_t *wasm_hash, uint32_t features);

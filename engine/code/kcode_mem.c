@@ -9,6 +9,7 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,6 +27,12 @@ struct kcode_mem {
     size_t map_len;             /* its length (what munmap needs) */
     size_t len;                 /* the image's length */
     uint32_t origin;            /* KCODE_* */
+    /* A freshly compiled image whose wasm hash and checksum are not written
+       yet (issue 10): both cost a pass over the whole image and are needed
+       only when the image leaves the module (cache, serialise), so the first
+       kcode_mem_header/kcode_mem_image fills them in under 'lock'. */
+    atomic_bool pending;
+    pthread_mutex_t lock;
 };
 
 #define HDR_WORDS (sizeof(kcomp_func) / sizeof(uint32_t))
@@ -45,6 +52,8 @@ kcode_mem *kcode_mem_wrap(uint8_t *base, size_t map_len, size_t len, uint32_t or
     m->map_len = map_len;
     m->len = len;
     m->origin = origin;
+    atomic_init(&m->pending, false);
+    pthread_mutex_init(&m->lock, NULL);
     return m;
 }
 
@@ -137,7 +146,6 @@ kb_error *kcode_mem_adopt(kcomp_code *code, const uint8_t *wasm, size_t wasm_len
     h.header_size = sizeof h;
     memcpy(h.build_id, kcode_build_id(), 32);
     if (wasm_hash) memcpy(h.wasm_hash, wasm_hash, 32);
-    else kcode_sha256_bytes(wasm, wasm_len, h.wasm_hash);
     h.features = features;
     h.func_count = code->func_count;
     h.unsupported_funcs = code->unsupported_funcs;
@@ -151,8 +159,10 @@ kb_error *kcode_mem_adopt(kcomp_code *code, const uint8_t *wasm, size_t wasm_len
     if (wasm_len) memcpy(base + wasm_off, wasm, wasm_len);
     if (code->func_count) memcpy(base + offsets_off, code->func_offsets, 4 * (size_t)code->func_count);
     if (code->word_count) memcpy(base + words_off, code->words, 4 * code->word_count);
-    uint64_t sum = kcode_sum64(base, total - 8);
-    memcpy(base + total - 8, &sum, 8);
+    if (wasm_hash) {
+        uint64_t sum = kcode_sum64(base, total - 8);
+        memcpy(base + total - 8, &sum, 8);
+    }
     /* Finished: from now on the code is read-only (DESIGN.md code/). */
     if (mprotect(base, map_len, PROT_READ) != 0) {
         munmap(base, map_len);
@@ -163,6 +173,7 @@ kb_error *kcode_mem_adopt(kcomp_code *code, const uint8_t *wasm, size_t wasm_len
         munmap(base, map_len);
         return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory");
     }
+    if (wasm_hash == NULL) atomic_store_explicit(&m->pending, true, memory_order_release);
     kb_free(code->words);
     kb_free(code->func_offsets);
     code->words = (uint32_t *)(base + words_off);
@@ -241,23 +252,55 @@ kcode_mem *kcode_mem_retain(kcode_mem *m) {
 void kcode_mem_release(kcode_mem *m) {
     if (m == NULL || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1) return;
     munmap(m->base, m->map_len);
+    pthread_mutex_destroy(&m->lock);
     kb_free(m);
 }
 
-const kcode_header *kcode_mem_header(const kcode_mem *m) { return (const kcode_header *)m->base; }
-const uint8_t *kcode_mem_image(const kcode_mem *m) { return m->base; }
+/*
+** Writes the wasm hash and the checksum of a pending image (see 'pending').
+** The mapping is made writable for the two stores only: the words other
+** threads may be running are not changed, only the header's hash and the
+** trailing checksum, which nothing reads while the code runs. If the
+** mapping cannot be made writable the image stays without them, and any
+** later load of it fails its checksum (kcode_image_check) instead of
+** running unchecked code.
+*/
+static void finish(const kcode_mem *cm) {
+    if (!atomic_load_explicit(&cm->pending, memory_order_acquire)) return;
+    kcode_mem *m = (kcode_mem *)cm; /* allocated non-const by kcode_mem_wrap */
+    pthread_mutex_lock(&m->lock);
+    if (atomic_load_explicit(&m->pending, memory_order_relaxed) &&
+        mprotect(m->base, m->map_len, PROT_READ | PROT_WRITE) == 0) {
+        kcode_header *h = (kcode_header *)m->base;
+        kcode_sha256_bytes(m->base + h->wasm_off, (size_t)h->wasm_len, h->wasm_hash);
+        uint64_t sum = kcode_sum64(m->base, m->len - 8);
+        memcpy(m->base + m->len - 8, &sum, 8);
+        if (mprotect(m->base, m->map_len, PROT_READ) == 0) { /* else stays writable: still correct */ }
+        atomic_store_explicit(&m->pending, false, memory_order_release);
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+const kcode_header *kcode_mem_header(const kcode_mem *m) {
+    finish(m);
+    return (const kcode_header *)m->base;
+}
+const uint8_t *kcode_mem_image(const kcode_mem *m) {
+    finish(m);
+    return m->base;
+}
 size_t kcode_mem_size(const kcode_mem *m) { return m->len; }
 uint32_t kcode_mem_origin(const kcode_mem *m) { return m->origin; }
 
 const uint8_t *kcode_mem_wasm(const kcode_mem *m, size_t *len) {
-    const kcode_header *h = kcode_mem_header(m);
+    const kcode_header *h = (const kcode_header *)m->base; /* offsets only: no need to finish */
     *len = (size_t)h->wasm_len;
     return m->base + h->wasm_off;
 }
 
 kb_error *kcode_mem_code(kcode_mem *m, uint32_t func_count, const bool *imported, kcomp_code **out) {
     *out = NULL;
-    const kcode_header *h = kcode_mem_header(m);
+    const kcode_header *h = (const kcode_header *)m->base; /* no hash needed */
     if (h->func_count != func_count)
         return BAD("describes %u functions, the module has %u", h->func_count, func_count);
     const uint32_t *offsets = (const uint32_t *)(m->base + h->offsets_off);

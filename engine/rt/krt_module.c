@@ -195,8 +195,10 @@ kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const ui
     if (bytes == NULL) bytes = empty;
     kbin_module *bin = NULL;
     kb_error *err = NULL;
-    uint8_t hash[32];
-    kcode_sha256_bytes(bytes, size, hash);
+    uint8_t hash[32] = {0};
+    /* The hash keys the cache; without one it is left to kcode_mem_adopt,
+       which computes it only if the image is ever serialised (issue 10). */
+    if (cache != NULL) kcode_sha256_bytes(bytes, size, hash);
     uint32_t features = krt_engine_code_features(engine);
     kcomp_code *code = NULL;
 
@@ -227,7 +229,7 @@ kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const ui
     /* A miss: validate, compile, move the code into code memory, cache it. */
     if ((err = kval_module(engine->types, bin)) != NULL || (err = check_features(engine, bin)) != NULL ||
         (err = kcomp_compile(engine, bin, &code)) != NULL ||
-        (err = kcode_mem_adopt(code, bytes, size, hash, features)) != NULL) {
+        (err = kcode_mem_adopt(code, bytes, size, cache != NULL ? hash : NULL, features)) != NULL) {
         kcomp_code_free(code);
         kbin_module_free(bin);
         return err;
