@@ -1,9 +1,9 @@
 /*
 ** kcomp.c -- translating validated function bodies into slot-machine code.
 **
-** One pass over each body with the shared instruction reader (kbin_reader.h),
-** after a short pre-scan that counts hidden slots and finds instructions
-** outside the interpreter's scope.
+** One pass over each body, after a pre-scan that decodes it with the shared
+** instruction reader (kbin_reader.h) into a buffer the pass replays, counts
+** hidden slots and finds instructions outside the interpreter's scope.
 **
 ** The compile-time operand stack mirrors the wasm operand stack (core spec
 ** 3.3: its height is static). Each entry has a 'home' slot (its fixed frame
@@ -313,9 +313,12 @@ static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *uns
     bool pending = false;
     uint64_t pv = 0;
     uint8_t ptype = 0;
+    c->instrs.len = 0;
     while (!kbin_reader_done(&r)) {
         kb_error *err = kbin_read_instr(&r, &in);
         if (err != NULL) return err;
+        if (!kb_vec_push(&c->instrs, in))
+            return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling a function");
         if (pending) {
             /* Decide on the previous constant now that its reader is known. */
             const direct_op *d = &direct[in.op];
@@ -1344,8 +1347,10 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         c->r = kbin_reader_make(m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
         uint32_t skip_depth = 0;
         kbin_instr in;
-        while (!kbin_reader_done(&c->r) && c->ctrls.len > 0 && !c->oom) {
-            if ((err = kbin_read_instr(&c->r, &in)) != NULL) goto done;
+        /* c->r stays the body's reader: br_table labels and try_table clauses
+           are read from it by position (kbin_br_table_next, kbin_catch_next). */
+        for (size_t ii = 0; ii < c->instrs.len && c->ctrls.len > 0 && !c->oom; ii++) {
+            in = c->instrs.items[ii];
             ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
             if (k->unreachable) {
                 /* Dead code (spec 3.3: stack-polymorphic): skip to the matching else/end. */
@@ -1456,6 +1461,7 @@ done:
     kb_vec_free(&c.ctrls);
     kb_vec_free(&c.handlers);
     kb_vec_free(&c.clauses);
+    kb_vec_free(&c.instrs);
     if (err != NULL) {
         kcomp_code_free(code);
         return err;

@@ -58,6 +58,10 @@ typedef struct comp {
     KB_VEC(ctrl) ctrls;
     KB_VEC(kcomp_handler) handlers;
     KB_VEC(kcomp_clause) clauses;
+    /* The body as the pre-scan decoded it: the main pass replays it instead
+       of decoding every instruction a second time (issue 10). Reused by
+       every function of the module. */
+    KB_VEC(kbin_instr) instrs;
     uint32_t *local_slot;            /* slot of each local (params first) */
     kbin_valtype *local_type;
     uint32_t local_count;
