@@ -12,7 +12,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 "$VENV/bin/python" -m pip install -q pytest cffi
-# A fresh build every time: the engine sources change under the package.
+# A fresh build every time: the engine sources change under the package, and
+# setuptools' incremental C build compares only .c timestamps, so a changed
+# header would leave stale objects behind.
+rm -rf "$HERE/build" "$HERE/_csrc"
 "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$HERE"
 set +e
 # Run from the tests directory so `import keel` finds the installed wheel,

@@ -122,9 +122,11 @@ KEEL_API keel_error *keel_memory_grow(keel_memory *memory, uint64_t delta, uint6
     if (err) return (keel_error *)err;
     krt_memory *m = h->u.memory;
     uint64_t pages = m->size >> m->page_log2;
-    if (delta > m->max_pages - pages) {
+    /* LIMIT is the memory's own declared maximum; the store's limit and the
+       host's address space show up as a failed grow (OUT_OF_MEMORY). */
+    if (m->limits.has_max && delta > m->limits.max - pages) {
         err = kb_error_new(KB_ERR_LIMIT, "memory.grow by %llu pages passes the maximum of %llu pages",
-                           (unsigned long long)delta, (unsigned long long)m->max_pages);
+                           (unsigned long long)delta, (unsigned long long)m->limits.max);
     } else {
         int64_t old = krt_memory_grow(m, delta);
         if (old < 0) err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "memory.grow by %llu pages failed",

@@ -208,15 +208,18 @@ struct krt_store {
     krt_engine *engine;           /* borrowed: capi keeps the engine alive */
     kexec_context *exec;          /* created on first call */
     atomic_uint interrupt;        /* non-zero: the running call traps with KB_TRAP_INTERRUPTED */
-    /* Limits (0 = none), set by capi before use. Each memory may have at most
-       'max_memory_bytes' and each table 'max_table_elements': creating a
-       bigger one fails with KB_ERR_OUT_OF_MEMORY, growing past it makes
-       memory.grow/table.grow return -1 (spec: growth may fail). The
-       'max_instances'+1-th krt_instantiate fails with KB_ERR_OUT_OF_MEMORY. */
+    /* Limits (0 = none), set by capi before use. All memories of the store
+       together may hold at most 'max_memory_bytes', all tables together
+       'max_table_elements': creating an object past it fails with
+       KB_ERR_OUT_OF_MEMORY, growing past it makes memory.grow/table.grow
+       return -1 (spec: growth may fail). The 'max_instances'+1-th
+       krt_instantiate fails with KB_ERR_LIMIT. */
     uint64_t max_memory_bytes;
     uint64_t max_table_elements;
     uint32_t max_instances;
     uint32_t instance_count;
+    uint64_t memory_bytes;        /* current bytes of all memories, for the limit */
+    uint64_t table_elements;      /* current elements of all tables, for the limit */
     /* Every object of the store, freed with it (rt/ keeps the lists). */
     void *objects_;               /* rt/-private bookkeeping */
 };

@@ -309,7 +309,7 @@ kb_error *krt_instantiate(krt_store *s, krt_module *module, const krt_extern *im
     if (import_count != m->import_count)
         return kb_error_new(KB_ERR_UNLINKABLE, "module needs %u imports, %zu given", m->import_count, import_count);
     if (s->max_instances != 0 && s->instance_count >= s->max_instances)
-        return kb_error_new(KB_ERR_OUT_OF_MEMORY, "the store's limit of %u instances is reached", s->max_instances);
+        return kb_error_new(KB_ERR_LIMIT, "the store's limit of %u instances is reached", s->max_instances);
     kb_error *err;
     for (uint32_t i = 0; i < m->import_count; i++) {
         if ((err = match_import(s, module, i, &imports[i])) != NULL) return err;

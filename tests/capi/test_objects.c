@@ -87,9 +87,16 @@ static void test_memory(void **state) {
     /* Store limit on memory. */
     keel_memory *big;
     OK(keel_store_limit_memory(fx->other, 65536 * 2));
-    keel_error *err = keel_memory_new(fx->other, 4, KEEL_NO_MAX, 0, &big);
-    assert_non_null(err);
-    keel_error_free(err);
+    FAILS(KEEL_ERROR_OUT_OF_MEMORY, keel_memory_new(fx->other, 4, KEEL_NO_MAX, 0, &big));
+    /* The limit is for all memories of the store together. */
+    keel_memory *one, *two;
+    OK(keel_memory_new(fx->other, 1, KEEL_NO_MAX, 0, &one));
+    OK(keel_memory_new(fx->other, 1, KEEL_NO_MAX, 0, &two));
+    FAILS(KEEL_ERROR_OUT_OF_MEMORY, keel_memory_new(fx->other, 1, KEEL_NO_MAX, 0, &big));
+    FAILS(KEEL_ERROR_OUT_OF_MEMORY, keel_memory_grow(one, 1, NULL));
+    assert_int_equal(keel_memory_pages(one), 1);
+    keel_memory_release(one);
+    keel_memory_release(two);
     OK(keel_store_limit_memory(fx->other, 0));
     /* Page size 1 and memory64. */
     keel_memory *tiny, *m64;

@@ -449,7 +449,7 @@ static void test_instance_limit(void **state) {
     assert_null(krt_instantiate(s, m, NULL, 0, &inst));
     kb_error *err = krt_instantiate(s, m, NULL, 0, &inst);
     assert_non_null(err);
-    assert_int_equal(err->kind, KB_ERR_OUT_OF_MEMORY);
+    assert_int_equal(err->kind, KB_ERR_LIMIT);
     kb_error_free(err);
     krt_store_free(s);
     krt_module_free(m);
@@ -470,11 +470,17 @@ static void test_store_limits_at_instantiate(void **state) {
     assert_int_equal(err->kind, KB_ERR_OUT_OF_MEMORY);
     assert_null(inst);
     kb_error_free(err);
+    krt_store_free(s);
+    assert_null(krt_store_new(engine, &s));
     s->max_memory_bytes = 65536; /* the memory's maximum of 2 pages is capped at 1 */
     s->max_table_elements = 3;
     assert_non_null(err = krt_instantiate(s, m, NULL, 0, &inst));
     assert_int_equal(err->kind, KB_ERR_OUT_OF_MEMORY);
     kb_error_free(err);
+    /* The limits count every object of the store: start over in a fresh one. */
+    krt_store_free(s);
+    assert_null(krt_store_new(engine, &s));
+    s->max_memory_bytes = 65536;
     s->max_table_elements = 4;
     assert_null(krt_instantiate(s, m, NULL, 0, &inst));
     krt_memory *mem = get_export(inst, "mem", KEXT_MEMORY).of.memory;

@@ -118,7 +118,10 @@ static void test_memory_limits(void **state) {
     assert_true(m->max_pages < ((uint64_t)1 << 48));
     assert_int_equal(krt_memory_grow(m, ((uint64_t)1 << 48) - 1), -1);
     assert_int_equal(krt_memory_grow(m, 1), 1);
-    /* Store limit: creation beyond it fails, grow beyond it returns -1. */
+    krt_store_free(s);
+    /* Store limit, for all memories of a store together: creation beyond it
+       fails, grow beyond it returns -1. */
+    s = store_new();
     s->max_memory_bytes = 4 * 65536;
     l = lim32(5, false, 0);
     assert_non_null(err = krt_memory_new(s, &l, &m));
@@ -126,8 +129,15 @@ static void test_memory_limits(void **state) {
     kb_error_free(err);
     l = lim32(1, false, 0);
     assert_null(krt_memory_new(s, &l, &m));
-    assert_int_equal(krt_memory_grow(m, 3), 1);
+    assert_int_equal(krt_memory_grow(m, 2), 1);
+    krt_memory *second;
+    assert_null(krt_memory_new(s, &l, &second)); /* 4 pages in use now */
     assert_int_equal(krt_memory_grow(m, 1), -1);
+    assert_int_equal(krt_memory_grow(second, 1), -1);
+    assert_non_null(err = krt_memory_new(s, &l, &second));
+    assert_int_equal(err->kind, KB_ERR_OUT_OF_MEMORY);
+    kb_error_free(err);
+    assert_int_equal(s->memory_bytes, 4 * 65536);
     krt_store_free(s);
 }
 
@@ -301,7 +311,9 @@ static void test_table_limits(void **state) {
     assert_non_null(err = krt_table_new(s, kbin_ref(false, KHT_FUNC), &l, NULL, &t));
     assert_int_equal(err->kind, KB_ERR_INVALID_ARGUMENT);
     kb_error_free(err);
-    /* Store limit. */
+    krt_store_free(s);
+    /* Store limit, for all tables of a store together. */
+    s = store_new();
     s->max_table_elements = 8;
     l = lim32(9, false, 0);
     assert_non_null(err = krt_table_new(s, kbin_ref(true, KHT_FUNC), &l, NULL, &t));
@@ -310,7 +322,15 @@ static void test_table_limits(void **state) {
     l = lim32(4, false, 0);
     assert_null(krt_table_new(s, kbin_ref(true, KHT_FUNC), &l, NULL, &t));
     assert_int_equal(krt_table_grow(t, 5, NULL), -1);
-    assert_int_equal(krt_table_grow(t, 4, NULL), 4);
+    assert_int_equal(krt_table_grow(t, 2, NULL), 4);
+    krt_table *second;
+    l = lim32(2, false, 0);
+    assert_null(krt_table_new(s, kbin_ref(true, KHT_FUNC), &l, NULL, &second));
+    assert_int_equal(krt_table_grow(second, 1, NULL), -1);
+    assert_non_null(err = krt_table_new(s, kbin_ref(true, KHT_FUNC), &l, NULL, &second));
+    assert_int_equal(err->kind, KB_ERR_OUT_OF_MEMORY);
+    kb_error_free(err);
+    assert_int_equal(s->table_elements, 8);
     krt_store_free(s);
 }
 

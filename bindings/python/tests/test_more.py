@@ -87,8 +87,8 @@ def test_bad_inputs(store):
         store.limit_instances(-1)
     store.limit_instances(1)
     keel.Instance(store, keel.Module(engine, "(module)"))
-    # keel/store.h documents KEEL_ERROR_LIMIT; the library currently reports out of memory
-    with pytest.raises((keel.LimitError, keel.KeelMemoryError), match="limit"):
+    # keel/store.h: instantiating past the limit is KEEL_ERROR_LIMIT
+    with pytest.raises(keel.LimitError, match="limit"):
         keel.Instance(store, keel.Module(engine, "(module)"))
     # a non-null reference parameter rejects None with a clear message
     w = keel.ValType.ref(keel._lib.KEEL_HEAP_FUNC, nullable=False)
@@ -100,11 +100,13 @@ def test_store_memory_limit(engine):
     store = keel.Store(engine)
     store.limit_memory(65536)
     mem = keel.Memory(store, keel.MemoryType(1, 4))
-    # keel/store.h: growing past the store's limit fails (the library reports
-    # it as a limit; creating a second memory past it is not refused yet)
-    with pytest.raises((keel.KeelMemoryError, keel.LimitError)):
+    # keel/store.h: the limit covers all memories of the store; growing or
+    # creating past it is out of memory, and the memory is unchanged
+    with pytest.raises(keel.KeelMemoryError):
         mem.grow(1)
     assert mem.pages == 1
+    with pytest.raises(keel.KeelMemoryError):
+        keel.Memory(store, keel.MemoryType(1, 4))
 
 
 def test_externref_identity_and_unknown(store):
