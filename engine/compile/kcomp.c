@@ -128,6 +128,18 @@ static bool transfer_free(comp *c, ctrl *k) {
     return true;
 }
 
+/* Adds offset word 'at' to the words patched at the end of 'k'. */
+static void add_patch(comp *c, ctrl *k, uint32_t at) {
+    if (!kb_vec_reserve(&c->plinks, 2) || c->plinks.len / 2 >= UINT32_MAX - 1) {
+        c->oom = true;
+        return;
+    }
+    c->plinks.items[c->plinks.len] = at;
+    c->plinks.items[c->plinks.len + 1] = k->patches;
+    k->patches = (uint32_t)(c->plinks.len / 2 + 1);
+    c->plinks.len += 2;
+}
+
 /* Emits the jump part of a branch to 'k' (after the values were transferred). */
 static void jump_to(comp *c, ctrl *k) {
     if (k->kind == CK_FUNC) {
@@ -138,7 +150,7 @@ static void jump_to(comp *c, ctrl *k) {
     if (k->kind == CK_LOOP) {
         w_off(c, k->loop_pc);
     } else {
-        if (!kb_vec_push(&k->patches, pos(c))) c->oom = true;
+        add_patch(c, k, pos(c));
         w(c, 0);
     }
 }
@@ -147,8 +159,8 @@ static void jump_to(comp *c, ctrl *k) {
 static void target_word(comp *c, ctrl *k, uint32_t at) {
     if (k->kind == CK_LOOP) {
         if (!c->oom) c->code.items[at] = (uint32_t)((int32_t)k->loop_pc - (int32_t)at);
-    } else if (!kb_vec_push(&k->patches, at)) {
-        c->oom = true;
+    } else {
+        add_patch(c, k, at);
     }
 }
 
@@ -267,7 +279,6 @@ static void flush_clauses(comp *c, ctrl *k) {
 }
 
 static void free_ctrl(ctrl *k) {
-    kb_vec_free(&k->patches);
     kb_vec_free(&k->clauses);
 }
 
@@ -280,7 +291,8 @@ static void end_block(comp *c) {
     if (k->kind == CK_TRY || k->kind == CK_CATCH) flush_clauses(c, k);
     label_here(c);
     if (k->else_patch != NO_POS) patch_here(c, k->else_patch);
-    for (size_t i = 0; i < k->patches.len; i++) patch_here(c, k->patches.items[i]);
+    for (uint32_t p = k->patches; p != 0; p = c->plinks.items[2 * (size_t)(p - 1) + 1])
+        patch_here(c, c->plinks.items[2 * (size_t)(p - 1)]);
     uint32_t height = k->height, n = k->nresults;
     const kbin_valtype *results = k->results;
     kbin_valtype single = k->single;
@@ -1290,11 +1302,21 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
     c->oom = false;
     c->last_dst = c->last_op = c->prev_op = NO_POS;
     c->local_count = t->param_count + f->local_count;
-    c->local_slot = kb_malloc((c->local_count + 1) * sizeof *c->local_slot);
-    c->local_type = kb_malloc((c->local_count + 1) * sizeof *c->local_type);
-    if (c->local_slot == NULL || c->local_type == NULL) {
-        err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling function %u", fidx);
-        goto done;
+    c->plinks.len = 0;
+    if ((size_t)c->local_count + 1 > c->local_cap) {
+        /* Grown only: the arrays are reused by every function (issue 10). */
+        size_t cap = (size_t)c->local_count + 1;
+        if (cap < 2 * c->local_cap) cap = 2 * c->local_cap;
+        kb_free(c->local_slot);
+        kb_free(c->local_type);
+        c->local_slot = kb_malloc(cap * sizeof *c->local_slot);
+        c->local_type = kb_malloc(cap * sizeof *c->local_type);
+        c->local_cap = cap;
+        if (c->local_slot == NULL || c->local_type == NULL) {
+            c->local_cap = 0;
+            err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling function %u", fidx);
+            goto done;
+        }
     }
     uint32_t slot = 0, param_slots = 0, result_slots = 0;
     for (uint32_t i = 0; i < c->local_count; i++) {
@@ -1419,10 +1441,6 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
 done:
     for (size_t i = 0; i < c->ctrls.len; i++) free_ctrl(&c->ctrls.items[i]);
     c->ctrls.len = 0;
-    kb_free(c->local_slot);
-    kb_free(c->local_type);
-    c->local_slot = NULL;
-    c->local_type = NULL;
     return err;
 }
 
@@ -1462,6 +1480,9 @@ done:
     kb_vec_free(&c.handlers);
     kb_vec_free(&c.clauses);
     kb_vec_free(&c.instrs);
+    kb_vec_free(&c.plinks);
+    kb_free(c.local_slot);
+    kb_free(c.local_type);
     if (err != NULL) {
         kcomp_code_free(code);
         return err;

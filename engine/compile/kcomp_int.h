@@ -40,7 +40,8 @@ typedef struct ctrl {
     kbin_valtype single;    /* storage for a one-result block type */
     bool has_single;        /* 'results' points at 'single' (re-pointed when ctrls move) */
     uint32_t loop_pc;       /* CK_LOOP: branch target, just after the header's loop_check */
-    KB_VEC(uint32_t) patches; /* offset words to point at the end */
+    uint32_t patches;       /* offset words to point at the end: a list in comp.plinks
+                               (1 + index of the first pair, 0: none) */
     uint32_t else_patch;    /* CK_IF: the br_unless offset word, or UINT32_MAX */
     uint32_t saved;         /* CK_IF with params: hidden slots holding them */
     bool dead_else;         /* CK_IF on a constant true condition: 'else' starts dead code */
@@ -62,6 +63,11 @@ typedef struct comp {
        of decoding every instruction a second time (issue 10). Reused by
        every function of the module. */
     KB_VEC(kbin_instr) instrs;
+    /* Every block's forward-branch patch list, as pairs (offset word, 1 +
+       index of the next pair or 0): one buffer for the whole module instead
+       of a heap vector per block (issue 10). */
+    KB_VEC(uint32_t) plinks;
+    size_t local_cap;                /* capacity of local_slot and local_type */
     uint32_t *local_slot;            /* slot of each local (params first) */
     kbin_valtype *local_type;
     uint32_t local_count;
