@@ -312,7 +312,7 @@ static void end_block(comp *c) {
 */
 static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsupported) {
     kbin_reader r = kbin_reader_make(c->m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
-    kbin_instr in;
+    const kbin_instr *in;
     *hidden = 0;
     *unsupported = -1;
     c->pool_count = 0;
@@ -327,25 +327,27 @@ static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *uns
     uint8_t ptype = 0;
     c->instrs.len = 0;
     while (!kbin_reader_done(&r)) {
-        kb_error *err = kbin_read_instr(&r, &in);
-        if (err != NULL) return err;
-        if (!kb_vec_push(&c->instrs, in))
+        /* Decoded straight into the buffer the main pass replays. */
+        if (!kb_vec_reserve(&c->instrs, 1))
             return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling a function");
+        kb_error *err = kbin_read_instr(&r, &c->instrs.items[c->instrs.len]);
+        if (err != NULL) return err;
+        in = &c->instrs.items[c->instrs.len++];
         if (pending) {
             /* Decide on the previous constant now that its reader is known. */
-            const direct_op *d = &direct[in.op];
+            const direct_op *d = &direct[in->op];
             bool fits = ptype == KVT_I32 || (int64_t)pv == (int64_t)(int32_t)(uint32_t)pv;
             bool want;
             if (ptype == KVT_F32 || ptype == KVT_F64)
-                want = in.op != KOP_LOCAL_SET && in.op != KOP_LOCAL_TEE && d->cls != KC_ST;
+                want = in->op != KOP_LOCAL_SET && in->op != KOP_LOCAL_TEE && d->cls != KC_ST;
             else
                 want = d->cls == KC_BIN && !(imm_form[d->kx] && fits);
             if (want && pool_slot(c, pv) == NO_POS && c->pool_count < 32) c->pool[c->pool_count++] = pv;
             pending = false;
         }
-        switch (in.op) {
+        switch (in->op) {
         case KOP_BLOCK: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE: case KOP_LOOP:
-            if (depth < 64 && in.op == KOP_LOOP) { loop_bits |= 1ull << depth; in_loop++; }
+            if (depth < 64 && in->op == KOP_LOOP) { loop_bits |= 1ull << depth; in_loop++; }
             depth++;
             break;
         case KOP_END: case KOP_DELEGATE:
@@ -354,21 +356,21 @@ static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *uns
                 if (depth < 64 && (loop_bits >> depth & 1)) { loop_bits &= ~(1ull << depth); in_loop--; }
             }
             break;
-        case KOP_I32_CONST: pending = in_loop > 0; pv = (uint32_t)in.imm.i32; ptype = KVT_I32; break;
-        case KOP_I64_CONST: pending = in_loop > 0; pv = (uint64_t)in.imm.i64; ptype = KVT_I64; break;
-        case KOP_F32_CONST: pending = in_loop > 0; pv = in.imm.f32; ptype = KVT_F32; break;
-        case KOP_F64_CONST: pending = in_loop > 0; pv = in.imm.f64; ptype = KVT_F64; break;
+        case KOP_I32_CONST: pending = in_loop > 0; pv = (uint32_t)in->imm.i32; ptype = KVT_I32; break;
+        case KOP_I64_CONST: pending = in_loop > 0; pv = (uint64_t)in->imm.i64; ptype = KVT_I64; break;
+        case KOP_F32_CONST: pending = in_loop > 0; pv = in->imm.f32; ptype = KVT_F32; break;
+        case KOP_F64_CONST: pending = in_loop > 0; pv = in->imm.f64; ptype = KVT_F64; break;
         default: break;
         }
-        uint8_t prefix = kbin_ops[in.op].prefix;
+        uint8_t prefix = kbin_ops[in->op].prefix;
         if (prefix == 0xFD || prefix == 0xFB) {
-            *unsupported = in.op;
+            *unsupported = in->op;
             return NULL;
         }
-        if (in.op == KOP_IF && in.imm.block.kind == KBT_TYPE && in.imm.block.index < c->m->type_count) {
-            const kbin_type *t = &c->m->types[in.imm.block.index];
+        if (in->op == KOP_IF && in->imm.block.kind == KBT_TYPE && in->imm.block.index < c->m->type_count) {
+            const kbin_type *t = &c->m->types[in->imm.block.index];
             for (uint32_t i = 0; i < t->param_count; i++) *hidden += width_of(t->params[i]);
-        } else if (in.op == KOP_TRY) {
+        } else if (in->op == KOP_TRY) {
             *hidden += 1;
         }
     }
@@ -1368,15 +1370,14 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         /* Function entry is not a loop header but its interrupt check lives in exec's call path. */
         c->r = kbin_reader_make(m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
         uint32_t skip_depth = 0;
-        kbin_instr in;
         /* c->r stays the body's reader: br_table labels and try_table clauses
            are read from it by position (kbin_br_table_next, kbin_catch_next). */
         for (size_t ii = 0; ii < c->instrs.len && c->ctrls.len > 0 && !c->oom; ii++) {
-            in = c->instrs.items[ii];
+            const kbin_instr *in = &c->instrs.items[ii];
             ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
             if (k->unreachable) {
                 /* Dead code (spec 3.3: stack-polymorphic): skip to the matching else/end. */
-                switch (in.op) {
+                switch (in->op) {
                 case KOP_BLOCK: case KOP_LOOP: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE:
                     skip_depth++;
                     continue;
@@ -1391,19 +1392,19 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
                 }
             }
             uint32_t at = pos(c);
-            uint32_t woff = in.offset | (pc_quiet(in.op) && in.offset < PC_QUIET ? PC_QUIET : 0);
+            uint32_t woff = in->offset | (pc_quiet(in->op) && in->offset < PC_QUIET ? PC_QUIET : 0);
             if (c->pcmap.len >= 2 && c->pcmap.items[c->pcmap.len - 2] == at) {
                 c->pcmap.items[c->pcmap.len - 1] = woff;
             } else {
                 uint32_t pair[2] = {at, woff};
                 if (!append_words((word_vec *)&c->pcmap, pair, 2)) c->oom = true;
             }
-            if (!indices_ok(c, &in)) {
-                err = kb_error_at(KB_ERR_INVALID, (int64_t)in.offset, "unknown index in %s (module not validated?)",
-                                  kbin_op_name(in.op));
+            if (!indices_ok(c, in)) {
+                err = kb_error_at(KB_ERR_INVALID, (int64_t)in->offset, "unknown index in %s (module not validated?)",
+                                  kbin_op_name(in->op));
                 goto done;
             }
-            emit_instr(c, &in);
+            emit_instr(c, in);
         }
     }
     if (c->oom) {
