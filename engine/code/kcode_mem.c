@@ -60,7 +60,13 @@ kcode_mem *kcode_mem_wrap(uint8_t *base, size_t map_len, size_t len, uint32_t or
 /* A private, writable anonymous mapping of at least 'len' bytes; NULL on failure. */
 static uint8_t *anon_map(size_t len, size_t *map_len) {
     *map_len = page_round(len ? len : 1);
-    void *p = mmap(NULL, *map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* Every page is written at once by the caller: MAP_POPULATE maps them in
+       one call instead of one page fault each (issue 10). */
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;
+#endif
+    void *p = mmap(NULL, *map_len, PROT_READ | PROT_WRITE, flags, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 

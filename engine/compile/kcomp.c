@@ -1461,6 +1461,12 @@ kb_error *kcomp_compile(const krt_engine *engine, const kbin_module *m, kcomp_co
         err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling module");
         goto done;
     }
+    /* Sized up front from the bodies (about a word per byte of wasm code):
+       no copying as it grows (issue 10). Only a hint: failure is not an error. */
+    size_t hint = 0;
+    for (uint32_t i = 0; i < m->func_count; i++)
+        if (!m->funcs[i].imported) hint += (size_t)m->funcs[i].body.len + HDR_WORDS + 4;
+    if (hint > 0 && hint < ((size_t)1 << 28)) (void)kb_vec_reserve(&words, hint);
     for (uint32_t i = 0; i < m->func_count; i++) {
         code->func_offsets[i] = UINT32_MAX;
         if (m->funcs[i].imported) continue;
