@@ -31,6 +31,7 @@
 */
 #include "compile/kcomp.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "base/kb_alloc.h"
@@ -303,6 +304,15 @@ static void end_block(comp *c) {
     push_types(c, n, results);
 }
 
+/*
+** Per-opcode facts the two passes ask about every instruction, looked up in
+** one table instead of three switches per instruction (issue 10); filled
+** once per process by init_op_flags (below indices_ok and pc_quiet).
+*/
+enum { OPF_SCAN = 1, OPF_INDEX = 2, OPF_QUIET = 4 };
+static uint8_t op_flags[KOP_COUNT_];
+static pthread_once_t op_flags_once = PTHREAD_ONCE_INIT;
+
 /* ---------------------------------------------------------------- pre-scan */
 
 /*
@@ -345,6 +355,7 @@ static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *uns
             if (want && pool_slot(c, pv) == NO_POS && c->pool_count < 32) c->pool[c->pool_count++] = pv;
             pending = false;
         }
+        if (!(op_flags[in->op] & OPF_SCAN)) continue; /* nothing below applies */
         switch (in->op) {
         case KOP_BLOCK: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE: case KOP_LOOP:
             if (depth < 64 && in->op == KOP_LOOP) { loop_bits |= 1ull << depth; in_loop++; }
@@ -1280,6 +1291,38 @@ static bool pc_quiet(uint32_t kop) {
     }
 }
 
+/*
+** OPF_INDEX: indices_ok can refuse the instruction. It refuses an index only
+** by comparing it with a count, so asking it about a module and function with
+** no entities and all-ones immediates finds exactly those opcodes.
+** OPF_SCAN: the opcodes the pre-scan looks at (blocks, ends, constants,
+** instructions outside the interpreter).
+*/
+static void init_op_flags(void) {
+    static const kbin_module none;
+    comp c;
+    memset(&c, 0, sizeof c);
+    c.m = &none;
+    kbin_instr in;
+    for (uint32_t op = 0; op < KOP_COUNT_; op++) {
+        uint8_t f = 0;
+        memset(&in, 0xFF, sizeof in);
+        in.op = (uint16_t)op;
+        if (!indices_ok(&c, &in)) f |= OPF_INDEX;
+        if (pc_quiet(op)) f |= OPF_QUIET;
+        switch (op) {
+        case KOP_BLOCK: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE: case KOP_LOOP: case KOP_END:
+        case KOP_DELEGATE: case KOP_I32_CONST: case KOP_I64_CONST: case KOP_F32_CONST: case KOP_F64_CONST:
+            f |= OPF_SCAN;
+            break;
+        default:
+            if (kbin_ops[op].prefix == 0xFD || kbin_ops[op].prefix == 0xFB) f |= OPF_SCAN;
+            break;
+        }
+        op_flags[op] = f;
+    }
+}
+
 static void drop_quiet_pairs(comp *c) {
     uint32_t *pm = c->pcmap.items;
     size_t n = 0;
@@ -1392,14 +1435,15 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
                 }
             }
             uint32_t at = pos(c);
-            uint32_t woff = in->offset | (pc_quiet(in->op) && in->offset < PC_QUIET ? PC_QUIET : 0);
+            uint8_t fl = op_flags[in->op];
+            uint32_t woff = in->offset | ((fl & OPF_QUIET) && in->offset < PC_QUIET ? PC_QUIET : 0);
             if (c->pcmap.len >= 2 && c->pcmap.items[c->pcmap.len - 2] == at) {
                 c->pcmap.items[c->pcmap.len - 1] = woff;
             } else {
                 uint32_t pair[2] = {at, woff};
                 if (!append_words((word_vec *)&c->pcmap, pair, 2)) c->oom = true;
             }
-            if (!indices_ok(c, in)) {
+            if ((fl & OPF_INDEX) && !indices_ok(c, in)) {
                 err = kb_error_at(KB_ERR_INVALID, (int64_t)in->offset, "unknown index in %s (module not validated?)",
                                   kbin_op_name(in->op));
                 goto done;
@@ -1449,6 +1493,7 @@ kb_error *kcomp_compile(const krt_engine *engine, const kbin_module *m, kcomp_co
     (void)engine;
     *out = NULL;
     kb_error *err = NULL;
+    pthread_once(&op_flags_once, init_op_flags);
     comp c;
     memset(&c, 0, sizeof c);
     c.m = m;
