@@ -43,5 +43,5 @@
     (local.get $sum))
 
   ;; Traps with "integer divide by zero" when $d is 0.
-  (func (export "divide") (param $n i32) (param $d i32) (result i32)
+  (func $divide (export "divide") (param $n i32) (param $d i32) (result i32)
     (i32.div_s (local.get $n) (local.get $d))))
