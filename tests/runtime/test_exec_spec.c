@@ -9,6 +9,7 @@
 */
 #include "test_exec_harness.h"
 #include "text/kwast.h"
+#include "test_wast_values.h"
 
 static kb_error *spectest_host(void *env, krt_store *s, krt_instance *caller, const uint64_t *args,
                                uint64_t *results) {
@@ -18,51 +19,6 @@ static kb_error *spectest_host(void *env, krt_store *s, krt_instance *caller, co
 typedef struct stats {
     int pass, fail, skip;
 } stats;
-
-static bool to_slot(th *t, const ktext_value *v, uint64_t *out) {
-    switch (v->kind) {
-    case KTEXT_VAL_I32: *out = v->u.i32; return true;
-    case KTEXT_VAL_I64: *out = v->u.i64; return true;
-    case KTEXT_VAL_F32: *out = v->u.f32; return true;
-    case KTEXT_VAL_F64: *out = v->u.f64; return true;
-    case KTEXT_VAL_REF_NULL: *out = 0; return true;
-    case KTEXT_VAL_REF_EXTERN: case KTEXT_VAL_REF_HOST: {
-        krt_externref *r;
-        if (krt_externref_new(t->s, (uintptr_t)v->u.ref, NULL, &r) != NULL) return false;
-        *out = (uint64_t)(uintptr_t)r;
-        return true;
-    }
-    default: return false;
-    }
-}
-
-/* 1 match, 0 mismatch, -1 cannot check */
-static int matches(const ktext_value *v, uint64_t got) {
-    switch (v->kind) {
-    case KTEXT_VAL_I32: return (uint32_t)got == v->u.i32 && (got >> 32) == 0;
-    case KTEXT_VAL_I64: return got == v->u.i64;
-    case KTEXT_VAL_F32:
-        if (v->nan == KTEXT_NAN_CANONICAL) return ((uint32_t)got & 0x7FFFFFFFu) == 0x7FC00000u;
-        if (v->nan == KTEXT_NAN_ARITHMETIC) return ((uint32_t)got & 0x7FC00000u) == 0x7FC00000u;
-        return (uint32_t)got == v->u.f32 && (got >> 32) == 0;
-    case KTEXT_VAL_F64:
-        if (v->nan == KTEXT_NAN_CANONICAL) return (got & 0x7FFFFFFFFFFFFFFFull) == 0x7FF8000000000000ull;
-        if (v->nan == KTEXT_NAN_ARITHMETIC) return (got & 0x7FF8000000000000ull) == 0x7FF8000000000000ull;
-        return got == v->u.f64;
-    case KTEXT_VAL_REF_NULL: return got == 0;
-    case KTEXT_VAL_REF_FUNC: return got != 0;
-    case KTEXT_VAL_REF_EXTERN:
-        if (!v->has_payload) return got != 0;
-        return got != 0 && ((krt_externref *)(uintptr_t)got)->value == (uintptr_t)v->u.ref;
-    case KTEXT_VAL_EITHER:
-        for (size_t i = 0; i < v->alt_count; i++) {
-            int r = matches(&v->alts[i], got);
-            if (r != 0) return r;
-        }
-        return 0;
-    default: return -1;
-    }
-}
 
 static krt_func *find_export(th *t, const char *name) {
     for (uint32_t i = 0; i < t->bin->export_count; i++) {
@@ -131,7 +87,7 @@ static void run_file(const char *dir, const char *file, stats *st) {
         if (fn == NULL) { local.skip++; continue; }
         uint64_t args[64], res[64];
         bool ok = c->action.arg_count < 64;
-        for (size_t i = 0; ok && i < c->action.arg_count; i++) ok = to_slot(&t, &c->action.args[i], &args[i]);
+        for (size_t i = 0; ok && i < c->action.arg_count; i++) ok = wast_to_slot(t.s, &c->action.args[i], &args[i]);
         if (!ok) { local.skip++; continue; }
         err = kexec_call(t.s, fn, args, res);
         bool pass = false;
@@ -146,7 +102,7 @@ static void run_file(const char *dir, const char *file, stats *st) {
                 pass = c->result_count == fn->type->result_count;
                 int skipped = 0;
                 for (size_t i = 0; pass && i < c->result_count; i++) {
-                    int r = matches(&c->results[i], res[i]);
+                    int r = wast_matches(&c->results[i], res[i]);
                     if (r < 0) skipped = 1;
                     else if (r == 0) pass = false;
                 }

@@ -20,6 +20,8 @@
 #include "rt/krt.h"
 #include "text/kwast.h"
 
+#include "test_wast_values.h"
+
 typedef struct stats { int pass, fail, skip; } stats;
 
 typedef struct reg {
@@ -101,50 +103,6 @@ static kb_error *instantiate(script_state *st, const uint8_t *bytes, size_t len,
     free(imports);
     /* The store keeps using the module's code: modules live until the store is freed. */
     return err;
-}
-
-static bool to_slot(script_state *st, const ktext_value *v, uint64_t *out) {
-    switch (v->kind) {
-    case KTEXT_VAL_I32: *out = v->u.i32; return true;
-    case KTEXT_VAL_I64: *out = v->u.i64; return true;
-    case KTEXT_VAL_F32: *out = v->u.f32; return true;
-    case KTEXT_VAL_F64: *out = v->u.f64; return true;
-    case KTEXT_VAL_REF_NULL: *out = 0; return true;
-    case KTEXT_VAL_REF_EXTERN: case KTEXT_VAL_REF_HOST: {
-        krt_externref *r;
-        if (krt_externref_new(st->s, (uintptr_t)v->u.ref, NULL, &r) != NULL) return false;
-        *out = (uint64_t)(uintptr_t)r;
-        return true;
-    }
-    default: return false;
-    }
-}
-
-static int matches(const ktext_value *v, uint64_t got) {
-    switch (v->kind) {
-    case KTEXT_VAL_I32: return (uint32_t)got == v->u.i32 && (got >> 32) == 0;
-    case KTEXT_VAL_I64: return got == v->u.i64;
-    case KTEXT_VAL_F32:
-        if (v->nan == KTEXT_NAN_CANONICAL) return ((uint32_t)got & 0x7FFFFFFFu) == 0x7FC00000u;
-        if (v->nan == KTEXT_NAN_ARITHMETIC) return ((uint32_t)got & 0x7FC00000u) == 0x7FC00000u;
-        return (uint32_t)got == v->u.f32 && (got >> 32) == 0;
-    case KTEXT_VAL_F64:
-        if (v->nan == KTEXT_NAN_CANONICAL) return (got & 0x7FFFFFFFFFFFFFFFull) == 0x7FF8000000000000ull;
-        if (v->nan == KTEXT_NAN_ARITHMETIC) return (got & 0x7FF8000000000000ull) == 0x7FF8000000000000ull;
-        return got == v->u.f64;
-    case KTEXT_VAL_REF_NULL: return got == 0;
-    case KTEXT_VAL_REF_FUNC: return got != 0;
-    case KTEXT_VAL_REF_EXTERN:
-        if (!v->has_payload) return got != 0;
-        return got != 0 && ((krt_externref *)(uintptr_t)got)->value == (uintptr_t)v->u.ref;
-    case KTEXT_VAL_EITHER:
-        for (size_t i = 0; i < v->alt_count; i++) {
-            int r = matches(&v->alts[i], got);
-            if (r != 0) return r;
-        }
-        return 0;
-    default: return -1;
-    }
 }
 
 static krt_instance *lookup(script_state *st, const char *id) {
@@ -249,7 +207,7 @@ static void run_file(const char *dir, const char *file, stats *total) {
             if (ex.kind != KEXT_FUNC) { local.skip++; continue; }
             uint64_t args[64];
             bool ok = c->action.arg_count < 64;
-            for (size_t i = 0; ok && i < c->action.arg_count; i++) ok = to_slot(&st, &c->action.args[i], &args[i]);
+            for (size_t i = 0; ok && i < c->action.arg_count; i++) ok = wast_to_slot(st.s, &c->action.args[i], &args[i]);
             if (!ok) { local.skip++; continue; }
             err = kexec_call(st.s, ex.of.func, args, res);
         }
@@ -263,7 +221,7 @@ static void run_file(const char *dir, const char *file, stats *total) {
                 pass = true;
                 int skipped = 0;
                 for (size_t i = 0; pass && i < c->result_count; i++) {
-                    int r = matches(&c->results[i], res[i]);
+                    int r = wast_matches(&c->results[i], res[i]);
                     if (r < 0) skipped = 1;
                     else if (r == 0) pass = false;
                 }
