@@ -309,7 +309,7 @@ static void end_block(comp *c) {
 ** one table instead of three switches per instruction (issue 10); filled
 ** once per process by init_op_flags (below indices_ok and pc_quiet).
 */
-enum { OPF_SCAN = 1, OPF_INDEX = 2, OPF_QUIET = 4 };
+enum { OPF_SCAN = 1, OPF_INDEX = 2, OPF_QUIET = 4, OPF_ATOMIC = 8 };
 static uint8_t op_flags[KOP_COUNT_];
 static pthread_once_t op_flags_once = PTHREAD_ONCE_INIT;
 
@@ -833,7 +833,7 @@ static void emit_instr(comp *c, const kbin_instr *in) {
     const kbin_module *m = c->m;
     ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
     const direct_op *d = &direct[in->op];
-    if (kbin_ops[in->op].prefix == 0xFE) {
+    if (op_flags[in->op] & OPF_ATOMIC) { /* 0xFE prefix */
         emit_atomic(c, in);
         return;
     }
@@ -1310,6 +1310,7 @@ static void init_op_flags(void) {
         in.op = (uint16_t)op;
         if (!indices_ok(&c, &in)) f |= OPF_INDEX;
         if (pc_quiet(op)) f |= OPF_QUIET;
+        if (kbin_ops[op].prefix == 0xFE) f |= OPF_ATOMIC;
         switch (op) {
         case KOP_BLOCK: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE: case KOP_LOOP: case KOP_END:
         case KOP_DELEGATE: case KOP_I32_CONST: case KOP_I64_CONST: case KOP_F32_CONST: case KOP_F64_CONST:
