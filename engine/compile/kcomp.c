@@ -304,11 +304,8 @@ static void end_block(comp *c) {
     push_types(c, n, results);
 }
 
-/*
-** Per-opcode facts the two passes ask about every instruction, looked up in
-** one table instead of three switches per instruction (issue 10); filled
-** once per process by init_op_flags (below indices_ok and pc_quiet).
-*/
+/* Per-opcode facts asked of every instruction: one table lookup instead of
+   a switch each (issue 10); filled once by init_op_flags. */
 enum { OPF_SCAN = 1, OPF_INDEX = 2, OPF_QUIET = 4, OPF_ATOMIC = 8 };
 static uint8_t op_flags[KOP_COUNT_];
 static pthread_once_t op_flags_once = PTHREAD_ONCE_INIT;
@@ -793,48 +790,12 @@ static bool indices_ok(const comp *c, const kbin_instr *in) {
     }
 }
 
-/* Atomics (threads proposal): kind and access size from the instruction's name. */
-static void emit_atomic(comp *c, const kbin_instr *in) {
-    const char *name = kbin_ops[in->op].name;
-    if (in->op == KOP_ATOMIC_FENCE) return; /* the interpreter runs one thread's code in order */
-    uint32_t kind, size = name[1] == '6' ? 8 : 4, pops;
-    uint8_t rtype = name[1] == '6' ? KVT_I64 : KVT_I32;
-    const char *tail = NULL;
-    if (in->op == KOP_MEMORY_ATOMIC_NOTIFY) { kind = KA_NOTIFY; pops = 2; size = 4; rtype = KVT_I32; }
-    else if (in->op == KOP_MEMORY_ATOMIC_WAIT32) { kind = KA_WAIT; pops = 3; size = 4; rtype = KVT_I32; }
-    else if (in->op == KOP_MEMORY_ATOMIC_WAIT64) { kind = KA_WAIT; pops = 3; size = 8; rtype = KVT_I32; }
-    else if ((tail = strstr(name, ".load")) != NULL) { kind = KA_LOAD; pops = 1; tail += 5; }
-    else if ((tail = strstr(name, ".store")) != NULL) { kind = KA_STORE; pops = 2; tail += 6; rtype = 0; }
-    else {
-        tail = strstr(name, ".rmw");
-        tail = tail ? tail + 4 : name;
-        pops = 2;
-        kind = strstr(name, "cmpxchg") ? KA_CMPXCHG : strstr(name, ".add") ? KA_ADD
-             : strstr(name, ".sub") ? KA_SUB : strstr(name, ".and") ? KA_AND
-             : strstr(name, ".or") ? KA_OR : strstr(name, ".xor") ? KA_XOR : KA_XCHG;
-        if (kind == KA_CMPXCHG) pops = 3;
-    }
-    if (tail && tail[0] == '8') size = 1;
-    else if (tail && tail[0] == '1' && tail[1] == '6') size = 2;
-    else if (tail && tail[0] == '3' && tail[1] == '2') size = 4;
-    uint32_t slots[3] = {0, 0, 0};
-    entry e[3];
-    for (uint32_t i = pops; i-- > 0;) e[i] = pop(c);
-    for (uint32_t i = 0; i < pops; i++) slots[i] = use(c, &e[i]);
-    uint32_t dst = UINT32_MAX;
-    if (rtype) dst = push_kind(c, E_TEMP, rtype)->home;
-    uint32_t log2 = size == 8 ? 3 : size == 4 ? 2 : size == 2 ? 1 : 0;
-    op(c, KX_ATOMIC); w(c, dst); w(c, slots[0]); w(c, slots[1]); w(c, slots[2]);
-    w64(c, in->imm.mem.offset); w(c, in->imm.mem.memory);
-    w(c, (uint32_t)in->op | log2 << 16 | kind << 24);
-}
-
 static void emit_instr(comp *c, const kbin_instr *in) {
     const kbin_module *m = c->m;
     ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
     const direct_op *d = &direct[in->op];
     if (op_flags[in->op] & OPF_ATOMIC) { /* 0xFE prefix */
-        emit_atomic(c, in);
+        kcomp_emit_atomic(c, in);
         return;
     }
     switch (d->cls) {
@@ -1291,18 +1252,12 @@ static bool pc_quiet(uint32_t kop) {
     }
 }
 
-/*
-** OPF_INDEX: indices_ok can refuse the instruction. It refuses an index only
-** by comparing it with a count, so asking it about a module and function with
-** no entities and all-ones immediates finds exactly those opcodes.
-** OPF_SCAN: the opcodes the pre-scan looks at (blocks, ends, constants,
-** instructions outside the interpreter).
-*/
+/* OPF_INDEX: indices_ok refuses only by comparing with a count, so a module
+   with no entities and all-ones immediates finds exactly those opcodes.
+   OPF_SCAN: what the pre-scan looks at (blocks, ends, constants, SIMD/GC). */
 static void init_op_flags(void) {
     static const kbin_module none;
-    comp c;
-    memset(&c, 0, sizeof c);
-    c.m = &none;
+    comp c = {.m = &none};
     kbin_instr in;
     for (uint32_t op = 0; op < KOP_COUNT_; op++) {
         uint8_t f = 0;
@@ -1350,7 +1305,6 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
     c->local_count = t->param_count + f->local_count;
     c->plinks.len = 0;
     if ((size_t)c->local_count + 1 > c->local_cap) {
-        /* Grown only: the arrays are reused by every function (issue 10). */
         size_t cap = (size_t)c->local_count + 1;
         if (cap < 2 * c->local_cap) cap = 2 * c->local_cap;
         kb_free(c->local_slot);
@@ -1414,8 +1368,7 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         /* Function entry is not a loop header but its interrupt check lives in exec's call path. */
         c->r = kbin_reader_make(m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
         uint32_t skip_depth = 0;
-        /* c->r stays the body's reader: br_table labels and try_table clauses
-           are read from it by position (kbin_br_table_next, kbin_catch_next). */
+        /* c->r stays set: br_table labels and catch clauses are read from it. */
         for (size_t ii = 0; ii < c->instrs.len && c->ctrls.len > 0 && !c->oom; ii++) {
             const kbin_instr *in = &c->instrs.items[ii];
             ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
@@ -1507,8 +1460,7 @@ kb_error *kcomp_compile(const krt_engine *engine, const kbin_module *m, kcomp_co
         err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling module");
         goto done;
     }
-    /* Sized up front from the bodies (about a word per byte of wasm code):
-       no copying as it grows (issue 10). Only a hint: failure is not an error. */
+    /* Sized from the bodies (~a word per byte of code; issue 10), only a hint. */
     size_t hint = 0;
     for (uint32_t i = 0; i < m->func_count; i++)
         if (!m->funcs[i].imported) hint += (size_t)m->funcs[i].body.len + HDR_WORDS + 4;

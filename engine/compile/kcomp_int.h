@@ -231,4 +231,7 @@ static inline bool slot_is_read(comp *c, uint32_t s) {
 */
 bool kcomp_fold(uint32_t kx, uint64_t x, uint64_t y, uint64_t *out);
 
+/* Emits an atomic instruction (0xFE prefix; kcomp_atomic.c). */
+void kcomp_emit_atomic(comp *c, const kbin_instr *in);
+
 #endif
