@@ -297,8 +297,8 @@ static void test_wabt_crosscheck(void **state) {
     static const char *const samples[] = {
         "(module (func (export \"f\") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))",
         "(module (memory 1) (data (i32.const 0) \"hi\") (func (result i32) (i32.load8_u offset=1 (i32.const 0))))",
-        "(module (type (func (param i32) (result i32))) (table 2 funcref) (elem (i32.const 0) 0 0)"
-        " (func (type 0) (call_indirect (type 0) (local.get 0) (i32.const 1))))",
+        ("(module (type (func (param i32) (result i32))) (table 2 funcref) (elem (i32.const 0) 0 0)"
+         " (func (type 0) (call_indirect (type 0) (local.get 0) (i32.const 1))))"),
         "(module (global $g (mut i64) (i64.const -5)) (func (result i64) (global.get $g)))",
         "(module (func (result i32 i64) (i32.const 1) (i64.const 2)) (func (block (param i32) drop) (i32.const 0) drop))",
         "(module (func (local i32 i32 i64 f32) (loop $l (br_if $l (i32.const 0)))))",
