@@ -158,6 +158,32 @@ static ktext_num_status float_prefix(const char *s, size_t n, fparts *f) {
     return KTEXT_NUM_OK;
 }
 
+/*
+** Checks a finite literal's syntax (underscores, hex digits, exponent) and
+** converts it with strtof or strtod, which round to nearest as spec 6.3.2
+** requires. Writes *f32 when !is64, else *f64.
+*/
+static ktext_num_status convert_finite(const fparts *f, bool is64, float *f32, double *f64) {
+    char stackbuf[128];
+    char *buf = stackbuf;
+    size_t need = f->body_len + 1;
+    if (need > sizeof stackbuf) {
+        buf = kb_malloc(need);
+        if (buf == NULL) return KTEXT_NUM_RANGE;
+    }
+    ktext_num_status st = KTEXT_NUM_SYNTAX;
+    if (float_syntax(f->body, f->body_len, buf, need)) {
+        errno = 0;
+        if (is64)
+            *f64 = strtod(buf, NULL);
+        else
+            *f32 = strtof(buf, NULL);
+        st = KTEXT_NUM_OK;
+    }
+    if (buf != stackbuf) kb_free(buf);
+    return st;
+}
+
 ktext_num_status ktext_num_f32(const char *s, size_t n, uint32_t *out) {
     fparts f;
     ktext_num_status st = float_prefix(s, n, &f);
@@ -172,20 +198,8 @@ ktext_num_status ktext_num_f32(const char *s, size_t n, uint32_t *out) {
         return KTEXT_NUM_OK;
     default: break;
     }
-    char stackbuf[128];
-    char *buf = stackbuf;
-    size_t need = f.body_len + 1;
-    if (need > sizeof stackbuf) {
-        buf = kb_malloc(need);
-        if (buf == NULL) return KTEXT_NUM_RANGE;
-    }
-    if (!float_syntax(f.body, f.body_len, buf, need)) {
-        if (buf != stackbuf) kb_free(buf);
-        return KTEXT_NUM_SYNTAX;
-    }
-    errno = 0;
-    float v = strtof(buf, NULL);
-    if (buf != stackbuf) kb_free(buf);
+    float v;
+    if ((st = convert_finite(&f, false, &v, NULL)) != KTEXT_NUM_OK) return st;
     if (isinf(v)) return KTEXT_NUM_RANGE;
     uint32_t bits;
     memcpy(&bits, &v, 4);
@@ -207,20 +221,8 @@ ktext_num_status ktext_num_f64(const char *s, size_t n, uint64_t *out) {
         return KTEXT_NUM_OK;
     default: break;
     }
-    char stackbuf[128];
-    char *buf = stackbuf;
-    size_t need = f.body_len + 1;
-    if (need > sizeof stackbuf) {
-        buf = kb_malloc(need);
-        if (buf == NULL) return KTEXT_NUM_RANGE;
-    }
-    if (!float_syntax(f.body, f.body_len, buf, need)) {
-        if (buf != stackbuf) kb_free(buf);
-        return KTEXT_NUM_SYNTAX;
-    }
-    errno = 0;
-    double v = strtod(buf, NULL);
-    if (buf != stackbuf) kb_free(buf);
+    double v;
+    if ((st = convert_finite(&f, true, NULL, &v)) != KTEXT_NUM_OK) return st;
     if (isinf(v)) return KTEXT_NUM_RANGE;
     uint64_t bits;
     memcpy(&bits, &v, 8);
