@@ -96,6 +96,14 @@ static bool emit_op(ktext_mod *m, kb_buf *b, const op_row *op, uint32_t code) {
     return true;
 }
 
+/* The opcode and two u32 immediates (type+field, type+segment, ...). */
+static bool emit_op_pair(ktext_mod *m, kb_buf *b, const op_row *op, uint32_t x, uint32_t y) {
+    if (!emit_op(m, b, op, op->code)) return false;
+    EMIT_U(m, b, x);
+    EMIT_U(m, b, y);
+    return true;
+}
+
 static bool push_label(ktext_mod *m, const char *k, size_t n) {
     ktext_label l = {k, n};
     if (!kb_vec_push(&m->labels, l)) return OOM(m);
@@ -412,35 +420,20 @@ static bool plain_immediates(ktext_mod *m, const op_row *op, const ktext_tok *at
     }
     case KTEXT_IMM_TYPE_FIELD:
         if (!ktext_index(m, KTEXT_SP_TYPE, &x) || !ktext_field_index(m, x, &y)) return false;
-        if (!emit_op(m, b, op, op->code)) return false;
-        EMIT_U(m, b, x);
-        EMIT_U(m, b, y);
-        return true;
+        return emit_op_pair(m, b, op, x, y);
     case KTEXT_IMM_TYPE_U32:
         if (!ktext_index(m, KTEXT_SP_TYPE, &x) || !ktext_parse_u32(p, &y)) return false;
-        if (!emit_op(m, b, op, op->code)) return false;
-        EMIT_U(m, b, x);
-        EMIT_U(m, b, y);
-        return true;
+        return emit_op_pair(m, b, op, x, y);
     case KTEXT_IMM_TYPE_DATA:
         m->uses_data_count = true;
         if (!ktext_index(m, KTEXT_SP_TYPE, &x) || !ktext_index(m, KTEXT_SP_DATA, &y)) return false;
-        if (!emit_op(m, b, op, op->code)) return false;
-        EMIT_U(m, b, x);
-        EMIT_U(m, b, y);
-        return true;
+        return emit_op_pair(m, b, op, x, y);
     case KTEXT_IMM_TYPE_ELEM:
         if (!ktext_index(m, KTEXT_SP_TYPE, &x) || !ktext_index(m, KTEXT_SP_ELEM, &y)) return false;
-        if (!emit_op(m, b, op, op->code)) return false;
-        EMIT_U(m, b, x);
-        EMIT_U(m, b, y);
-        return true;
+        return emit_op_pair(m, b, op, x, y);
     case KTEXT_IMM_TYPE_TYPE:
         if (!ktext_index(m, KTEXT_SP_TYPE, &x) || !ktext_index(m, KTEXT_SP_TYPE, &y)) return false;
-        if (!emit_op(m, b, op, op->code)) return false;
-        EMIT_U(m, b, x);
-        EMIT_U(m, b, y);
-        return true;
+        return emit_op_pair(m, b, op, x, y);
     case KTEXT_IMM_REFTYPE: {
         /* ref.test/ref.cast (ref null? ht): the null form is the next opcode */
         ktext_vt vt;
