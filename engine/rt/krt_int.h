@@ -67,4 +67,9 @@ void krt_table_release(krt_table *table);
 kb_error *krt_const_eval(const krt_instance *inst, uint32_t global_count, kbin_range expr,
                          uint64_t out[2]);
 
+/* Whether a store limit ('limit', 0 = none) with 'used' taken leaves room for 'more'. */
+static inline bool krt_limit_allows(uint64_t limit, uint64_t used, uint64_t more) {
+    return limit == 0 || (used <= limit && more <= limit - used);
+}
+
 #endif

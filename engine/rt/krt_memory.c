@@ -174,12 +174,6 @@ static uint8_t *reserve_committed(size_t want, size_t committed, bool shared) {
     return data;
 }
 
-/* Whether the store's memory limit (all its memories together) leaves room for 'bytes' more. */
-static bool store_has_room(const krt_store *s, uint64_t bytes) {
-    if (s == NULL || s->max_memory_bytes == 0) return true;
-    return s->memory_bytes <= s->max_memory_bytes && bytes <= s->max_memory_bytes - s->memory_bytes;
-}
-
 kb_error *krt_memory_new(krt_store *s, const kbin_limits *lim, krt_memory **out) {
     *out = NULL;
     if (lim == NULL) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "memory needs limits");
@@ -212,7 +206,7 @@ kb_error *krt_memory_new(krt_store *s, const kbin_limits *lim, krt_memory **out)
     }
     uint64_t size = lim->min << lim->page_log2;
     uint64_t max_bytes = max_pages << lim->page_log2;
-    if (!store_has_room(s, size))
+    if (!krt_limit_allows(s->max_memory_bytes, s->memory_bytes, size))
         return kb_error_new(KB_ERR_OUT_OF_MEMORY,
                             "a memory of %llu bytes exceeds the store's limit of %llu bytes (%llu in use)",
                             (unsigned long long)size, (unsigned long long)s->max_memory_bytes,
@@ -286,7 +280,8 @@ static int64_t grow_locked(krt_memory *mem, uint64_t delta) {
     if (delta > mem->max_pages - old_pages) return -1;
     uint64_t new_pages = old_pages + delta;
     uint64_t new_size = new_pages << mem->page_log2;
-    if (!store_has_room(mem->store, new_size - mem->size)) return -1;
+    const krt_store *s = mem->store;
+    if (!krt_limit_allows(s->max_memory_bytes, s->memory_bytes, new_size - mem->size)) return -1;
     size_t old_committed, new_committed;
     if (!round_page(mem->size, &old_committed) || !round_page(new_size, &new_committed)) return -1;
     if (new_committed <= mem->reserved) {

@@ -22,12 +22,6 @@ void krt_table_release(krt_table *table) {
     kb_free(table);
 }
 
-/* Whether the store's table limit (all its tables together) leaves room for 'elems' more. */
-static bool store_has_room(const krt_store *s, uint64_t elems) {
-    if (s == NULL || s->max_table_elements == 0) return true;
-    return s->table_elements <= s->max_table_elements && elems <= s->max_table_elements - s->table_elements;
-}
-
 static uint64_t effective_max(const krt_store *s, const kbin_limits *lim) {
     uint64_t spec_max = lim->is64 ? UINT64_MAX : UINT32_MAX;
     uint64_t max = lim->has_max ? lim->max : spec_max;
@@ -53,7 +47,7 @@ kb_error *krt_table_new(krt_store *s, krt_valtype elem, const kbin_limits *lim, 
         return kb_error_new(KB_ERR_LIMIT, "table of %llu elements exceeds the limit of %llu",
                             (unsigned long long)lim->min, (unsigned long long)KRT_TABLE_MAX_ELEMS);
     }
-    if (!store_has_room(s, lim->min))
+    if (!krt_limit_allows(s->max_table_elements, s->table_elements, lim->min))
         return kb_error_new(KB_ERR_OUT_OF_MEMORY,
                             "a table of %llu elements exceeds the store's limit of %llu (%llu in use)",
                             (unsigned long long)lim->min, (unsigned long long)s->max_table_elements,
@@ -93,7 +87,7 @@ int64_t krt_table_grow(krt_table *table, uint64_t delta, void *init) {
     uint64_t old = table->size;
     if (delta > table->max - old) return -1;
     if (delta == 0) return (int64_t)old;
-    if (!store_has_room(table->store, delta)) return -1;
+    if (!krt_limit_allows(table->store->max_table_elements, table->store->table_elements, delta)) return -1;
     uint64_t n = old + delta;
     void **elems = kb_realloc(table->elems, (size_t)n * sizeof(void *));
     if (elems == NULL) return -1;
