@@ -51,6 +51,26 @@ static int load_module(const char *path, const char *cache_dir, keel_engine **en
 }
 
 /*
+** The exit status for an error that ends the run, which it frees: the guest's
+** own code for proc_exit (printing nothing), else 2 for a trap or a link
+** error and 1 for anything else, after printing the error (prefixed with
+** "keel: PATH: WHAT" when 'path' is given).
+*/
+static int error_status(keel_error *err, const char *path, const char *what) {
+    int rc;
+    if (keel_error_kind(err) == KEEL_ERROR_EXIT) {
+        rc = keel_error_exit_code(err);
+    } else {
+        if (path) fprintf(stderr, "keel: %s: %s", path, what ? what : "");
+        kcli_print_error(stderr, err);
+        keel_errkind kind = keel_error_kind(err);
+        rc = kind == KEEL_ERROR_TRAP || kind == KEEL_ERROR_UNLINKABLE ? 2 : 1;
+    }
+    keel_error_free(err);
+    return rc;
+}
+
+/*
 ** A WASI reactor exports '_initialize' (and no '_start'): the WASI application
 ** ABI requires it to run once, before any other export is called. A command
 ** ('_start') initialises itself. Returns 0, or the exit status to use.
@@ -68,16 +88,7 @@ static int run_initializer(const char *path, keel_instance *inst) {
     if (!init) return 0;
     err = keel_func_call(init, NULL, 0, NULL, 0);
     keel_func_release(init);
-    if (!err) return 0;
-    int rc = keel_error_kind(err) == KEEL_ERROR_TRAP ? 2 : 1;
-    if (keel_error_kind(err) == KEEL_ERROR_EXIT) {
-        rc = keel_error_exit_code(err);
-    } else {
-        fprintf(stderr, "keel: %s: _initialize: ", path);
-        kcli_print_error(stderr, err);
-    }
-    keel_error_free(err);
-    return rc;
+    return err ? error_status(err, path, "_initialize: ") : 0;
 }
 
 /* Calls 'func' with the textual 'args' and prints the results. */
@@ -109,13 +120,7 @@ static int invoke(kcli_ctx *ctx, keel_func *func, const char *name, int argc, ch
     keel_functype_free(type);
     size_t nres = 0;
     err = kcli_call(ctx, func, args, np, results, MAX_VALUES, &nres);
-    if (err) {
-        int code = keel_error_kind(err) == KEEL_ERROR_TRAP ? 2 : 1;
-        if (keel_error_kind(err) == KEEL_ERROR_EXIT) code = keel_error_exit_code(err);
-        else kcli_print_error(stderr, err);
-        keel_error_free(err);
-        return code;
-    }
+    if (err) return error_status(err, NULL, NULL);
     for (size_t i = 0; i < nres; i++) {
         char buf[256];
         kcli_format_value(&results[i], buf, sizeof buf);
@@ -221,17 +226,8 @@ int kcli_cmd_run(int argc, char **argv, const kcli_opts *opts) {
     if (!err) err = keel_linker_new(engine, &linker);
     if (!err) err = keel_linker_define_wasi(linker, store, wasi, NULL);
     if (!err) err = keel_linker_instantiate(linker, store, module, &inst);
-    if (err && keel_error_kind(err) == KEEL_ERROR_EXIT) { /* proc_exit in a start function */
-        rc = keel_error_exit_code(err);
-        keel_error_free(err);
-        goto done;
-    }
-    if (err) {
-        fprintf(stderr, "keel: %s: ", path);
-        kcli_print_error(stderr, err);
-        rc = keel_error_kind(err) == KEEL_ERROR_TRAP ? 2 : 1;
-        if (keel_error_kind(err) == KEEL_ERROR_UNLINKABLE) rc = 2;
-        keel_error_free(err);
+    if (err) { /* proc_exit in a start function exits with the guest's code */
+        rc = error_status(err, path, "");
         goto done;
     }
     if ((rc = run_initializer(path, inst)) != 0) goto done;
