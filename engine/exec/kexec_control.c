@@ -6,51 +6,18 @@
 #include "exec/kexec_int.h"
 
 /*
-** Epoch counters, one per engine, in a fixed lock-free table keyed by the
-** engine's address. The engine struct belongs to rt/; keeping the counter
-** here lets exec/ own the whole feature. Entries are never removed: an
-** engine later allocated at a freed engine's address inherits its count,
-** which is harmless since deadlines are relative to the count when set.
-** Insertion is one compare-and-swap, so incrementing from a signal handler
-** or a timer thread is safe.
+** Epoch counters: one per engine, in the engine struct (krt.h), so there is
+** no limit on how many engines use them. The counter is a lock-free atomic,
+** so incrementing from a signal handler or a timer thread is safe, and a
+** store's deadline may point at it for as long as the store lives: a store
+** keeps its engine alive (DESIGN.md Ownership).
 */
-typedef struct epoch_slot {
-    _Atomic uintptr_t key;
-    _Atomic uint64_t count;
-} epoch_slot;
-
-static epoch_slot epochs[KEXEC_EPOCH_ENGINES];
-
-static _Atomic uint64_t *epoch_counter(const krt_engine *e, bool insert) {
-    uintptr_t k = (uintptr_t)e;
-    if (k == 0) return NULL;
-    size_t h = (size_t)(((uint64_t)k >> 4) * 0x9E3779B97F4A7C15ull >> 40) % KEXEC_EPOCH_ENGINES;
-    for (size_t i = 0; i < KEXEC_EPOCH_ENGINES; i++) {
-        epoch_slot *slot = &epochs[(h + i) % KEXEC_EPOCH_ENGINES];
-        uintptr_t cur = atomic_load_explicit(&slot->key, memory_order_acquire);
-        if (cur == k) return &slot->count;
-        if (cur == 0) {
-            if (!insert) return NULL;
-            uintptr_t expect = 0;
-            if (atomic_compare_exchange_strong_explicit(&slot->key, &expect, k, memory_order_acq_rel,
-                                                        memory_order_acquire) ||
-                expect == k)
-                return &slot->count;
-        }
-    }
-    return NULL;
+void kexec_engine_increment_epoch(krt_engine *e) {
+    atomic_fetch_add_explicit(&e->epoch, 1, memory_order_relaxed);
 }
 
-void kexec_engine_increment_epoch(const krt_engine *e) {
-    _Atomic uint64_t *c = epoch_counter(e, true);
-    if (c != NULL) atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
-    /* A full table: no store of this engine can have a deadline (setting one
-       failed with KB_ERR_LIMIT), so nothing waits for this count. */
-}
-
-uint64_t kexec_engine_epoch(const krt_engine *e) {
-    _Atomic uint64_t *c = epoch_counter(e, false);
-    return c ? atomic_load_explicit(c, memory_order_relaxed) : 0;
+uint64_t kexec_engine_epoch(krt_engine *e) {
+    return atomic_load_explicit(&e->epoch, memory_order_relaxed);
 }
 
 /* ---------------------------------------------------------------- attention word */
@@ -112,10 +79,7 @@ kb_error *kexec_set_epoch_deadline(krt_store *s, uint64_t ticks) {
     kexec_context *cx;
     kb_error *err = kexec_context_get(s, &cx);
     if (err) return err;
-    _Atomic uint64_t *c = epoch_counter(s->engine, true);
-    if (c == NULL)
-        return kb_error_new(KB_ERR_LIMIT, "more than %u engines use epochs in this process",
-                            KEXEC_EPOCH_ENGINES);
+    _Atomic uint64_t *c = &s->engine->epoch;
     cx->epoch = c;
     uint64_t now = atomic_load_explicit(c, memory_order_relaxed);
     cx->deadline = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;

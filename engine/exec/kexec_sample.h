@@ -66,23 +66,20 @@ bool kexec_get_fuel(krt_store *s, uint64_t *fuel);
 /* ---------------------------------------------------------------- epochs */
 
 /* Adds 1 to the engine's epoch. Any thread; lock-free; async-signal-safe. */
-void kexec_engine_increment_epoch(const krt_engine *e);
+void kexec_engine_increment_epoch(krt_engine *e);
 /* The engine's epoch (0 before the first increment). */
-uint64_t kexec_engine_epoch(const krt_engine *e);
+uint64_t kexec_engine_epoch(krt_engine *e);
 
 /*
 ** Sets the store's deadline to "engine epoch + ticks" (ticks 0 traps at the
 ** next check). Same threading as kexec_set_fuel. Errors:
-** KB_ERR_OUT_OF_MEMORY; KB_ERR_LIMIT when more than KEXEC_EPOCH_ENGINES
-** engines have used epochs in this process.
+** KB_ERR_OUT_OF_MEMORY.
 */
 kb_error *kexec_set_epoch_deadline(krt_store *s, uint64_t ticks);
 /* Removes the deadline. */
 void kexec_clear_epoch_deadline(krt_store *s);
 /* The callback asked when the deadline is reached; NULL: trap (the default). */
 kb_error *kexec_set_deadline_callback(krt_store *s, kexec_deadline_fn fn, void *env);
-
-#define KEXEC_EPOCH_ENGINES 1024u
 
 /* ---------------------------------------------------------------- sampling */
 

@@ -60,6 +60,7 @@ struct krt_engine {
     krt_features features;
     krt_limits limits;
     kval_registry *types;         /* canonical types, thread-safe */
+    _Atomic uint64_t epoch;       /* exec/'s epoch counter (kexec_sample.h); zeroed by calloc */
 };
 
 /* Creates an engine; 'features'/'limits' may be NULL for defaults. */

@@ -208,6 +208,42 @@ static void test_epoch_deadline(void **state) {
     env_free(&e);
 }
 
+/* Each engine counts its own epoch, however many engines the process has
+   (the counters once lived in a 1024-entry table: the 1025th engine to set a
+   deadline got KEEL_ERROR_LIMIT). */
+#define MANY_ENGINES 1100
+static void test_epoch_per_engine_unlimited(void **state) {
+    (void)state;
+    keel_engine **engines = calloc(MANY_ENGINES, sizeof *engines);
+    keel_store **stores = calloc(MANY_ENGINES, sizeof *stores);
+    assert_non_null(engines);
+    assert_non_null(stores);
+    for (int i = 0; i < MANY_ENGINES; i++) {
+        OK(keel_engine_new(NULL, &engines[i]));
+        OK(keel_store_new(engines[i], &stores[i]));
+        OK(keel_store_set_epoch_deadline(stores[i], 1));
+        for (int k = 0; k < i % 3; k++) keel_engine_increment_epoch(engines[i]);
+    }
+    for (int i = 0; i < MANY_ENGINES; i++) assert_int_equal(keel_engine_epoch(engines[i]), (uint64_t)(i % 3));
+    /* The last engine's deadline is its own: reached only by its own ticks. */
+    env e;
+    env_new(&e);
+    int32_t r = 0;
+    OK(keel_store_set_epoch_deadline(e.store, 2));
+    keel_engine_increment_epoch(engines[MANY_ENGINES - 1]);
+    OK(call1(e.spin, 1000, &r));
+    keel_engine_increment_epoch(e.engine);
+    keel_engine_increment_epoch(e.engine);
+    expect_trap(call1(e.spin, 10, &r), KEEL_TRAP_DEADLINE);
+    for (int i = 0; i < MANY_ENGINES; i++) {
+        keel_store_release(stores[i]);
+        keel_engine_release(engines[i]);
+    }
+    free(engines);
+    free(stores);
+    env_free(&e);
+}
+
 static void test_backward_br_table(void **state) {
     (void)state;
     env e;
@@ -229,6 +265,7 @@ int main(void) {
         cmocka_unit_test(test_interrupt_pending_and_clear),
         cmocka_unit_test(test_fuel),
         cmocka_unit_test(test_epoch_deadline),
+        cmocka_unit_test(test_epoch_per_engine_unlimited),
         cmocka_unit_test(test_backward_br_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,9 +150,8 @@ KEEL_API keel_error *keel_store_disable_fuel(keel_store *store);
  * back-edge, unless a deadline callback extends it. A deadline stays until
  * changed or cleared: a call started after it passed traps at once.
  * @param[in] store borrowed.
- * @return NULL, KEEL_ERROR_INVALID_ARGUMENT, KEEL_ERROR_INVALID_HANDLE,
- *         KEEL_ERROR_OUT_OF_MEMORY or KEEL_ERROR_LIMIT (more than 1024
- *         engines of the process have used epochs).
+ * @return NULL, KEEL_ERROR_INVALID_ARGUMENT, KEEL_ERROR_INVALID_HANDLE or
+ *         KEEL_ERROR_OUT_OF_MEMORY.
  */
 KEEL_API keel_error *keel_store_set_epoch_deadline(keel_store *store, uint64_t ticks_from_now);
 
