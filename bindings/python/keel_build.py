@@ -15,6 +15,21 @@ root); an sdist carries a copy under ``_csrc/`` (see setup.py).
 Developers may set ``KEEL_PY_LINK_LIB=/path/to/libkeel_static.a`` (plus
 ``KEEL_PY_LINK_EXTRA`` for the other archives) to link prebuilt archives
 instead of compiling every source again.
+
+The C accelerator (issue 4: calls under 1 us). ``src/keel_accel.c`` is
+appended to the set_source text, so it is compiled INTO this CFFI extension:
+one shared object holds the engine, the CFFI raw layer and the accelerator,
+so the process has exactly one copy of the engine and the accelerator calls
+keel_func_call_raw, keel_func_new's callback type etc. straight from keel.h
+(it includes the header; nothing is declared by hand). A separate extension
+module would have needed the keel_* function pointers handed over from the
+CFFI lib at import; compiling it in avoids that indirection. CFFI cannot
+return a Python object, so the cdef declares one extra function,
+``_keel_accel_install()``, which builds the module object ``keel._accel``
+and registers it in ``sys.modules`` (keel/_ffi.py calls it at import). The
+accelerator uses the full CPython API (vectorcall, PyGILState), so the
+extension is built with ``py_limited_api=False`` (a CPython-version wheel,
+not abi3; CFFI then defines ``_CFFI_NO_LIMITED_API``).
 """
 import glob
 import os
@@ -61,7 +76,17 @@ extern "Python" keel_error *_keel_py_host_cb(void *env, keel_caller *caller,
     const keel_val *args, size_t nargs, keel_val *results, size_t nresults);
 extern "Python" void _keel_py_err_fin(void *payload);
 extern "Python" bool _keel_py_deadline_cb(void *env, uint64_t *extend_ticks);
+int _keel_accel_install(void);
 """
+
+ACCEL_SOURCE = os.path.join(HERE, "src", "keel_accel.c")
+
+
+def accel_source():
+    """The accelerator's C text for set_source (a #line keeps compiler
+    messages pointing at src/keel_accel.c)."""
+    with open(ACCEL_SOURCE) as f:
+        return '#line 1 "%s"\n' % ACCEL_SOURCE.replace("\\", "/") + f.read()
 
 
 def generate_cdef(root):
@@ -146,7 +171,10 @@ def make_ffi():
     else:
         # setup.py builds libkeel_engine.a with build_clib (engine_library()).
         kwargs["libraries"] = ["keel_engine", "m", "pthread"]
-    ffi.set_source("keel._keel_cffi", '#include "keel.h"\n', **kwargs)
+    # The accelerator needs the full CPython API (see the module docstring).
+    kwargs["py_limited_api"] = False
+    kwargs["define_macros"] = MACROS + [("_CFFI_NO_LIMITED_API", None)]
+    ffi.set_source("keel._keel_cffi", '#include "keel.h"\n' + accel_source(), **kwargs)
     return ffi
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 
 from ._keel_cffi import ffi, lib  # type: ignore[import-not-found]
 
-__all__ = ["ffi", "lib", "ABI_MAJOR", "ABI_MINOR", "check_abi_version", "gc_every_use"]
+__all__ = ["ffi", "lib", "accel", "ABI_MAJOR", "ABI_MINOR", "check_abi_version", "gc_every_use"]
 
 #: ABI major/minor of the header this binding was generated from.
 ABI_MAJOR: int = int(lib.KEEL_ABI_MAJOR)
@@ -33,6 +34,14 @@ check_abi_version(int(lib.keel_abi_version()))
 
 _GC_EVERY_USE = os.environ.get("KEEL_PY_GC_EVERY_USE", "") not in ("", "0")
 
+# The C accelerator (src/keel_accel.c, compiled into the same extension as
+# the CFFI layer and the engine): the install function builds the module
+# object keel._accel and registers it in sys.modules. keel._func configures it.
+if lib._keel_accel_install() != 0:
+    raise ImportError("keel: the C accelerator (keel._accel) failed to initialise; see the error above")
+accel = sys.modules["keel._accel"]
+accel.set_gc_every_use(_GC_EVERY_USE)
+
 # KEEL_PY_DEBUG_GUARD=1 turns the library's handle guard on at import: a
 # released handle passed back is reported (keel.HandleError), never used.
 if os.environ.get("KEEL_PY_DEBUG_GUARD", "") not in ("", "0"):
@@ -48,6 +57,7 @@ def set_gc_every_use(on: bool) -> None:
     """Turn the collect-at-every-handle-use debug mode on or off (tests)."""
     global _GC_EVERY_USE
     _GC_EVERY_USE = bool(on)
+    accel.set_gc_every_use(_GC_EVERY_USE)
     from . import _handle
     _handle._set_gc_mode(_GC_EVERY_USE)
 

@@ -5,6 +5,14 @@ The GIL: CFFI's API mode releases the GIL around every C call, so other
 Python threads run while wasm runs; a host callback re-acquires it through
 ``@ffi.def_extern``.
 
+Number-only signatures (i32, i64, f32, f64; issue 4: calls under 1 us) go
+through the C accelerator (src/keel_accel.c, module keel._accel): a Func
+whose signature is known switches to a per-signature subclass whose
+``__call__`` is a C method descriptor calling keel_func_call_raw with the
+GIL released, and a number-only host function (without caller or exact) is
+registered with a C trampoline. Both hand anything unusual to the general
+path here, which converts it or raises the precise error.
+
 Exceptions: a host function's exception travels through wasm inside a
 KEEL_ERROR_HOST error (see _errors.py) and is raised again, the same object,
 by the outer call.
@@ -16,11 +24,11 @@ import inspect
 import typing
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from . import _handle, _timeout, _values
+from . import _timeout, _values
 from ._errors import Timeout, Trap, TrapCode, check, error_from, host_error_for
-from ._ffi import ffi, lib
+from ._ffi import accel, ffi, lib
 from ._handle import Handle
-from ._store import Store, host_states, register_host, store_of
+from ._store import Store, host_states, host_tokens, register_host, store_of
 from ._types import FuncType, ValType, normalize_functype, valtype
 
 __all__ = ["Func", "Caller"]
@@ -76,10 +84,10 @@ class _HostState:
     exact: bool
     fields: Optional[List[str]]
     res_fields: Optional[List[str]]
-    fast: Optional[Callable[[Callable[..., Any], Any, Any], Any]]
+    kinds: Optional[Tuple[bytes, bytes]]
 
     __slots__ = ("fn", "ftype", "writers", "nres", "store_ref", "wants_caller", "exact", "fields",
-                 "res_fields", "fast", "__weakref__")
+                 "res_fields", "kinds", "__weakref__")
 
 
 def _signature_from_annotations(fn: Callable[..., Any], wants_caller: bool) -> FuncType:
@@ -132,48 +140,58 @@ def _make_host(store: Store, fn: Callable[..., Any], ftype: Optional[Any], calle
     st.store_ref = __import__("weakref").ref(store)
     st.wants_caller = caller
     st.exact = exact
-    # Number-only signatures read and write the union fields directly.
+    # Number-only signatures read and write the union fields directly (the
+    # CFFI callback, for a caller=True function); without a caller the C
+    # trampoline of keel._accel serves them (kinds).
     names = {_values.I32: "i32", _values.I64: "i64", _values.F32: "f32", _values.F64: "f64"}
     numeric = not exact and all(t.kind in names for t in ft.params + ft.results)
     st.fields = [names[t.kind] for t in ft.params] if numeric else None
     st.res_fields = [names[t.kind] for t in ft.results] if numeric else None
-    st.fast = _host_trampoline(st.fields, st.res_fields) if numeric and not caller else None
+    st.kinds = (bytes(t.kind for t in ft.params), bytes(t.kind for t in ft.results)) \
+        if numeric and not caller else None
     return ft, st
 
 
-# The host side of issue 4's call cost: for number-only host functions
-# (without caller or exact), a trampoline generated once per signature reads
-# each argument straight from its union field and writes a single result
-# the same way, with no list, no getattr and no per-call dispatch. It
-# returns _DONE, or the Python result when writing it needs the general
-# writers (an unsigned value to wrap, a wrong type to explain, several results).
-_DONE = object()
-_HOST_TEMPLATE = """
-def trampoline(fn, args, results):
-    r = fn({args})
-{write}
-"""
-_trampolines: Dict[Tuple[Tuple[str, ...], Tuple[str, ...]], Any] = {}
+def _host_result_bits(st: _HostState, res: Any) -> Tuple[int, ...]:
+    """The C trampoline's general result conversion: the raw bits of each
+    result (keel_func_call_raw's slot layout) written by the general
+    writers, which wrap unsigned ints, take keel.Val or raise the precise
+    TypeError/OverflowError, as the CFFI callback does."""
+    n = st.nres
+    if n == 0:
+        if res is None:
+            return ()
+        raise TypeError("host function %s has no results but returned %r"
+                        % (getattr(st.fn, "__name__", "?"), res))
+    if n == 1:
+        res = (res,)
+    elif not isinstance(res, (tuple, list)) or len(res) != n:
+        raise TypeError("host function %s must return a tuple of %d values (%s), got %r"
+                        % (getattr(st.fn, "__name__", "?"), n, ", ".join(map(str, st.ftype.results)), res))
+    buf = ffi.new("keel_val[]", n)
+    out = []
+    for i in range(n):
+        st.writers[i](buf[i], res[i], None)
+        wide = st.ftype.results[i].kind in (_values.I64, _values.F64)
+        out.append(buf[i].of.f64_bits if wide else buf[i].of.f32_bits)
+    return tuple(out)
 
 
-def _host_trampoline(fields: List[str], res_fields: List[str]) -> Any:
-    key = (tuple(fields), tuple(res_fields))
-    tr = _trampolines.get(key)
-    if tr is None:
-        args = ", ".join("args[%d].of.%s" % (i, f) for i, f in enumerate(fields))
-        if not res_fields:
-            write = "    return r"  # None expected; anything else goes to the general check
-        elif len(res_fields) == 1:
-            f = res_fields[0]
-            write = ("    if type(r) is %s:\n        try:\n            results[0].of.%s = r\n"
-                     "            return DONE\n        except OverflowError:\n            pass\n    return r"
-                     % ("float" if f[0] == "f" else "int", f))
-        else:
-            write = "    return r"
-        ns: Dict[str, Any] = {"DONE": _DONE}
-        exec(compile(_HOST_TEMPLATE.format(args=args, write=write), "<keel host trampoline>", "exec"), ns)
-        tr = _trampolines[key] = ns["trampoline"]
-    return tr
+def _host_error_addr(exc: BaseException) -> int:
+    """The C trampoline's exception path: the KEEL_ERROR_HOST error (or exit
+    request) carrying ``exc``, as an address (the same error the CFFI
+    callback returns, so the outer call raises the same object)."""
+    return int(ffi.cast("uintptr_t", host_error_for(exc)))
+
+
+def _raise_call_error(func: "Func", addr: int) -> None:
+    """The C fast call's error path: convert and free the keel_error at
+    ``addr`` and raise it, as the general path does."""
+    raise error_from(ffi.cast("keel_error *", addr), func._store._wrap_exn)
+
+
+_ACCEL_CB = ffi.cast("keel_host_callback", accel.host_callback())
+_ACCEL_FIN = ffi.cast("void (*)(void *)", accel.host_finalizer())
 
 
 @ffi.def_extern()
@@ -186,28 +204,19 @@ def _keel_py_host_cb(env, caller, args, nargs, results, nresults):  # type: igno
         if st is None or store is None:
             return lib.keel_error_new_trap(b"keel: the Python host function was garbage-collected")
         n = st.nres
-        fast = st.fast
-        if fast is not None and nresults == n:
-            # nargs always matches: the ABI checks arguments against the function type.
-            res = fast(st.fn, args, results)
-            if res is _DONE:
-                return _NULL
-            if n == 0 and res is None:
-                return _NULL
+        fields = st.fields
+        if fields is not None:
+            pyargs = [getattr(args[i].of, fields[i]) for i in range(nargs)]
         else:
-            fields = st.fields
-            if fields is not None:
-                pyargs = [getattr(args[i].of, fields[i]) for i in range(nargs)]
-            else:
-                pyargs = _values.read_all(args, nargs, store, False, st.exact) if nargs else []
-            if st.wants_caller:
-                c = Caller(caller, store)
-                try:
-                    res = st.fn(c, *pyargs)
-                finally:
-                    c._p = None
-            else:
-                res = st.fn(*pyargs)
+            pyargs = _values.read_all(args, nargs, store, False, st.exact) if nargs else []
+        if st.wants_caller:
+            c = Caller(caller, store)
+            try:
+                res = st.fn(c, *pyargs)
+            finally:
+                c._p = None
+        else:
+            res = st.fn(*pyargs)
         if n != nresults:
             raise TypeError("keel: host function called with %d result slots, declared %d" % (nresults, n))
         if n == 1:
@@ -242,122 +251,38 @@ def _keel_py_host_cb(env, caller, args, nargs, results, nresults):  # type: igno
 class _Sig:
     """A function's type prepared for calls."""
 
-    __slots__ = ("ftype", "nparams", "nres", "writers", "nbuf", "fast", "arg_slots", "res_slots")
+    __slots__ = ("ftype", "nparams", "nres", "writers", "nbuf", "fast")
     ftype: FuncType
     nparams: int
     nres: int
     writers: List[Callable[[Any, Any, Any], None]]
     nbuf: int
     fast: bool
-    arg_slots: List[Tuple[int, int]]
-    res_slots: List[Tuple[int, int]]
 
 
-# keel_val is {uint32 kind; uint32 reserved; union of (16 bytes)} = 24 bytes, so
-# the union of slot i starts at byte 24*i + 8: as int32/float it is element
-# 6*i + 2, as int64/double element 3*i + 1. ORDER KEEL_VAL_LAYOUT (keel/val.h).
-_VAL_SIZE = ffi.sizeof("keel_val")
-_UNION_OFF = ffi.offsetof("keel_val", "of")
-_NUMERIC = {_values.I32: ("int32_t *", 4), _values.I64: ("int64_t *", 8),
-            _values.F32: ("float *", 4), _values.F64: ("double *", 8)}
-
-
-def _slot(kind: int, i: int) -> Tuple[int, int]:
-    """(alias pointer kind, element index) of the payload of keel_val slot i."""
-    ctype, width = _NUMERIC[kind]
-    return kind, (_VAL_SIZE * i + _UNION_OFF) // width
-
-
-def _new_buf(sig: "_Sig") -> Tuple[Any, ...]:
-    """A call's keel_val array with its kinds pre-set, as the tuple the
-    generated fast call unpacks: (vals, results, int32*, int64*, float*, double*)."""
-    vals = ffi.new("keel_val[]", sig.nbuf)
-    for i, t in enumerate(sig.ftype.params + sig.ftype.results):
-        vals[i].kind = t.kind
-    return (vals, vals + sig.nparams) + tuple(ffi.cast(_NUMERIC[k][0], vals)
-                                            for k in (_values.I32, _values.I64, _values.F32, _values.F64))
+_NUMERIC = (_values.I32, _values.I64, _values.F32, _values.F64)
 
 
 # The fast call (issue 4: under 1 us for a trivial export). For number-only
-# signatures, __call__ is generated once per signature with the argument
-# count and every payload offset unrolled as constants, and a Func whose
-# signature is known switches to that signature's subclass of Func (same
-# layout, no new state). It writes each argument through a typed alias of a
-# per-Func keel_val buffer whose kinds are already set, calls keel_func_call,
-# and reads the result back the same way: no ffi.new, no per-call type
-# dispatch, no loop. Buffers are taken with list.pop() (atomic under the
-# GIL), so a reentrant or concurrent call of the same Func simply takes the
-# general path with a buffer of its own. Anything unusual (a timeout, a
-# wrong arity, a value the alias rejects: wrong type, or an unsigned i32/i64
-# that must wrap) also goes to the general path, which converts or explains.
-_FAST_TEMPLATE = """
-def __call__(self, *args, timeout=None):
-    if timeout is not None or len(args) != {n}:
-        return self._invoke(args, False, timeout=timeout)
-    fb = self._fb
-    try:
-        t = fb.pop()
-    except IndexError:
-        return self._invoke(args, False)
-    vals, res, I, L, F, D = t
-    {unpack}
-    try:
-{writes}
-    except (TypeError, OverflowError):
-        fb.append(t)
-        return self._invoke(args, False)
-    if _handle._gc_every_use:
-        gc.collect()
-    self._uses += 1
-    h = self._h
-    if h is None or self._closing:
-        fb.append(t)
-        self._leave()
-        raise ValueError("Func is closed")
-    try:
-        err = call(h, vals, {n}, res, {nres})
-    finally:
-        self._uses -= 1
-        if self._closing and self._uses <= 0:
-            self._do_release()
-    if err:
-        fb.append(t)
-        raise error_from(err, self._store._wrap_exn)
-    {result}
-    fb.append(t)
-    return r
-"""
-_ALIAS = {_values.I32: "I", _values.I64: "L", _values.F32: "F", _values.F64: "D"}
-_fast_classes: Dict[Tuple[Tuple[int, ...], Tuple[int, ...]], type] = {}
+# signatures, a Func whose signature is known switches to that signature's
+# subclass of Func (same layout, no new state) whose __call__ is a C method
+# descriptor (keel._accel.FuncCall, src/keel_accel.c): it converts the
+# arguments into raw slots, calls keel_func_call_raw with the GIL released
+# (holding a reference of its own to the handle) and builds the result in C.
+# Anything unusual (a timeout, a wrong arity, a value it does not take: a
+# wrong type, keel.Val, out of range; a closed Func) goes to Func.__call__,
+# the general path, which converts or explains.
+_fast_classes: Dict[Tuple[bytes, bytes], type] = {}
 
 
 def _fast_class(sig: "_Sig") -> type:
-    """The Func subclass whose __call__ is unrolled for this number-only signature."""
-    key = (tuple(t.kind for t in sig.ftype.params), tuple(t.kind for t in sig.ftype.results))
+    """The Func subclass whose __call__ is the C fast call for this number-only signature."""
+    key = (bytes(t.kind for t in sig.ftype.params), bytes(t.kind for t in sig.ftype.results))
     cls = _fast_classes.get(key)
-    if cls is not None:
-        return cls
-    n = sig.nparams
-    names = ["a%d" % i for i in range(n)]
-    unpack = ("%s, = args" % names[0]) if n == 1 else ("%s = args" % ", ".join(names)) if n else "pass"
-    writes = "\n".join("        %s[%d] = %s" % (_ALIAS[k], idx, names[i])
-                       for i, (k, idx) in enumerate(sig.arg_slots)) or "        pass"
-    reads = ["%s[%d]" % (_ALIAS[k], idx) for k, idx in sig.res_slots]
-    if not reads:
-        result = "r = None"
-    elif len(reads) == 1:
-        result = "r = " + reads[0]
-    else:
-        result = "r = (%s,)" % ", ".join(reads)
-    src = _FAST_TEMPLATE.format(n=n, nres=sig.nres, unpack=unpack, writes=writes, result=result)
-    ns: Dict[str, Any] = {"_handle": _handle, "gc": gc, "call": lib.keel_func_call, "error_from": error_from}
-    exec(compile(src, "<keel fast call %s>" % (sig.ftype,), "exec"), ns)
-    call = ns["__call__"]
-    call.__doc__ = Func.__call__.__doc__
-    call.__qualname__ = "Func.__call__"
-    cls = type("Func", (Func,), {"__call__": call, "__module__": Func.__module__,
-                                 "__qualname__": "Func", "__doc__": Func.__doc__})
-    _fast_classes[key] = cls
+    if cls is None:
+        cls = type("Func", (Func,), {"__call__": accel.FuncCall(*key), "__module__": Func.__module__,
+                                     "__qualname__": "Func", "__doc__": Func.__doc__})
+        _fast_classes[key] = cls
     return cls
 
 
@@ -383,18 +308,38 @@ class Func(Handle):
 
     _free = lib.keel_func_release
     _sig: Optional[_Sig]
-    _fb: List[Tuple[Any, ...]]
     _buf: Any
+    _addr: int
+
+    def _init_handle(self, h: Any) -> None:
+        super()._init_handle(h)
+        # the handle as an int for the C fast call; 0 once close() began
+        self._addr = int(ffi.cast("uintptr_t", h))
+
+    def close(self) -> None:
+        self._addr = 0
+        super().close()
 
     def __init__(self, store: Store, fn: Callable[..., Any], type: Optional[Any] = None, *,
                  caller: bool = False, exact: bool = False) -> None:
         store_of(store, "Func(store, fn)")
         ft, st = _make_host(store, fn, type, caller, exact)
-        key = register_host(store, st)
+        token = register_host(store, st)
         ctype = ft._new_c()
         try:
             out = ffi.new("keel_func **")
-            check(lib.keel_func_new(store._ptr(), ctype, lib._keel_py_host_cb, key, ffi.NULL, out))
+            if st.kinds is not None:
+                # the C trampoline; its env (the token and the kinds) belongs
+                # to the store once keel_func_new succeeds
+                env = accel.host_env_new(token, *st.kinds)
+                err = lib.keel_func_new(store._ptr(), ctype, _ACCEL_CB, ffi.cast("void *", env),
+                                        _ACCEL_FIN, out)
+                if err != _NULL:
+                    accel.host_env_free(env)
+                check(err)
+            else:
+                check(lib.keel_func_new(store._ptr(), ctype, lib._keel_py_host_cb,
+                                        ffi.cast("void *", token), ffi.NULL, out))
         finally:
             lib.keel_functype_free(ctype)
         self._init_handle(out[0])
@@ -424,10 +369,7 @@ class Func(Handle):
         s.writers = [_values.writer_for(t) for t in ft.params]
         s.nbuf = max(1, s.nparams + s.nres)
         kinds = [t.kind for t in ft.params + ft.results]
-        s.fast = all(k in _NUMERIC for k in kinds) and _VAL_SIZE == 24 and _UNION_OFF == 8
-        if s.fast:
-            s.arg_slots = [_slot(t.kind, i) for i, t in enumerate(ft.params)]
-            s.res_slots = [_slot(t.kind, s.nparams + i) for i, t in enumerate(ft.results)]
+        s.fast = all(k in _NUMERIC for k in kinds)
         return s
 
     def _load_sig(self) -> _Sig:
@@ -444,7 +386,6 @@ class Func(Handle):
         """Record the signature; a number-only one switches to its fast-call class."""
         self._sig = sig
         if sig.fast and type(self) is Func:
-            self._fb = [_new_buf(sig)]
             self.__class__ = _fast_class(sig)
 
     @property
@@ -529,8 +470,9 @@ class Func(Handle):
         """Call the function. With ``timeout=seconds`` the call is
         interrupted when it runs longer: it raises keel.Timeout (a keel.Trap
         with code TrapCode.INTERRUPTED and a TimeoutError)."""
-        # Number-only signatures are served by the generated subclass
-        # (_fast_class) once the signature is known; this is the general path.
+        # Number-only signatures are served by the C fast call of their
+        # subclass (_fast_class) once the signature is known; this is the
+        # general path, which it falls back to for anything unusual.
         return self._invoke(args, False, timeout=timeout)
 
     def call_exact(self, *args: Any, timeout: Optional[float] = None) -> Any:
@@ -548,3 +490,7 @@ def _interrupted(err: Any) -> bool:
     """Whether an error is an 'interrupted' trap (before it is converted)."""
     return (lib.keel_error_kind(err) == lib.KEEL_ERROR_TRAP
             and lib.keel_error_trap_code(err) == lib.KEEL_TRAP_INTERRUPTED)
+
+
+accel.configure(general_call=Func.__call__, raise_error=_raise_call_error, host_error=_host_error_addr,
+                host_results=_host_result_bits, host_map=host_tokens, gc_collect=gc.collect)

@@ -27,8 +27,11 @@ from ._handle import Handle
 
 __all__ = ["Store", "UnknownExternRef"]
 
-# token (as void * cdata) -> weakref to the HostState (see _func.py)
+# token (as void * cdata) -> weakref to the HostState (see _func.py): the
+# CFFI callback's map; host_tokens is the same map keyed by the int token,
+# for the C trampoline of number-only host functions (src/keel_accel.c).
 host_states: Dict[Any, "weakref.ref[Any]"] = {}
+host_tokens: Dict[int, "weakref.ref[Any]"] = {}
 _host_tokens = itertools.count(1)
 _host_lock = threading.Lock()
 
@@ -38,17 +41,20 @@ _deadline_stores: Dict[int, "weakref.ref[Store]"] = {}
 _UNKNOWN = 0xFFFFFFFF
 
 
-def register_host(store: "Store", state: Any) -> Any:
-    """Give a host state a token; the store keeps the state alive."""
+def register_host(store: "Store", state: Any) -> int:
+    """Give a host state a token (an int, the callback's env); the store
+    keeps the state alive."""
     with _host_lock:
         token = next(_host_tokens)
     key = ffi.cast("void *", token)
     store._hosts[token] = state
-    def forget(_r: Any, k: Any = key) -> None:
-        host_states.pop(k, None)
 
-    host_states[key] = weakref.ref(state, forget)
-    return key
+    def forget(_r: Any, k: Any = key, t: int = token) -> None:
+        host_states.pop(k, None)
+        host_tokens.pop(t, None)
+
+    host_states[key] = host_tokens[token] = weakref.ref(state, forget)
+    return token
 
 
 class UnknownExternRef:
