@@ -43,7 +43,26 @@ typedef struct csig {
     bool plain;       /* ok, and no immediate to check (no memarg, lane or shuffle) */
     uint8_t np, nr;
     uint8_t p[KSIG_MAX_PARAMS], r[KSIG_MAX_RESULTS];
+    uint8_t fast;     /* VF_*: how step() types the instruction without the general path */
 } csig;
+
+/*
+** The shapes step() checks inline (issue 10: most instructions of a body are
+** one of these). Each fast path only ever accepts: anything unusual (a value
+** of another type, the frame's bottom, unreachable code, a second memory)
+** falls through to the general rules, which then give the error.
+*/
+enum {
+    VF_NONE = 0,
+    VF_UN,        /* plain [t1] -> [t2] */
+    VF_BIN,       /* plain [t1 t2] -> [t3] */
+    VF_LOAD,      /* memarg [a] -> [t], not atomic */
+    VF_STORE,     /* memarg [a t] -> [], not atomic */
+    VF_LOCAL_GET,
+    VF_LOCAL_SET,
+    VF_LOCAL_TEE,
+    VF_CONST      /* [] -> [t] */
+};
 
 static csig csigs[KOP_COUNT_];
 static pthread_once_t csigs_once = PTHREAD_ONCE_INIT;
@@ -74,7 +93,25 @@ static void csigs_init(void) {
         cs->ok = true;
         unsigned imm = kbin_ops[op].imm;
         cs->plain = imm != KIMM_MEMARG && imm != KIMM_MEMARG_LANE && imm != KIMM_LANE && imm != KIMM_SHUFFLE;
+        bool numeric = true; /* no address-typed ('a') operand or result */
+        for (size_t i = 0; i < np; i++) numeric = numeric && cs->p[i] != 0;
+        for (size_t i = 0; i < nr; i++) numeric = numeric && cs->r[i] != 0;
+        if (cs->plain && numeric && np == 1 && nr == 1) cs->fast = VF_UN;
+        else if (cs->plain && numeric && np == 2 && nr == 1) cs->fast = VF_BIN;
+        else if (imm == KIMM_MEMARG && kbin_ops[op].prefix != 0xFE && np == 1 && nr == 1 && cs->p[0] == 0 &&
+                 cs->r[0] != 0)
+            cs->fast = VF_LOAD;
+        else if (imm == KIMM_MEMARG && kbin_ops[op].prefix != 0xFE && np == 2 && nr == 0 && cs->p[0] == 0 &&
+                 cs->p[1] != 0)
+            cs->fast = VF_STORE;
     }
+    csigs[KOP_LOCAL_GET].fast = VF_LOCAL_GET;
+    csigs[KOP_LOCAL_SET].fast = VF_LOCAL_SET;
+    csigs[KOP_LOCAL_TEE].fast = VF_LOCAL_TEE;
+    csigs[KOP_I32_CONST].fast = VF_CONST, csigs[KOP_I32_CONST].r[0] = KVT_I32;
+    csigs[KOP_I64_CONST].fast = VF_CONST, csigs[KOP_I64_CONST].r[0] = KVT_I64;
+    csigs[KOP_F32_CONST].fast = VF_CONST, csigs[KOP_F32_CONST].r[0] = KVT_F32;
+    csigs[KOP_F64_CONST].fast = VF_CONST, csigs[KOP_F64_CONST].r[0] = KVT_F64;
 }
 
 /* ---------------------------------------------------------------- state */
@@ -172,7 +209,9 @@ static kb_error *oom(void) { return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of m
 
 /* ---------------------------------------------------------------- types */
 
-static kbin_valtype canon(kval_code *c, kbin_valtype t) { return kval_canon_vt(c->m, t); }
+static inline kbin_valtype canon(kval_code *c, kbin_valtype t) {
+    return t.kind == KVT_REF ? kval_canon_vt(c->m, t) : t; /* numeric and vector types are their own */
+}
 
 static kbin_valtype unpack(kbin_valtype t) {
     return (t.kind == KVT_I8 || t.kind == KVT_I16) ? kbin_vt(KVT_I32) : t;
@@ -601,30 +640,60 @@ static kb_error *step_other(kval_code *c, const kbin_instr *in);
 
 static kb_error *step(kval_code *c, const kbin_instr *in, const kbin_reader *r) {
     c->in = in;
-    /* Most instructions of a body: typed by their signature alone. */
+    /* Most instructions of a body take one of the VF_* shapes: checked here
+       in place, with the same rules as below, and only when they hold. */
     const csig *cs = &csigs[in->op];
     if (!c->const_mode) {
-        if (cs->plain) return apply_csig(c, cs, kbin_vt(KVT_I32));
-        /* Locals and constants, the next most common, without step_other's
-           frame (same rules as there). */
+        kbin_valtype *v = c->vals.items;
+        size_t len = c->vals.len, h = c->ctrls.items[c->ctrls.len - 1].height;
         uint32_t x = in->imm.index;
-        switch (in->op) {
-        case KOP_LOCAL_GET:
+        switch (cs->fast) {
+        case VF_UN:
+            if (len > h && v[len - 1].kind == cs->p[0]) {
+                v[len - 1] = kbin_vt(cs->r[0]);
+                return NULL;
+            }
+            break;
+        case VF_BIN:
+            if (len >= h + 2 && v[len - 1].kind == cs->p[1] && v[len - 2].kind == cs->p[0]) {
+                v[len - 2] = kbin_vt(cs->r[0]);
+                c->vals.len = len - 1;
+                return NULL;
+            }
+            break;
+        case VF_LOAD:
+        case VF_STORE: {
+            /* check_memarg's rules for memory 0 of type i32 (spec 3.3.7). */
+            const kbin_memarg *ma = &in->imm.mem;
+            if (ma->memory != 0 || c->m->memory_count == 0 || c->m->memories[0].limits.is64 ||
+                (int)ma->align > sigs[in->op].align || ma->offset > UINT32_MAX)
+                break;
+            if (cs->fast == VF_LOAD && len > h && v[len - 1].kind == KVT_I32) {
+                v[len - 1] = kbin_vt(cs->r[0]);
+                return NULL;
+            }
+            if (cs->fast == VF_STORE && len >= h + 2 && v[len - 1].kind == cs->p[1] && v[len - 2].kind == KVT_I32) {
+                c->vals.len = len - 2;
+                return NULL;
+            }
+            break;
+        }
+        case VF_LOCAL_GET:
             if (x < c->locals.len && c->inited.items[x]) return push(c, c->locals.items[x]);
             break;
-        case KOP_LOCAL_SET:
-        case KOP_LOCAL_TEE:
+        case VF_LOCAL_SET:
+        case VF_LOCAL_TEE:
             if (x < c->locals.len && c->inited.items[x]) {
                 kb_error *err = pop_t(c, c->locals.items[x]);
-                if (err != NULL || in->op == KOP_LOCAL_SET) return err;
+                if (err != NULL || cs->fast == VF_LOCAL_SET) return err;
                 return push(c, c->locals.items[x]);
             }
             break;
-        case KOP_I32_CONST: return push(c, kbin_vt(KVT_I32));
-        case KOP_I64_CONST: return push(c, kbin_vt(KVT_I64));
-        case KOP_F32_CONST: return push(c, kbin_vt(KVT_F32));
-        case KOP_F64_CONST: return push(c, kbin_vt(KVT_F64));
-        default: break;
+        case VF_CONST:
+            return push(c, kbin_vt(cs->r[0]));
+        default:
+            if (cs->plain) return apply_csig(c, cs, kbin_vt(KVT_I32));
+            break;
         }
     }
     if (c->const_mode && !allowed_in_const(in->op)) return fail(c, "constant expression required%.0u", 0);
