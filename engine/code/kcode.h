@@ -15,9 +15,24 @@
 **   kcode_header | wasm bytes | pad | func_offsets[func_count] | pad to 64
 **   | words[word_count] | pad to 8 | uint64 checksum
 **
-** The checksum (kcode_sum64) covers every byte before it. The words are the
-** position-independent code of kcomp.h, so the bytes written to a file are the
-** bytes executed after mapping it back (DESIGN.md compile/, code/).
+** Who covers what:
+**   - the checksum (kcode_image_sum: kcode_sum64 of the header, chained into
+**     kcode_sum64 of [wasm_off + wasm_len, checksum)) covers the header, the
+**     padding, the function offsets and the code words: every byte except
+**     the wasm bytes and the checksum itself;
+**   - the wasm bytes are covered by the header's wasm_hash (BLAKE3), which
+**     the checksum covers in turn.
+** A cache hit binds the entry to the caller's bytes by that hash (the entry's
+** key is derived from it and kcode_image_check compares it), and then never
+** reads the embedded wasm copy: the module decodes the caller's bytes. So a
+** hit checks only the checksum, reading the code once (issue 7: a hit costs
+** a strong hash of the input plus one pass over the code). Deserialisation has
+** no caller bytes: it re-hashes the embedded copy against wasm_hash, and a
+** cached image's copy is re-hashed the same way before anything reads it
+** (kcode_mem_wasm_checked).
+** The words are the position-independent code of kcomp.h, so the bytes
+** written to a file are the bytes executed after mapping it back (DESIGN.md
+** compile/, code/).
 **
 ** Trust rule: a checksum detects damage, not malice. Images are only ever
 ** accepted when the magic, format version, engine build id, lengths and
@@ -39,35 +54,43 @@ typedef struct kcomp_code kcomp_code;
 
 /* ---------------------------------------------------------------- hashing */
 
-/* SHA-256 (FIPS 180-4), incremental. */
-typedef struct kcode_sha256 {
-    uint32_t h[8];
-    uint64_t len;           /* bytes hashed so far */
-    uint8_t buf[64];
-    uint32_t fill;
-} kcode_sha256;
-
-void kcode_sha256_init(kcode_sha256 *s);
-void kcode_sha256_update(kcode_sha256 *s, const void *data, size_t len);
-void kcode_sha256_final(kcode_sha256 *s, uint8_t out[32]);
-void kcode_sha256_bytes(const void *data, size_t len, uint8_t out[32]);
 /*
-** Chooses the SHA-256 implementation: 'allow' true uses the x86 SHA
-** extensions when the CPU has them (the default), false the portable code
-** (tests compare both). Returns whether the accelerated one is now in use.
+** BLAKE3 (the BLAKE3 specification, plain hash mode, 32-byte digest): the
+** cache key and the image's wasm hash. Thread-safe.
 */
-bool kcode_sha256_accelerated(bool allow);
+void kcode_blake3(const void *data, size_t len, uint8_t out[32]);
 
+/* Implementation levels (ORDER B3LEVEL); each hashes 1, 4, 8 or 16 chunks at once. */
+enum { KCODE_SIMD_PORTABLE = 0, KCODE_SIMD_SSE41 = 1, KCODE_SIMD_AVX2 = 2, KCODE_SIMD_AVX512 = 3 };
 /*
-** A fast 64-bit checksum (four-lane multiply-rotate, XXH64's construction) for
-** image integrity: a strong hash would make a cache hit cost as much as
-** reading the code twice. Any byte change is detected with probability
-** 1 - 2^-64; malice is out of scope (see the trust rule above).
+** Uses the best level this CPU supports, at most 'max_level' (-1: no cap;
+** tests and benchmarks compare levels), and returns the level now in use.
+** Not meant to be called while other threads hash.
 */
-uint64_t kcode_sum64(const void *data, size_t len);
+int kcode_blake3_level(int max_level);
+const char *kcode_blake3_level_name(int level);
 
 /*
-** The engine build id: SHA-256 over the format version, the compiler's build
+** A fast 64-bit checksum for image integrity (XXH3's keyed multiply-
+** accumulate over 64-byte stripes, kcode_hash.c), at memory speed with SIMD:
+** a strong hash would make a cache hit cost as much as reading the code
+** twice. Any single changed word is always detected, other damage with
+** probability 1 - 2^-64; malice is out of scope (see the trust rule above).
+** 'seed' chains sums of several pieces.
+*/
+uint64_t kcode_sum64(const void *data, size_t len, uint64_t seed);
+/* Like kcode_blake3_level, for the checksum (SSE4.1 uses the portable code). */
+int kcode_sum64_level(int max_level);
+
+/*
+** The checksum of an image whose header offsets are already checked: the
+** header, then everything after the wasm bytes up to the checksum itself
+** (see the layout above).
+*/
+uint64_t kcode_image_sum(const uint8_t *image);
+
+/*
+** The engine build id: BLAKE3 over the format version, the compiler's build
 ** stamp, the internal op table (names and operand counts), the layout of the
 ** code structures and this file's build time. Computed once.
 */
@@ -76,14 +99,15 @@ const uint8_t *kcode_build_id(void);
 /* ---------------------------------------------------------------- images */
 
 #define KCODE_MAGIC "KEELCODE"
-#define KCODE_FORMAT_VERSION 1u
+/* 2: BLAKE3 wasm hash and key, checksum without the wasm bytes (issue 7). */
+#define KCODE_FORMAT_VERSION 2u
 
 typedef struct kcode_header {
     char magic[8];              /* KCODE_MAGIC */
     uint32_t version;           /* KCODE_FORMAT_VERSION */
     uint32_t header_size;       /* sizeof(kcode_header) */
     uint8_t build_id[32];       /* kcode_build_id() of the writer */
-    uint8_t wasm_hash[32];      /* SHA-256 of the wasm bytes */
+    uint8_t wasm_hash[32];      /* BLAKE3 of the wasm bytes */
     uint32_t features;          /* engine feature bits the code was made under */
     uint32_t func_count;        /* module function space (imports included) */
     uint32_t unsupported_funcs;
@@ -112,9 +136,13 @@ kb_error *kcode_mem_adopt(kcomp_code *code, const uint8_t *wasm, size_t wasm_len
 
 /*
 ** Checks an image: magic, version, build id, lengths, alignment, checksum and
-** the structure of every function header. 'want_hash' (may be NULL) must
-** equal the header's wasm hash and 'want_features' (UINT32_MAX: any) its
-** features. Returns NULL or KB_ERR_MALFORMED naming the first mismatch.
+** the structure of every function header. 'want_hash' non-NULL must equal the
+** header's wasm hash: the caller holds wasm bytes with that hash and uses
+** them instead of the embedded copy, which is then not read at all (a cache
+** hit). 'want_hash' NULL re-hashes the embedded copy against the header's
+** wasm hash (deserialisation). 'want_features' (UINT32_MAX: any) must equal
+** the header's features. Returns NULL or KB_ERR_MALFORMED naming the first
+** mismatch.
 */
 kb_error *kcode_image_check(const uint8_t *image, size_t len, const uint8_t *want_hash,
                             uint32_t want_features);
@@ -141,6 +169,12 @@ const kcode_header *kcode_mem_header(const kcode_mem *m);
 const uint8_t *kcode_mem_image(const kcode_mem *m);
 size_t kcode_mem_size(const kcode_mem *m);
 uint32_t kcode_mem_origin(const kcode_mem *m);
+/*
+** The embedded wasm bytes, known to match the header's wasm hash: compiled
+** images were made from them and deserialised ones were checked whole; for a
+** cache entry (whose hit never read them) the first call re-hashes them.
+** NULL with *len 0 if they are damaged.
+*/
 const uint8_t *kcode_mem_wasm(const kcode_mem *m, size_t *len);
 
 /*
@@ -155,7 +189,7 @@ kb_error *kcode_mem_code(kcode_mem *m, uint32_t func_count, const bool *imported
 /* ---------------------------------------------------------------- file cache */
 
 /*
-** A directory of images named <hex key>.keelc, the key being SHA-256 of
+** A directory of images named <hex key>.keelc, the key being BLAKE3 of
 ** (wasm hash, build id, format version, features). Writers write a unique
 ** temporary file and rename it into place, never write or truncate a file
 ** under its final name, so a mapped entry's inode never changes and readers

@@ -76,16 +76,15 @@ static void warn_once(kcode_cache *c, const char *what, int errnum) {
             what, strerror(errnum));
 }
 
-/* The entry key: SHA-256 of everything that must match for the code to be usable. */
+/* The entry key: BLAKE3 of everything that must match for the code to be usable. */
 static void entry_key(const uint8_t wasm_hash[32], uint32_t features, char hex[KEY_HEX + 1]) {
-    kcode_sha256 s;
-    kcode_sha256_init(&s);
-    kcode_sha256_update(&s, wasm_hash, 32);
-    kcode_sha256_update(&s, kcode_build_id(), 32);
+    uint8_t in[72];
+    memcpy(in, wasm_hash, 32);
+    memcpy(in + 32, kcode_build_id(), 32);
     uint32_t v[2] = {KCODE_FORMAT_VERSION, features};
-    kcode_sha256_update(&s, v, sizeof v);
+    memcpy(in + 64, v, sizeof v);
     uint8_t key[32];
-    kcode_sha256_final(&s, key);
+    kcode_blake3(in, sizeof in, key);
     static const char digits[] = "0123456789abcdef";
     for (int i = 0; i < 32; i++) {
         hex[2 * i] = digits[key[i] >> 4];
@@ -103,6 +102,28 @@ bool kcode_cache_entry_path(const kcode_cache *c, const uint8_t wasm_hash[32], u
 }
 
 /* ---------------------------------------------------------------- lookup */
+
+/*
+** Maps in one call the pages a hit reads: the header and everything after
+** the embedded wasm bytes (the checksum reads them all; the wasm bytes are
+** never read on a hit, kcode.h). One madvise instead of a page fault per
+** 16 pages. Best effort: header values are only hints here, and an old
+** kernel without MADV_POPULATE_READ (Linux 5.14) simply faults them in.
+*/
+static void populate_code(uint8_t *p, size_t len) {
+#ifdef MADV_POPULATE_READ
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t page = pg > 0 ? (size_t)pg : 4096;
+    const kcode_header *h = (const kcode_header *)p;
+    uint64_t from = h->wasm_off + h->wasm_len;
+    if (from < h->wasm_off || from > len) from = 0;
+    from &= ~(uint64_t)(page - 1);
+    (void)madvise(p + from, len - (size_t)from, MADV_POPULATE_READ);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
 
 kcode_mem *kcode_cache_lookup(kcode_cache *c, const uint8_t wasm_hash[32], uint32_t features) {
     if (c == NULL) return NULL;
@@ -125,16 +146,13 @@ kcode_mem *kcode_cache_lookup(kcode_cache *c, const uint8_t wasm_hash[32], uint3
     /* MAP_SHARED read-only: the code is the page cache's copy, shared by every
        process that maps the entry. Safe because no writer ever modifies this
        inode (see the top of the file). */
-    int flags = MAP_SHARED;
-#ifdef MAP_POPULATE
-    flags |= MAP_POPULATE; /* the checksum reads every page anyway */
-#endif
-    void *p = mmap(NULL, len, PROT_READ, flags, fd, 0);
+    void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
     close(fd);
     if (p == MAP_FAILED) {
         atomic_fetch_add(&c->misses, 1);
         return NULL;
     }
+    populate_code(p, len);
     kb_error *err = kcode_image_check(p, len, wasm_hash, features);
     kcode_mem *m = NULL;
     if (err == NULL) m = kcode_mem_wrap(p, len, len, KCODE_CACHED);

@@ -33,7 +33,13 @@ struct kcode_mem {
        kcode_mem_header/kcode_mem_image fills them in under 'lock'. */
     atomic_bool pending;
     pthread_mutex_t lock;
+    /* Whether the embedded wasm bytes match the header's hash (WASM_*): a
+       cache hit does not read them (kcode.h), kcode_mem_wasm checks them
+       the first time anything else wants them. */
+    _Atomic int wasm_state;
 };
+
+enum { WASM_UNCHECKED, WASM_GOOD, WASM_DAMAGED };
 
 #define HDR_WORDS (sizeof(kcomp_func) / sizeof(uint32_t))
 
@@ -54,6 +60,7 @@ kcode_mem *kcode_mem_wrap(uint8_t *base, size_t map_len, size_t len, uint32_t or
     m->origin = origin;
     atomic_init(&m->pending, false);
     pthread_mutex_init(&m->lock, NULL);
+    atomic_init(&m->wasm_state, origin == KCODE_CACHED ? WASM_UNCHECKED : WASM_GOOD);
     return m;
 }
 
@@ -124,9 +131,16 @@ kb_error *kcode_image_check(const uint8_t *image, size_t len, const uint8_t *wan
         return BAD("bad section offsets");
     uint64_t sum;
     memcpy(&sum, image + body, 8);
-    if (kcode_sum64(image, (size_t)body) != sum) return BAD("checksum mismatch (damaged)");
-    if (want_hash != NULL && memcmp(h->wasm_hash, want_hash, 32) != 0)
-        return BAD("made from other wasm bytes");
+    if (kcode_image_sum(image) != sum) return BAD("checksum mismatch (damaged)");
+    if (want_hash != NULL) {
+        /* The caller's bytes hash to 'want_hash' and replace the embedded
+           copy, so equal hashes make the copy irrelevant (kcode.h). */
+        if (memcmp(h->wasm_hash, want_hash, 32) != 0) return BAD("made from other wasm bytes");
+    } else {
+        uint8_t got[32];
+        kcode_blake3(image + h->wasm_off, (size_t)h->wasm_len, got);
+        if (memcmp(got, h->wasm_hash, 32) != 0) return BAD("embedded wasm bytes damaged (hash mismatch)");
+    }
     if (want_features != UINT32_MAX && h->features != want_features)
         return BAD("made under other engine features");
     return check_funcs(h, (const uint32_t *)(image + h->offsets_off),
@@ -166,7 +180,7 @@ kb_error *kcode_mem_adopt(kcomp_code *code, const uint8_t *wasm, size_t wasm_len
     if (code->func_count) memcpy(base + offsets_off, code->func_offsets, 4 * (size_t)code->func_count);
     if (code->word_count) memcpy(base + words_off, code->words, 4 * code->word_count);
     if (wasm_hash) {
-        uint64_t sum = kcode_sum64(base, total - 8);
+        uint64_t sum = kcode_image_sum(base);
         memcpy(base + total - 8, &sum, 8);
     }
     /* Finished: from now on the code is read-only (DESIGN.md code/). */
@@ -278,8 +292,8 @@ static void finish(const kcode_mem *cm) {
     if (atomic_load_explicit(&m->pending, memory_order_relaxed) &&
         mprotect(m->base, m->map_len, PROT_READ | PROT_WRITE) == 0) {
         kcode_header *h = (kcode_header *)m->base;
-        kcode_sha256_bytes(m->base + h->wasm_off, (size_t)h->wasm_len, h->wasm_hash);
-        uint64_t sum = kcode_sum64(m->base, m->len - 8);
+        kcode_blake3(m->base + h->wasm_off, (size_t)h->wasm_len, h->wasm_hash);
+        uint64_t sum = kcode_image_sum(m->base);
         memcpy(m->base + m->len - 8, &sum, 8);
         if (mprotect(m->base, m->map_len, PROT_READ) == 0) { /* else stays writable: still correct */ }
         atomic_store_explicit(&m->pending, false, memory_order_release);
@@ -300,8 +314,26 @@ uint32_t kcode_mem_origin(const kcode_mem *m) { return m->origin; }
 
 const uint8_t *kcode_mem_wasm(const kcode_mem *m, size_t *len) {
     const kcode_header *h = (const kcode_header *)m->base; /* offsets only: no need to finish */
+    int state = atomic_load_explicit(&m->wasm_state, memory_order_acquire);
+    if (state == WASM_UNCHECKED) { /* a cache entry: its hit never read these bytes */
+        uint8_t got[32];
+        kcode_blake3(m->base + h->wasm_off, (size_t)h->wasm_len, got);
+        state = memcmp(got, h->wasm_hash, 32) == 0 ? WASM_GOOD : WASM_DAMAGED;
+        atomic_store_explicit(&((kcode_mem *)m)->wasm_state, state, memory_order_release);
+    }
+    if (state != WASM_GOOD) {
+        *len = 0;
+        return NULL;
+    }
     *len = (size_t)h->wasm_len;
     return m->base + h->wasm_off;
+}
+
+uint64_t kcode_image_sum(const uint8_t *image) {
+    const kcode_header *h = (const kcode_header *)image;
+    size_t from = (size_t)(h->wasm_off + h->wasm_len), body = (size_t)h->total_len - 8;
+    uint64_t head = kcode_sum64(image, sizeof *h, 0);
+    return kcode_sum64(image + from, body - from, head);
 }
 
 kb_error *kcode_mem_code(kcode_mem *m, uint32_t func_count, const bool *imported, kcomp_code **out) {

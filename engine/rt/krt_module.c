@@ -140,11 +140,17 @@ uint32_t krt_engine_code_features(const krt_engine *engine) {
     return v;
 }
 
-static kb_error *module_wrap(krt_engine *engine, kbin_module *bin, kcomp_code *code, krt_module **out) {
-    /* The code image holds the same wasm bytes and lives as long as the
-       module: the decoded module reads them there instead of its own copy. */
+/*
+** 'borrow': the code image holds the same wasm bytes and lives as long as the
+** module, so the decoded module reads them there instead of its own copy
+** (one copy instead of two). Not for a cache hit, which never reads the
+** image's copy: the module keeps the caller's bytes the entry was matched
+** by (kcode.h "Who covers what").
+*/
+static kb_error *module_wrap(krt_engine *engine, kbin_module *bin, kcomp_code *code, bool borrow,
+                             krt_module **out) {
     size_t wlen = 0;
-    const uint8_t *w = code && code->mem ? kcode_mem_wasm(code->mem, &wlen) : NULL;
+    const uint8_t *w = borrow && code && code->mem ? kcode_mem_wasm(code->mem, &wlen) : NULL;
     if (w != NULL && wlen == bin->size) {
         assert(wlen == 0 || memcmp(w, bin->bytes, wlen) == 0); /* both copies of the caller's bytes */
         kbin_module_borrow_bytes(bin, w);
@@ -198,29 +204,29 @@ kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const ui
     uint8_t hash[32] = {0};
     /* The hash keys the cache; without one it is left to kcode_mem_adopt,
        which computes it only if the image is ever serialised (issue 10). */
-    if (cache != NULL) kcode_sha256_bytes(bytes, size, hash);
+    if (cache != NULL) kcode_blake3(bytes, size, hash);
     uint32_t features = krt_engine_code_features(engine);
     kcomp_code *code = NULL;
 
-    /* A hit: the entry is keyed by the SHA-256 of these exact bytes and was
-       checked whole (kcode_image_check); its embedded copy must match too. */
+    /* A hit: the entry's key is derived from the BLAKE3 of these exact bytes
+       and kcode_cache_lookup checked the header's hash equals it, so the
+       entry was compiled from bytes equal to these (a BLAKE3 collision is
+       out of reach). Comparing the embedded copy byte by byte would add
+       nothing; the module decodes and keeps the caller's bytes and never
+       reads that copy, whose damage therefore cannot matter here (issue 7). */
     kcode_mem *mem = kcode_cache_lookup(cache, hash, features);
     if (mem != NULL) {
-        size_t wlen;
-        const uint8_t *w = kcode_mem_wasm(mem, &wlen);
-        if (wlen == size && memcmp(w, bytes, size) == 0) {
-            err = kbin_decode_ex(bytes, size, trusted_decode_features(engine), &bin);
-            if (err == NULL) err = code_from_image(engine, bin, mem, &code);
-            if (err != NULL && bin != NULL && bin->validated) { /* the module itself is refused (features) */
-                kcode_mem_release(mem);
-                kbin_module_free(bin);
-                return err;
-            }
-            kb_error_free(err); /* anything else: a miss */
-            err = NULL;
+        err = kbin_decode_ex(bytes, size, trusted_decode_features(engine), &bin);
+        if (err == NULL) err = code_from_image(engine, bin, mem, &code);
+        if (err != NULL && bin != NULL && bin->validated) { /* the module itself is refused (features) */
+            kcode_mem_release(mem);
+            kbin_module_free(bin);
+            return err;
         }
+        kb_error_free(err); /* anything else: a miss */
+        err = NULL;
         kcode_mem_release(mem);
-        if (code != NULL) return module_wrap(engine, bin, code, out);
+        if (code != NULL) return module_wrap(engine, bin, code, false, out);
         kbin_module_free(bin);
         bin = NULL;
     }
@@ -235,7 +241,7 @@ kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const ui
         return err;
     }
     kcode_cache_store(cache, code->mem);
-    return module_wrap(engine, bin, code, out);
+    return module_wrap(engine, bin, code, true, out);
 }
 
 kb_error *krt_module_new(krt_engine *engine, const uint8_t *bytes, size_t size, krt_module **out) {
@@ -249,6 +255,8 @@ kb_error *krt_module_from_code(krt_engine *engine, kcode_mem *mem, krt_module **
         return kb_error_new(KB_ERR_UNSUPPORTED, "the code was compiled by an engine with other features");
     size_t size;
     const uint8_t *bytes = kcode_mem_wasm(mem, &size);
+    if (bytes == NULL) /* a cache entry's copy, re-hashed: damaged */
+        return kb_error_new(KB_ERR_MALFORMED, "code image: embedded wasm bytes damaged (hash mismatch)");
     kbin_module *bin = NULL;
     kb_error *err = kbin_decode_ex(bytes, size, trusted_decode_features(engine), &bin);
     if (err != NULL) return err;
@@ -257,7 +265,7 @@ kb_error *krt_module_from_code(krt_engine *engine, kcode_mem *mem, krt_module **
         kbin_module_free(bin);
         return err;
     }
-    return module_wrap(engine, bin, code, out);
+    return module_wrap(engine, bin, code, true, out);
 }
 
 kcode_mem *krt_module_code_mem(const krt_module *module) {

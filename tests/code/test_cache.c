@@ -106,7 +106,7 @@ static uint32_t load_and_run(krt_engine *e, kcode_cache *c, int k) {
 static void entry_path(kcode_cache *c, krt_engine *e, int k, char *out, size_t cap) {
     kb_buf b = module_k(k);
     uint8_t h[32];
-    kcode_sha256_bytes(b.data, b.len, h);
+    kcode_blake3(b.data, b.len, h);
     assert_true(kcode_cache_entry_path(c, h, krt_engine_code_features(e), out, cap));
     kb_buf_free(&b);
 }
@@ -135,7 +135,7 @@ static void write_file(const char *path, const uint8_t *p, size_t len) {
 
 /* Re-seals an image's checksum after a deliberate header change. */
 static void reseal(uint8_t *img, size_t len) {
-    uint64_t sum = kcode_sum64(img, len - 8);
+    uint64_t sum = kcode_image_sum(img);
     memcpy(img + len - 8, &sum, 8);
 }
 
@@ -182,7 +182,7 @@ static void test_cache__damage_is_detected(void **state) {
     entry_path(c, e, 7, path, sizeof path);
     entry_path(c, e, 8, other, sizeof other);
     assert_int_equal(load_and_run(e, c, 8), KCODE_COMPILED); /* another module's entry */
-    int seeds = getenv("KEEL_DAMAGE_SEEDS") ? atoi(getenv("KEEL_DAMAGE_SEEDS")) : 300;
+    int seeds = getenv("KEEL_DAMAGE_SEEDS") ? atoi(getenv("KEEL_DAMAGE_SEEDS")) : 300, wasm_flips = 0;
     for (int seed = 0; seed < seeds; seed++) {
         srand((unsigned)seed * 2654435761u);
         uint32_t o = load_and_run(e, c, 7);
@@ -190,9 +190,12 @@ static void test_cache__damage_is_detected(void **state) {
         size_t len;
         uint8_t *img = read_file(path, &len);
         int kind = seed % DMG_KINDS;
+        bool in_wasm = false;
         switch (kind) {
         case DMG_FLIP: {
             size_t at = (size_t)rand() % len;
+            const kcode_header *h = (const kcode_header *)img;
+            in_wasm = at >= h->wasm_off && at < h->wasm_off + h->wasm_len;
             img[at] ^= (uint8_t)(1 + rand() % 255);
             write_file(path, img, len);
             break;
@@ -211,6 +214,20 @@ static void test_cache__damage_is_detected(void **state) {
         case DMG_EMPTY: write_file(path, img, 0); break;
         }
         free(img);
+        if (in_wasm) {
+            /* The embedded wasm copy is not read by a hit (kcode.h "Who covers
+               what"): still a hit, with the right answer from the caller's bytes... */
+            assert_int_equal(load_and_run(e, c, 7), KCODE_CACHED);
+            /* ... while deserialising the entry re-hashes the copy and refuses it. */
+            kcode_mem *dm = NULL;
+            kb_error *derr = kcode_mem_from_file(path, &dm);
+            assert_non_null(derr);
+            assert_null(dm);
+            assert_non_null(strstr(derr->message, "embedded wasm"));
+            kb_error_free(derr);
+            unlink(path);
+            wasm_flips++;
+        }
         /* The damaged entry is rejected: compiled again (never run), right answer. */
         assert_int_equal(load_and_run(e, c, 7), KCODE_COMPILED);
         /* ... and rewritten whole. */
@@ -218,7 +235,72 @@ static void test_cache__damage_is_detected(void **state) {
     }
     kcode_cache_stats st;
     kcode_cache_get_stats(c, &st);
-    assert_true(st.rejected >= (uint64_t)seeds);
+    assert_true(st.rejected >= (uint64_t)(seeds - wasm_flips));
+    kcode_cache_free(c);
+    krt_engine_free(e);
+    rm_tree(tmpdir);
+}
+
+/* Reads byte 'i' of the module's data through its export "f". */
+static const char data_text[] = "KEEL-DATA-0123456789";
+
+static kb_buf data_module(void) {
+    char wat[512];
+    snprintf(wat, sizeof wat,
+             "(module (memory 1) (data (i32.const 0) \"%s\")"
+             " (func (export \"f\") (param i32) (result i32) (i32.load8_u (local.get 0))))",
+             data_text);
+    kb_buf b = {0};
+    assert_null(ktext_wat_to_wasm(wat, strlen(wat), &b));
+    return b;
+}
+
+static void test_cache__hit_never_uses_a_damaged_wasm_copy(void **state) {
+    (void)state;
+    make_tmpdir();
+    krt_engine *e = NULL;
+    assert_null(krt_engine_new(NULL, NULL, &e));
+    kcode_cache *c = kcode_cache_new(tmpdir, 0);
+    kb_buf b = data_module();
+    krt_module *m = NULL;
+    assert_null(krt_module_new_cached(e, c, b.data, b.len, &m)); /* writes the entry */
+    krt_module_free(m);
+    /* Damage the data segment's bytes inside the entry's embedded wasm copy. */
+    uint8_t h[32];
+    char path[512];
+    kcode_blake3(b.data, b.len, h);
+    assert_true(kcode_cache_entry_path(c, h, krt_engine_code_features(e), path, sizeof path));
+    size_t len;
+    uint8_t *img = read_file(path, &len);
+    uint8_t *at = NULL;
+    for (size_t i = 0; at == NULL && i + strlen(data_text) <= len; i++)
+        if (memcmp(img + i, data_text, strlen(data_text)) == 0) at = img + i;
+    assert_non_null(at);
+    memset(at, 'X', strlen(data_text));
+    write_file(path, img, len);
+    free(img);
+    /* A hit (the checksum does not cover the copy), running the caller's bytes. */
+    assert_null(krt_module_new_cached(e, c, b.data, b.len, &m));
+    kcode_mem *mem = krt_module_code_mem(m);
+    assert_int_equal(kcode_mem_origin(mem), KCODE_CACHED);
+    for (uint32_t i = 0; i < strlen(data_text); i++) assert_int_equal(call_f(e, m, i), (uint8_t)data_text[i]);
+    /* Anything that would read the copy re-hashes it first and refuses it. */
+    size_t wlen = 1;
+    assert_null(kcode_mem_wasm(mem, &wlen));
+    assert_int_equal(wlen, 0);
+    krt_module *m2 = NULL;
+    kb_error *err = krt_module_from_code(e, mem, &m2);
+    assert_non_null(err);
+    assert_null(m2);
+    assert_int_equal(err->kind, KB_ERR_MALFORMED);
+    kb_error_free(err);
+    kcode_mem *copy = NULL;
+    err = kcode_mem_from_bytes(kcode_mem_image(mem), kcode_mem_size(mem), &copy);
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, "embedded wasm"));
+    kb_error_free(err);
+    krt_module_free(m);
+    kb_buf_free(&b);
     kcode_cache_free(c);
     krt_engine_free(e);
     rm_tree(tmpdir);
@@ -432,6 +514,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache__cold_then_warm),
         cmocka_unit_test(test_cache__damage_is_detected),
+        cmocka_unit_test(test_cache__hit_never_uses_a_damaged_wasm_copy),
         cmocka_unit_test(test_cache__image_check_names_the_problem),
         cmocka_unit_test(test_cache__serialize_roundtrip),
         cmocka_unit_test(test_cache__lru_eviction),
