@@ -41,269 +41,6 @@
 
 #include "compile/kcomp_int.h"
 
-/* ---------------------------------------------------------------- control */
-
-static ctrl *ctrl_at(comp *c, uint32_t depth) {
-    return &c->ctrls.items[c->ctrls.len - 1 - depth];
-}
-
-/* Arity and types of a branch to 'k' (spec 3.3.x: a loop's label takes its params). */
-static uint32_t label_arity(const ctrl *k, const kbin_valtype **types) {
-    if (k->kind == CK_LOOP) { *types = k->params; return k->nparams; }
-    *types = k->results;
-    return k->nresults;
-}
-
-static void block_sig(comp *c, const kbin_blocktype *bt, ctrl *k) {
-    k->nparams = k->nresults = 0;
-    k->params = k->results = NULL;
-    if (bt->kind == KBT_VAL) {
-        k->single = bt->val;
-        k->has_single = true;
-        k->nresults = 1;
-    } else if (bt->kind == KBT_TYPE && bt->index < c->m->type_count) {
-        const kbin_type *t = &c->m->types[bt->index];
-        k->params = t->params;
-        k->nparams = t->param_count;
-        k->results = kbin_type_results(t);
-        k->nresults = t->result_count;
-    }
-}
-
-/*
-** Copies the top 'n' entries into the slots starting at 'dst' without
-** changing the entries (the code may be on a conditional path). Values read
-** from a slot inside the destination range are first copied to their own
-** home, which is free on this path (only returns can have such sources).
-*/
-static void transfer(comp *c, uint32_t n, uint32_t dst) {
-    if (n == 0 || c->stack.len < n) return;
-    entry *src = &c->stack.items[c->stack.len - n];
-    uint32_t total = 0;
-    for (uint32_t i = 0; i < n; i++) total += src[i].width;
-    uint32_t d = dst;
-    uint32_t from[n > 0 ? n : 1];
-    bool direct[n > 0 ? n : 1]; /* a lazy add computed straight into its destination */
-    for (uint32_t i = 0; i < n; i++) {
-        entry *e = &src[i];
-        from[i] = e->kind == E_LOCAL ? e->slot : e->home;
-        direct[i] = false;
-        if (e->kind == E_LOCAL && e->slot >= dst && e->slot < dst + total && e->slot != d) {
-            emit_copy(c, e->home, e->slot, e->width);
-            from[i] = e->home;
-        } else if (is_add(e)) {
-            /* A source among the destinations already written (below 'd')
-               would be read overwritten: compute into the home first (free
-               on this path). Sources at or above 'd' are read before written. */
-            bool hazard = (e->slot >= dst && e->slot < d) ||
-                          (e->kind == E_ADDR && e->c >= dst && e->c < d);
-            if (hazard) emit_add(c, e->home, e);
-            else direct[i] = true;
-        }
-        d += e->width;
-    }
-    d = dst;
-    for (uint32_t i = 0; i < n; i++) {
-        entry *e = &src[i];
-        if (e->kind == E_CONST) emit_const(c, d, e->c, e->type);
-        else if (direct[i]) emit_add(c, d, e);
-        else emit_copy(c, d, from[i], e->width);
-        d += e->width;
-    }
-}
-
-/* True when a branch to 'k' needs no copies. */
-static bool transfer_free(comp *c, ctrl *k) {
-    const kbin_valtype *types;
-    uint32_t n = label_arity(k, &types);
-    if (n == 0) return true;
-    if (c->stack.len < n) return true;
-    uint32_t dst = k->kind == CK_FUNC ? 0 : k->base;
-    entry *src = &c->stack.items[c->stack.len - n];
-    for (uint32_t i = 0; i < n; i++) {
-        entry *e = &src[i];
-        uint32_t at = e->kind == E_LOCAL ? e->slot : e->home;
-        if (e->kind == E_CONST || is_add(e) || at != dst) return false;
-        dst += e->width;
-    }
-    return true;
-}
-
-/* Adds offset word 'at' to the words patched at the end of 'k'. */
-static void add_patch(comp *c, ctrl *k, uint32_t at) {
-    if (!kb_vec_reserve(&c->plinks, 2) || c->plinks.len / 2 >= UINT32_MAX - 1) {
-        c->oom = true;
-        return;
-    }
-    c->plinks.items[c->plinks.len] = at;
-    c->plinks.items[c->plinks.len + 1] = k->patches;
-    k->patches = (uint32_t)(c->plinks.len / 2 + 1);
-    c->plinks.len += 2;
-}
-
-/* Emits the jump part of a branch to 'k' (after the values were transferred). */
-static void jump_to(comp *c, ctrl *k) {
-    if (k->kind == CK_FUNC) {
-        op(c, KX_RETURN);
-        return;
-    }
-    op(c, KX_BR);
-    if (k->kind == CK_LOOP) {
-        w_off(c, k->loop_pc);
-    } else {
-        add_patch(c, k, pos(c));
-        w(c, 0);
-    }
-}
-
-/* Adds an offset word (already emitted at 'at') to the branch targets of 'k'. */
-static void target_word(comp *c, ctrl *k, uint32_t at) {
-    if (k->kind == CK_LOOP) {
-        if (!c->oom) c->code.items[at] = (uint32_t)((int32_t)k->loop_pc - (int32_t)at);
-    } else {
-        add_patch(c, k, at);
-    }
-}
-
-static void branch(comp *c, uint32_t depth) {
-    ctrl *k = ctrl_at(c, depth);
-    const kbin_valtype *types;
-    uint32_t n = label_arity(k, &types);
-    if (k->kind == CK_FUNC && n == 1 && c->stack.len > 0 && !c->oom) {
-        /* A single result computed by the instruction just emitted: let it
-           write the result slot directly (nothing runs after it but return). */
-        entry *e = &c->stack.items[c->stack.len - 1];
-        if (e->kind == E_TEMP && e->width == 1 && c->last_dst != NO_POS &&
-            c->code.items[c->last_dst] == e->home) {
-            c->code.items[c->last_dst] = 0;
-            op(c, KX_RETURN);
-            return;
-        }
-        if ((e->kind == E_LOCAL || e->kind == E_TEMP) && e->width == 1) {
-            /* One value from any slot: move and return in one instruction. */
-            uint32_t src = e->kind == E_LOCAL ? e->slot : e->home;
-            if (src != 0) {
-                op(c, KX_RETURN1); w(c, src);
-                return;
-            }
-        }
-    }
-    transfer(c, n, k->kind == CK_FUNC ? 0 : k->base);
-    jump_to(c, k);
-}
-
-static void set_unreachable(comp *c) {
-    ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
-    k->unreachable = true;
-    c->stack.len = k->height;
-}
-
-/*
-** Materialises what must be in place at a block boundary: every lazy local
-** read (a local.set inside the block would otherwise have to materialise it
-** on only one path) and the block's params.
-*/
-static void settle_for_block(comp *c, uint32_t nparams) {
-    size_t first_param = c->stack.len >= nparams ? c->stack.len - nparams : 0;
-    for (size_t i = 0; i < c->stack.len; i++) {
-        entry *e = &c->stack.items[i];
-        if (e->kind == E_LOCAL || is_add(e) || (i >= first_param && e->kind == E_CONST)) materialize(c, e);
-    }
-}
-
-/* Innermost handler whose code range is still open (try body or try_table). */
-static int32_t active_handler(comp *c, size_t from_ctrl) {
-    for (size_t i = from_ctrl; i-- > 0;) {
-        ctrl *k = &c->ctrls.items[i];
-        if (k->kind == CK_TRY || k->kind == CK_TRY_TABLE) return k->handler;
-    }
-    return -1;
-}
-
-static ctrl *push_ctrl(comp *c, uint8_t kind, const kbin_blocktype *bt) {
-    ctrl k;
-    memset(&k, 0, sizeof k);
-    k.kind = kind;
-    k.else_patch = NO_POS;
-    k.handler = -1;
-    c->prev_op = NO_POS; /* fuse_madd never moves code across a block start */
-    if (bt) block_sig(c, bt, &k);
-    k.height = (uint32_t)(c->stack.len >= k.nparams ? c->stack.len - k.nparams : 0);
-    k.base = k.height < c->stack.len ? c->stack.items[k.height].home : top_home(c);
-    if (!kb_vec_push(&c->ctrls, k)) {
-        c->oom = true;
-        return NULL;
-    }
-    /* The vector may have moved: re-point every block's one-result type. */
-    for (size_t i = 0; i < c->ctrls.len; i++)
-        if (c->ctrls.items[i].has_single) c->ctrls.items[i].results = &c->ctrls.items[i].single;
-    return &c->ctrls.items[c->ctrls.len - 1];
-}
-
-/* Reserves a handler entry starting here. */
-static int32_t open_handler(comp *c, uint32_t kind) {
-    kcomp_handler h;
-    memset(&h, 0, sizeof h);
-    h.start = pos(c);
-    h.end = pos(c);
-    h.kind = kind;
-    /* Called right after the try's own ctrl was pushed: skip it. */
-    h.parent = active_handler(c, c->ctrls.len - 1);
-    h.delegate = -1;
-    if (!kb_vec_push(&c->handlers, h)) {
-        c->oom = true;
-        return -1;
-    }
-    return (int32_t)c->handlers.len - 1;
-}
-
-/* Pushes the values of 'types' as temps in their homes (after a label). */
-static void push_types(comp *c, uint32_t n, const kbin_valtype *types) {
-    for (uint32_t i = 0; i < n; i++) push(c, E_TEMP, types[i]);
-}
-
-/* Ends the reachable fall-through of a block: its results are put home. */
-static void settle_results(comp *c, ctrl *k) {
-    if (k->unreachable) return;
-    size_t n = k->nresults;
-    for (size_t i = c->stack.len >= n ? c->stack.len - n : 0; i < c->stack.len; i++)
-        materialize(c, &c->stack.items[i]);
-}
-
-static void flush_clauses(comp *c, ctrl *k) {
-    if (k->handler < 0 || c->oom) return;
-    kcomp_handler *h = &c->handlers.items[k->handler];
-    h->clause_first = (uint32_t)c->clauses.len;
-    h->clause_count = (uint32_t)k->clauses.len;
-    for (size_t i = 0; i < k->clauses.len; i++)
-        if (!kb_vec_push(&c->clauses, k->clauses.items[i])) c->oom = true;
-}
-
-static void free_ctrl(ctrl *k) {
-    kb_vec_free(&k->clauses);
-}
-
-/* 'end' of a block, loop, if, try or try_table (not the function's). */
-static void end_block(comp *c) {
-    ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
-    settle_results(c, k);
-    if (k->kind == CK_TRY_TABLE && k->handler >= 0) c->handlers.items[k->handler].end = pos(c);
-    if (k->kind == CK_TRY && k->handler >= 0) c->handlers.items[k->handler].end = pos(c);
-    if (k->kind == CK_TRY || k->kind == CK_CATCH) flush_clauses(c, k);
-    label_here(c);
-    if (k->else_patch != NO_POS) patch_here(c, k->else_patch);
-    for (uint32_t p = k->patches; p != 0; p = c->plinks.items[2 * (size_t)(p - 1) + 1])
-        patch_here(c, c->plinks.items[2 * (size_t)(p - 1)]);
-    uint32_t height = k->height, n = k->nresults;
-    const kbin_valtype *results = k->results;
-    kbin_valtype single = k->single;
-    if (results == &k->single) results = &single;
-    free_ctrl(k);
-    c->ctrls.len--;
-    c->stack.len = height;
-    push_types(c, n, results);
-}
-
 /* Per-opcode facts asked of every instruction: one table lookup instead of
    a switch each (issue 10); filled once by init_op_flags. */
 enum { OPF_SCAN = 1, OPF_INDEX = 2, OPF_QUIET = 4, OPF_ATOMIC = 8 };
@@ -621,35 +358,35 @@ static void emit_br_if(comp *c, uint32_t depth) {
     ctrl *k = ctrl_at(c, depth);
     entry cond = pop(c);
     /* Fused compare+branch: the condition was produced by the previous instruction. */
-    if (transfer_free(c, k) && k->kind != CK_FUNC) {
+    if (kcomp_transfer_free(c, k) && k->kind != CK_FUNC) {
         uint32_t at = fuse_branch(c, &cond, br_form);
         if (at != NO_POS) {
-            target_word(c, k, at);
+            kcomp_target_word(c, k, at);
             return;
         }
     }
     /* A counted loop's step and test (i += imm; br_if i): the i32.add_i just
        emitted computes the condition, into a temporary or a local. */
     uint32_t *code = c->code.items, at = c->last_op;
-    if (transfer_free(c, k) && k->kind != CK_FUNC && !c->oom && at != NO_POS && pos(c) == at + 4 &&
+    if (kcomp_transfer_free(c, k) && k->kind != CK_FUNC && !c->oom && at != NO_POS && pos(c) == at + 4 &&
         code[at] == KX_I32_ADD_I && (cond.kind == E_TEMP || cond.kind == E_LOCAL) &&
         code[at + 1] == (cond.kind == E_LOCAL ? cond.slot : cond.home)) {
         uint32_t dst = code[at + 1], a = code[at + 2], imm = code[at + 3];
         c->code.len = at;
         op(c, KX_BR_I32_ADD_I_NZ); w(c, dst); w(c, a); w(c, imm); w(c, 0);
-        target_word(c, k, pos(c) - 1);
+        kcomp_target_word(c, k, pos(c) - 1);
         return;
     }
     uint32_t sc = use(c, &cond);
-    if (transfer_free(c, k) && k->kind != CK_FUNC) {
+    if (kcomp_transfer_free(c, k) && k->kind != CK_FUNC) {
         op(c, KX_BR_IF); w(c, sc); w(c, 0);
-        target_word(c, k, pos(c) - 1);
+        kcomp_target_word(c, k, pos(c) - 1);
         return;
     }
     op(c, KX_BR_UNLESS); w(c, sc);
     uint32_t skip = pos(c);
     w(c, 0);
-    branch(c, depth);
+    kcomp_branch(c, depth);
     label_here(c);
     patch_here(c, skip);
 }
@@ -667,13 +404,13 @@ static void emit_br_table(comp *c, const kbin_instr *in) {
         uint32_t depth = i < n ? kbin_br_table_next(&c->r, &lp) : in->imm.br_table.default_label;
         if (depth >= c->ctrls.len) continue;
         ctrl *k = ctrl_at(c, depth);
-        if (transfer_free(c, k) && k->kind != CK_FUNC) {
-            target_word(c, k, table + i);
+        if (kcomp_transfer_free(c, k) && k->kind != CK_FUNC) {
+            kcomp_target_word(c, k, table + i);
         } else {
             /* A stub that moves the values and jumps. */
             label_here(c);
             if (!c->oom) c->code.items[table + i] = (uint32_t)((int32_t)pos(c) - (int32_t)(table + i));
-            branch(c, depth);
+            kcomp_branch(c, depth);
         }
     }
     set_unreachable(c);
@@ -698,15 +435,15 @@ static void emit_try_table(comp *c, const kbin_instr *in) {
         ctrl *k = ctrl_at(c, kc.label);
         cl[i].dest = k->kind == CK_FUNC ? 0 : k->base;
         label_here(c);
-        jump_to(c, k);
+        kcomp_jump_to(c, k);
     }
     label_here(c);
     patch_here(c, over);
-    settle_for_block(c, 0);
-    ctrl *k = push_ctrl(c, CK_TRY_TABLE, &in->imm.try_table.block);
+    kcomp_settle_for_block(c, 0);
+    ctrl *k = kcomp_push_ctrl(c, CK_TRY_TABLE, &in->imm.try_table.block);
     if (k == NULL) return;
-    settle_for_block(c, k->nparams);
-    k->handler = open_handler(c, KH_TRY_TABLE);
+    kcomp_settle_for_block(c, k->nparams);
+    k->handler = kcomp_open_handler(c, KH_TRY_TABLE);
     if (k->handler < 0) return;
     kcomp_handler *h = &c->handlers.items[k->handler];
     h->start = pos(c);
@@ -724,8 +461,8 @@ static void emit_unsupported(comp *c, uint32_t kop) {
 /* Legacy 'catch'/'catch_all' (exception handling, legacy): closes the previous section. */
 static void emit_legacy_catch(comp *c, const kbin_instr *in) {
     ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
-    settle_results(c, k);
-    if (!k->unreachable) jump_to(c, k);
+    kcomp_settle_results(c, k);
+    if (!k->unreachable) kcomp_jump_to(c, k);
     if (k->kind == CK_TRY && k->handler >= 0) c->handlers.items[k->handler].end = pos(c);
     k->kind = CK_CATCH;
     k->unreachable = false;
@@ -749,10 +486,10 @@ static void emit_delegate(comp *c, uint32_t label) {
         h->kind = KH_DELEGATE;
         /* Label l counts from the block around the try (index len - 2). */
         size_t target = c->ctrls.len >= (size_t)label + 2 ? c->ctrls.len - 2 - label : 0;
-        h->delegate = target == 0 ? -1 : active_handler(c, target + 1);
+        h->delegate = target == 0 ? -1 : kcomp_active_handler(c, target + 1);
     }
     c->ctrls.items[c->ctrls.len - 1].kind = CK_BLOCK;
-    end_block(c);
+    kcomp_end_block(c);
 }
 
 /*
@@ -813,10 +550,10 @@ static void emit_instr(comp *c, const kbin_instr *in) {
     case KOP_NOP:
         break;
     case KOP_BLOCK: case KOP_LOOP: {
-        settle_for_block(c, 0);
-        ctrl *n = push_ctrl(c, in->op == KOP_BLOCK ? CK_BLOCK : CK_LOOP, &in->imm.block);
+        kcomp_settle_for_block(c, 0);
+        ctrl *n = kcomp_push_ctrl(c, in->op == KOP_BLOCK ? CK_BLOCK : CK_LOOP, &in->imm.block);
         if (n == NULL) break;
-        settle_for_block(c, n->nparams);
+        kcomp_settle_for_block(c, n->nparams);
         if (in->op == KOP_LOOP) {
             label_here(c);
             op(c, KX_LOOP_CHECK);
@@ -830,10 +567,10 @@ static void emit_instr(comp *c, const kbin_instr *in) {
         entry cond = pop(c);
         bool known = cond.kind == E_CONST;
         uint32_t sc = known ? 0 : use(c, &cond);
-        settle_for_block(c, 0);
-        ctrl *n = push_ctrl(c, CK_IF, &in->imm.block);
+        kcomp_settle_for_block(c, 0);
+        ctrl *n = kcomp_push_ctrl(c, CK_IF, &in->imm.block);
         if (n == NULL) break;
-        settle_for_block(c, n->nparams);
+        kcomp_settle_for_block(c, n->nparams);
         if (known && n->nparams == 0) {
             /* A constant condition (often one folded) picks the arm now: the
                other is dead code, skipped as after a br (core spec 4.4.8:
@@ -861,13 +598,13 @@ static void emit_instr(comp *c, const kbin_instr *in) {
         break;
     }
     case KOP_ELSE: {
-        settle_results(c, k);
+        kcomp_settle_results(c, k);
         if (k->dead_else) { /* the then arm falls through to the end: no code in between */
             k->kind = CK_ELSE;
             set_unreachable(c);
             break;
         }
-        if (!k->unreachable) jump_to(c, k);
+        if (!k->unreachable) kcomp_jump_to(c, k);
         label_here(c);
         patch_here(c, k->else_patch);
         k->else_patch = NO_POS;
@@ -885,15 +622,15 @@ static void emit_instr(comp *c, const kbin_instr *in) {
     case KOP_END:
         if (c->ctrls.len == 1) {
             /* The function's end: an implicit return. */
-            if (!k->unreachable) branch(c, 0);
+            if (!k->unreachable) kcomp_branch(c, 0);
             free_ctrl(k);
             c->ctrls.len = 0;
         } else {
-            end_block(c);
+            kcomp_end_block(c);
         }
         break;
     case KOP_BR:
-        if (in->imm.index < c->ctrls.len) branch(c, in->imm.index);
+        if (in->imm.index < c->ctrls.len) kcomp_branch(c, in->imm.index);
         set_unreachable(c);
         break;
     case KOP_BR_IF:
@@ -903,7 +640,7 @@ static void emit_instr(comp *c, const kbin_instr *in) {
         emit_br_table(c, in);
         break;
     case KOP_RETURN:
-        branch(c, (uint32_t)c->ctrls.len - 1);
+        kcomp_branch(c, (uint32_t)c->ctrls.len - 1);
         set_unreachable(c);
         break;
     case KOP_BR_ON_NULL: case KOP_BR_ON_NON_NULL: {
@@ -915,7 +652,7 @@ static void emit_instr(comp *c, const kbin_instr *in) {
         op(c, on_null ? KX_BR_IF_NONNULL : KX_BR_IF_NULL); w(c, sr);
         uint32_t skip = pos(c);
         w(c, 0);
-        branch(c, in->imm.index);
+        kcomp_branch(c, in->imm.index);
         label_here(c);
         patch_here(c, skip);
         if (on_null) {
@@ -1158,13 +895,13 @@ static void emit_instr(comp *c, const kbin_instr *in) {
         break;
     }
     case KOP_TRY: {
-        settle_for_block(c, 0);
-        ctrl *n = push_ctrl(c, CK_TRY, &in->imm.block);
+        kcomp_settle_for_block(c, 0);
+        ctrl *n = kcomp_push_ctrl(c, CK_TRY, &in->imm.block);
         if (n == NULL) break;
-        settle_for_block(c, n->nparams);
+        kcomp_settle_for_block(c, n->nparams);
         label_here(c);
         n->exn_slot = c->hidden_next++;
-        n->handler = open_handler(c, KH_TRY);
+        n->handler = kcomp_open_handler(c, KH_TRY);
         if (n->handler >= 0) c->handlers.items[n->handler].exn_slot = n->exn_slot;
         break;
     }

@@ -1,9 +1,9 @@
 /*
 ** kcomp_int.h -- compile/-private: the translator's state (the compile-time
 ** operand stack, the control stack, the function being compiled) and its
-** emission and operand-stack helpers. Included by kcomp.c only (split out so
-** that kcomp.c keeps to the translation itself); see kcomp.c's top comment
-** for the entry kinds and the lazy values.
+** emission and operand-stack helpers, and the control stack's interface
+** (kcomp_ctrl.c). Included by the compile/ sources only; see kcomp.c's top
+** comment for the entry kinds and the lazy values.
 */
 #ifndef KCOMP_INT_H
 #define KCOMP_INT_H
@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/kb_alloc.h"
 #include "base/kb_buf.h"
 #include "binary/kbin_reader.h"
 #include "compile/kcomp.h"
@@ -222,6 +223,48 @@ static inline bool slot_is_read(comp *c, uint32_t s) {
         if (reads_slot(&c->stack.items[i], s)) return true;
     return false;
 }
+
+/* ---------------------------------------------------------------- control (kcomp_ctrl.c) */
+
+static inline ctrl *ctrl_at(comp *c, uint32_t depth) {
+    return &c->ctrls.items[c->ctrls.len - 1 - depth];
+}
+
+static inline void set_unreachable(comp *c) {
+    ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
+    k->unreachable = true;
+    c->stack.len = k->height;
+}
+
+/* Pushes the values of 'types' as temps in their homes (after a label). */
+static inline void push_types(comp *c, uint32_t n, const kbin_valtype *types) {
+    for (uint32_t i = 0; i < n; i++) push(c, E_TEMP, types[i]);
+}
+
+static inline void free_ctrl(ctrl *k) {
+    kb_vec_free(&k->clauses);
+}
+
+/* True when a branch to 'k' needs no copies. */
+bool kcomp_transfer_free(comp *c, ctrl *k);
+/* Emits the jump part of a branch to 'k' (after the values were transferred). */
+void kcomp_jump_to(comp *c, ctrl *k);
+/* Adds an offset word (already emitted at 'at') to the branch targets of 'k'. */
+void kcomp_target_word(comp *c, ctrl *k, uint32_t at);
+/* A branch to the label 'depth' blocks out: its values, then the jump. */
+void kcomp_branch(comp *c, uint32_t depth);
+/* Materialises what must be in place at a block boundary (lazy reads, the block's params). */
+void kcomp_settle_for_block(comp *c, uint32_t nparams);
+/* Innermost handler whose code range is still open, among ctrls [0, from_ctrl). */
+int32_t kcomp_active_handler(comp *c, size_t from_ctrl);
+/* Opens a block of 'kind' with type 'bt' (NULL: none); NULL when out of memory. */
+ctrl *kcomp_push_ctrl(comp *c, uint8_t kind, const kbin_blocktype *bt);
+/* Reserves a handler entry starting here; its index, or -1 when out of memory. */
+int32_t kcomp_open_handler(comp *c, uint32_t kind);
+/* Ends the reachable fall-through of a block: its results are put home. */
+void kcomp_settle_results(comp *c, ctrl *k);
+/* 'end' of a block, loop, if, try or try_table (not the function's). */
+void kcomp_end_block(comp *c);
 
 /*
 ** Constant folding (kcomp_fold.c): the value numeric op 'kx' (a KD row of
