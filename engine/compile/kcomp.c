@@ -222,12 +222,14 @@ static bool fuse_madd(comp *c, const direct_op *d, const entry *a, const entry *
         code[p + 1] = other;
         uint32_t *pm = c->pcmap.items;
         size_t n = c->pcmap.len / 2;
-        if (n >= 3 && pm[2 * (n - 2)] == at && pm[2 * (n - 3)] == p) {
-            uint32_t t = pm[2 * (n - 3) + 1];
-            pm[2 * (n - 3) + 1] = pm[2 * (n - 2) + 1];
-            pm[2 * (n - 2)] = p + len, pm[2 * (n - 2) + 1] = t;
-        } else if (n >= 2 && pm[2 * (n - 2)] == at) {
-            pm[2 * (n - 2)] = p;
+        /* The add's own pair is quiet, so not recorded (pc_note): the last
+           pairs are those of the mul (at 'p') and of the op after it, if any. */
+        if (n >= 2 && pm[2 * (n - 1)] == at && pm[2 * (n - 2)] == p) {
+            uint32_t t = pm[2 * (n - 2) + 1];
+            pm[2 * (n - 2) + 1] = pm[2 * (n - 1) + 1];
+            pm[2 * (n - 1)] = p + len, pm[2 * (n - 1) + 1] = t;
+        } else if (n >= 1 && pm[2 * (n - 1)] == at) {
+            pm[2 * (n - 1)] = p;
         }
         c->code.len = p + len;
         goto emit;
@@ -1016,6 +1018,27 @@ static void init_op_flags(void) {
     }
 }
 
+/*
+** Records that the instruction at wasm offset 'off' starts at the current
+** code position. A quiet pair would only be dropped at the end: past the
+** first two pairs (the first is always kept, and fuse_madd may swap it with
+** the second) it is not recorded, and it removes a pair of the same position,
+** which its code follows. Same result as recording every pair and dropping
+** the quiet ones (issue 10: most instructions are quiet).
+*/
+static inline void pc_note(comp *c, uint32_t off, bool quiet) {
+    uint32_t at = pos(c);
+    size_t n = c->pcmap.len;
+    if (n >= 2 && c->pcmap.items[n - 2] == at) {
+        if (quiet && n > 4) c->pcmap.len = n - 2;
+        else c->pcmap.items[n - 1] = quiet ? off | PC_QUIET : off;
+        return;
+    }
+    if (quiet && n >= 4) return;
+    uint32_t pair[2] = {at, quiet ? off | PC_QUIET : off};
+    if (!append_words((word_vec *)&c->pcmap, pair, 2)) c->oom = true;
+}
+
 static void drop_quiet_pairs(comp *c) {
     uint32_t *pm = c->pcmap.items;
     size_t n = 0;
@@ -1106,8 +1129,8 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         c->r = kbin_reader_make(m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
         uint32_t skip_depth = 0;
         /* c->r stays set: br_table labels and catch clauses are read from it. */
-        for (size_t ii = 0; ii < c->instrs.len && c->ctrls.len > 0 && !c->oom; ii++) {
-            const kbin_instr *in = &c->instrs.items[ii];
+        const kbin_instr *in = c->instrs.items, *in_end = in + c->instrs.len;
+        for (; in < in_end && c->ctrls.len > 0 && !c->oom; in++) {
             ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
             if (k->unreachable) {
                 /* Dead code (spec 3.3: stack-polymorphic): skip to the matching else/end. */
@@ -1125,14 +1148,17 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
                     continue;
                 }
             }
-            uint32_t at = pos(c);
             uint8_t fl = op_flags[in->op];
-            uint32_t woff = in->offset | ((fl & OPF_QUIET) && in->offset < PC_QUIET ? PC_QUIET : 0);
-            if (c->pcmap.len >= 2 && c->pcmap.items[c->pcmap.len - 2] == at) {
-                c->pcmap.items[c->pcmap.len - 1] = woff;
-            } else {
-                uint32_t pair[2] = {at, woff};
-                if (!append_words((word_vec *)&c->pcmap, pair, 2)) c->oom = true;
+            pc_note(c, in->offset, (fl & OPF_QUIET) && in->offset < PC_QUIET);
+            /* The most common instructions (a third of a typical body) emit
+               nothing: their entry is pushed here, as emit_instr would. */
+            if (in->op == KOP_LOCAL_GET && in->imm.index < c->local_count) {
+                push(c, E_LOCAL, c->local_type[in->imm.index])->slot = c->local_slot[in->imm.index];
+                continue;
+            }
+            if (in->op == KOP_I32_CONST) {
+                push_kind(c, E_CONST, KVT_I32)->c = (uint32_t)in->imm.i32;
+                continue;
             }
             if ((fl & OPF_INDEX) && !indices_ok(c, in)) {
                 err = kb_error_at(KB_ERR_INVALID, (int64_t)in->offset, "unknown index in %s (module not validated?)",
