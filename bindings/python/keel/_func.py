@@ -28,7 +28,7 @@ from . import _timeout, _values
 from ._errors import Timeout, Trap, TrapCode, check, error_from, host_error_for
 from ._ffi import accel, ffi, lib
 from ._handle import Handle
-from ._store import Store, host_states, host_tokens, register_host, store_of
+from ._store import Store, host_states, register_host, store_of
 from ._types import FuncType, ValType, normalize_functype, valtype
 
 __all__ = ["Func", "Caller"]
@@ -324,14 +324,14 @@ class Func(Handle):
                  caller: bool = False, exact: bool = False) -> None:
         store_of(store, "Func(store, fn)")
         ft, st = _make_host(store, fn, type, caller, exact)
-        token = register_host(store, st)
+        token, index = register_host(store, st)
         ctype = ft._new_c()
         try:
             out = ffi.new("keel_func **")
             if st.kinds is not None:
                 # the C trampoline; its env (the token and the kinds) belongs
                 # to the store once keel_func_new succeeds
-                env = accel.host_env_new(token, *st.kinds)
+                env = accel.host_env_new(index, token, *st.kinds)
                 err = lib.keel_func_new(store._ptr(), ctype, _ACCEL_CB, ffi.cast("void *", env),
                                         _ACCEL_FIN, out)
                 if err != _NULL:
@@ -492,5 +492,5 @@ def _interrupted(err: Any) -> bool:
             and lib.keel_error_trap_code(err) == lib.KEEL_TRAP_INTERRUPTED)
 
 
-accel.configure(general_call=Func.__call__, raise_error=_raise_call_error, host_error=_host_error_addr,
-                host_results=_host_result_bits, host_map=host_tokens, gc_collect=gc.collect)
+accel.configure(func_type=Func, general_call=Func.__call__, raise_error=_raise_call_error,
+                host_error=_host_error_addr, host_results=_host_result_bits, gc_collect=gc.collect)

@@ -19,19 +19,18 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._errors import Frame, check
-from ._ffi import ffi, lib
+from ._ffi import accel, ffi, lib
 from ._handle import Handle
 
 __all__ = ["Store", "UnknownExternRef"]
 
 # token (as void * cdata) -> weakref to the HostState (see _func.py): the
-# CFFI callback's map; host_tokens is the same map keyed by the int token,
-# for the C trampoline of number-only host functions (src/keel_accel.c).
+# CFFI callback's map. The C trampoline of number-only host functions reads
+# the same weakrefs from keel._accel's host table (src/keel_accel.c).
 host_states: Dict[Any, "weakref.ref[Any]"] = {}
-host_tokens: Dict[int, "weakref.ref[Any]"] = {}
 _host_tokens = itertools.count(1)
 _host_lock = threading.Lock()
 
@@ -41,20 +40,27 @@ _deadline_stores: Dict[int, "weakref.ref[Store]"] = {}
 _UNKNOWN = 0xFFFFFFFF
 
 
-def register_host(store: "Store", state: Any) -> int:
-    """Give a host state a token (an int, the callback's env); the store
-    keeps the state alive."""
+def register_host(store: "Store", state: Any) -> Tuple[int, int]:
+    """Give a host state a token (the CFFI callback's env) and an entry of
+    the accelerator's host table; the store keeps the state alive. Returns
+    (token, index)."""
     with _host_lock:
         token = next(_host_tokens)
     key = ffi.cast("void *", token)
     store._hosts[token] = state
+    cell: List[int] = []
 
-    def forget(_r: Any, k: Any = key, t: int = token) -> None:
+    def forget(_r: Any, k: Any = key, t: int = token, cell: List[int] = cell) -> None:
         host_states.pop(k, None)
-        host_tokens.pop(t, None)
+        try:
+            if cell:
+                accel.host_unregister(cell[0], t)
+        except Exception:  # interpreter shutdown
+            pass
 
-    host_states[key] = host_tokens[token] = weakref.ref(state, forget)
-    return token
+    wr = host_states[key] = weakref.ref(state, forget)
+    cell.append(accel.host_register(token, wr))
+    return token, cell[0]
 
 
 class UnknownExternRef:

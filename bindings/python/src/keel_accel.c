@@ -20,14 +20,21 @@
 **       another type or out of range, a keel.Val, a closed Func) goes to the
 **       general Python path, which converts or raises the precise error; so
 **       both paths behave the same by construction.
-**   host_env_new(token, param_kinds, result_kinds) / host_env_free(env),
+**   host_register(token, weakref) -> index / host_unregister(index, token)
+**       the table of host states the trampoline reads: entry 'index' holds
+**       a weak reference to the host state of 'token' (keel._store
+**       registers every host function, and unregisters it when the state
+**       dies; indexes are reused, tokens never).
+**   host_env_new(index, token, param_kinds, result_kinds) / host_env_free(env),
 **   host_callback(), host_finalizer()
 **       the C trampoline for number-only host functions, to give to
-**       keel_func_new. The env holds only an integer token (the key of
-**       keel._store.host_tokens, a weak reference to the host state), never
-**       a Python object: the store may be freed on any thread without the
-**       GIL, and a strong reference from C would hide reference cycles
-**       through host closures from Python's garbage collector.
+**       keel_func_new. The env holds only the table index and the token,
+**       never a Python object: the store may be freed on any thread without
+**       the GIL, and a strong reference from C to the state would hide
+**       reference cycles through host closures from Python's garbage
+**       collector. A stale env (its state died, the index now names
+**       another token) finds a different token and reports the function
+**       as garbage-collected.
 **   configure(...), set_gc_every_use(flag)
 **       the Python helpers for the slow paths (error conversion, result
 **       conversion with the precise messages) and the debug switch.
@@ -51,11 +58,11 @@
 
 /* Python helpers set by configure(); strong references kept for the life of
    the process (the module is never unloaded). */
+static PyObject *acc_func_type;    /* keel.Func */
 static PyObject *acc_general_call; /* Func.__call__ of the general path */
 static PyObject *acc_raise_error;  /* (func, err_addr) -> raises the error */
 static PyObject *acc_host_error;   /* (exc) -> address of a new keel_error */
 static PyObject *acc_host_results; /* (state, result) -> tuple of slot bits */
-static PyObject *acc_host_map;     /* dict: token -> weakref to the host state */
 static PyObject *acc_gc_collect;   /* gc.collect */
 static int acc_gc_every_use;       /* KEEL_PY_GC_EVERY_USE debug mode */
 static PyObject *acc_s_addr;       /* interned "_addr" */
@@ -208,8 +215,11 @@ static PyObject *acc_call_general(PyObject *const *args, size_t nargsf, PyObject
    not a Func (the general path explains). */
 static keel_func *acc_func_handle(PyObject *self)
 {
-    PyObject *a = PyObject_GetAttr(self, acc_s_addr);
+    PyObject *a;
     void *p;
+    if (!PyObject_TypeCheck(self, (PyTypeObject *)acc_func_type))
+        return NULL;
+    a = PyObject_GetAttr(self, acc_s_addr);
     if (a == NULL) {
         PyErr_Clear();
         return NULL;
@@ -376,27 +386,91 @@ static PyTypeObject acc_call_type = {
 
 /* ------------------------------------------------------ host trampoline */
 
+/* The host table (only touched with the GIL held). An entry owns a strong
+   reference to a weakref object (never to the state): the weakrefs of
+   entries still registered at interpreter shutdown are simply kept. */
 typedef struct {
-    uint64_t token; /* key of keel._store.host_tokens */
+    PyObject *wr;   /* weakref to the host state, or NULL when free */
+    uint64_t token; /* the state's token, 0 when free */
+} acc_host_slot;
+
+static acc_host_slot *acc_hosts;
+static size_t acc_nhosts, acc_caphosts;
+static size_t *acc_free_hosts; /* free indexes (a stack) */
+static size_t acc_nfree, acc_capfree;
+
+static PyObject *acc_host_register(PyObject *mod, PyObject *args)
+{
+    unsigned long long token;
+    PyObject *wr;
+    size_t i;
+    if (!PyArg_ParseTuple(args, "KO:host_register", &token, &wr))
+        return NULL;
+    if (!PyWeakref_CheckRef(wr)) {
+        PyErr_SetString(PyExc_TypeError, "keel._accel.host_register: expected a weakref");
+        return NULL;
+    }
+    if (token == 0) {
+        PyErr_SetString(PyExc_ValueError, "keel._accel.host_register: token 0 is reserved");
+        return NULL;
+    }
+    if (acc_nfree > 0) {
+        i = acc_free_hosts[--acc_nfree];
+    } else {
+        if (acc_nhosts == acc_caphosts) {
+            size_t cap = acc_caphosts ? 2 * acc_caphosts : 64;
+            acc_host_slot *t = PyMem_Realloc(acc_hosts, cap * sizeof *t);
+            size_t *f = PyMem_Realloc(acc_free_hosts, cap * sizeof *f);
+            if (t != NULL)
+                acc_hosts = t;
+            if (f != NULL)
+                acc_free_hosts = f;
+            if (t == NULL || f == NULL)
+                return PyErr_NoMemory();
+            acc_caphosts = acc_capfree = cap;
+        }
+        i = acc_nhosts++;
+    }
+    acc_hosts[i].wr = Py_NewRef(wr);
+    acc_hosts[i].token = token;
+    return PyLong_FromSize_t(i);
+}
+
+static PyObject *acc_host_unregister(PyObject *mod, PyObject *args)
+{
+    Py_ssize_t i;
+    unsigned long long token;
+    if (!PyArg_ParseTuple(args, "nK:host_unregister", &i, &token))
+        return NULL;
+    if (i >= 0 && (size_t)i < acc_nhosts && acc_hosts[i].token == token && token != 0) {
+        /* the free stack has room for every index (acc_capfree == acc_caphosts) */
+        acc_hosts[i].token = 0;
+        Py_CLEAR(acc_hosts[i].wr);
+        acc_free_hosts[acc_nfree++] = (size_t)i;
+    }
+    Py_RETURN_NONE;
+}
+
+typedef struct {
+    size_t index;    /* entry of the host table */
+    uint64_t token;  /* the token that entry must still hold */
     uint32_t np, nr;
     uint8_t kinds[]; /* np parameter kinds, then nr result kinds */
 } acc_host_env;
 
-/* The host state of a token (new reference), or NULL: garbage-collected
-   (no error set) or a failed lookup (error set). */
-static PyObject *acc_host_state(uint64_t token)
+/* The host state of an env (new reference), or NULL when it was
+   garbage-collected. */
+static PyObject *acc_host_state(const acc_host_env *env)
 {
-    PyObject *key = PyLong_FromUnsignedLongLong(token), *wr, *st;
-    if (key == NULL)
+    PyObject *st;
+    if (env->index >= acc_nhosts || acc_hosts[env->index].token != env->token)
         return NULL;
-    wr = PyDict_GetItemWithError(acc_host_map, key);
-    Py_DECREF(key);
-    if (wr == NULL)
+    st = PyWeakref_GetObject(acc_hosts[env->index].wr);
+    if (st == NULL) {
+        PyErr_Clear();
         return NULL;
-    st = PyWeakref_GetObject(wr);
-    if (st == NULL || st == Py_None)
-        return NULL;
-    return Py_NewRef(st);
+    }
+    return st == Py_None ? NULL : Py_NewRef(st);
 }
 
 /* The Python exception being raised as a keel_error for the engine (the
@@ -494,10 +568,8 @@ static keel_error *acc_host_cb(void *envp, keel_caller *caller, const keel_val *
     PyGILState_STATE g = PyGILState_Ensure();
 
     (void)caller;
-    st = acc_host_state(env->token);
+    st = acc_host_state(env);
     if (st == NULL) {
-        if (PyErr_Occurred())
-            goto fail;
         err = keel_error_new_trap("keel: the Python host function was garbage-collected");
         goto out;
     }
@@ -552,18 +624,24 @@ static void acc_host_fin(void *env)
 static PyObject *acc_host_env_new(PyObject *mod, PyObject *args)
 {
     unsigned long long token;
+    Py_ssize_t index;
     PyObject *pk, *rk;
     uint8_t *p, *q;
     Py_ssize_t np, nr;
     acc_host_env *env;
-    if (!PyArg_ParseTuple(args, "KSS:host_env_new", &token, &pk, &rk))
+    if (!PyArg_ParseTuple(args, "nKSS:host_env_new", &index, &token, &pk, &rk))
         return NULL;
+    if (index < 0) {
+        PyErr_SetString(PyExc_ValueError, "keel._accel.host_env_new: negative index");
+        return NULL;
+    }
     if (acc_kinds(pk, "parameter", &p, &np) < 0 || acc_kinds(rk, "result", &q, &nr) < 0)
         return NULL;
     /* malloc, not PyMem: acc_host_fin frees it without the GIL */
     env = malloc(sizeof *env + (size_t)(np + nr) + 1);
     if (env == NULL)
         return PyErr_NoMemory();
+    env->index = (size_t)index;
     env->token = token;
     env->np = (uint32_t)np;
     env->nr = (uint32_t)nr;
@@ -601,14 +679,14 @@ static PyObject *acc_host_finalizer(PyObject *mod, PyObject *unused)
 
 static PyObject *acc_configure(PyObject *mod, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"general_call", "raise_error", "host_error", "host_results", "host_map",
+    static char *names[] = {"func_type", "general_call", "raise_error", "host_error", "host_results",
                             "gc_collect", NULL};
     PyObject *o[6];
-    PyObject **dst[6] = {&acc_general_call, &acc_raise_error, &acc_host_error, &acc_host_results,
-                         &acc_host_map, &acc_gc_collect};
+    PyObject **dst[6] = {&acc_func_type, &acc_general_call, &acc_raise_error, &acc_host_error,
+                         &acc_host_results, &acc_gc_collect};
     int i;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOO!O:configure", names, &o[0], &o[1], &o[2], &o[3],
-                                     &PyDict_Type, &o[4], &o[5]))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O!OOOOO:configure", names, &PyType_Type, &o[0], &o[1],
+                                     &o[2], &o[3], &o[4], &o[5]))
         return NULL;
     for (i = 0; i < 6; i++)
         Py_XSETREF(*dst[i], Py_NewRef(o[i]));
@@ -626,10 +704,13 @@ static PyObject *acc_set_gc_every_use(PyObject *mod, PyObject *flag)
 
 static PyMethodDef acc_methods[] = {
     {"configure", (PyCFunction)(void (*)(void))acc_configure, METH_VARARGS | METH_KEYWORDS,
-     "configure(general_call, raise_error, host_error, host_results, host_map, gc_collect)"},
+     "configure(func_type, general_call, raise_error, host_error, host_results, gc_collect)"},
+    {"host_register", acc_host_register, METH_VARARGS,
+     "host_register(token, weakref) -> index of the host table entry"},
+    {"host_unregister", acc_host_unregister, METH_VARARGS, "host_unregister(index, token)"},
     {"set_gc_every_use", acc_set_gc_every_use, METH_O, "Collect at every handle use (debug mode)."},
     {"host_env_new", acc_host_env_new, METH_VARARGS,
-     "host_env_new(token, param_kinds, result_kinds) -> address of the trampoline's env"},
+     "host_env_new(index, token, param_kinds, result_kinds) -> address of the trampoline's env"},
     {"host_env_free", acc_host_env_free, METH_O, "Free an env keel_func_new did not take."},
     {"host_callback", acc_host_callback, METH_NOARGS, "The trampoline's address (keel_host_callback)."},
     {"host_finalizer", acc_host_finalizer, METH_NOARGS, "The env finalizer's address."},
