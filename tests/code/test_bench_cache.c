@@ -145,14 +145,17 @@ static bool mapping_of(const void *p, char *path, size_t cap, long *anon) {
 }
 
 /*
-** Issue 7's target is a hit at least 20x faster than compiling (measured in
-** a quiet Release build: see the figures in CHANGELOG.md). As a CI test on a
-** shared machine, running beside other tests, it asserts a floor well clear
-** of timing noise and prints the ratio.
+** Issue 7's target: a hit at least 20x faster than compiling. A hit costs a
+** BLAKE3 of the wasm (~5 GB/s with AVX-512), one checksum pass over the code
+** (memory speed) and a trusted decode: ~0.9 ms against ~33 ms of compiling
+** for the default module (35-40x quiet, 28x and up with another process
+** busy on the 2-core test machine). Release builds assert the issue's 20x;
+** both sides are the best of several runs, so a busy neighbour has to
+** disturb every hit to matter.
 */
 static void check_ratio(double ratio) {
 #if defined(NDEBUG) && !SANITIZED
-    assert_true(ratio >= 8.0);
+    assert_true(ratio >= 20.0);
 #else
     assert_true(ratio >= 2.0);
 #endif
@@ -184,13 +187,14 @@ static void test_bench_cache__hit_is_fast_and_shared(void **state) {
     assert_null(krt_module_new_cached(e, c, wasm.data, wasm.len, &m)); /* writes the entry */
     assert_int_equal(kcode_mem_origin(krt_module_code_mem(m)), KCODE_COMPILED);
     krt_module_free(m);
-    for (int i = 0; i < 5; i++) {
+    enum { HITS = 15 }; /* ~1 ms each: cheap, and robust against a busy neighbour */
+    for (int i = 0; i < HITS; i++) {
         double t0 = now();
         assert_null(krt_module_new_cached(e, c, wasm.data, wasm.len, &m));
         double t = now() - t0;
         if (t < best_hit) best_hit = t;
         assert_int_equal(kcode_mem_origin(krt_module_code_mem(m)), KCODE_CACHED);
-        if (i < 4) krt_module_free(m);
+        if (i < HITS - 1) krt_module_free(m);
     }
 
     /* The hit's code is the entry file mapped shared, not a private copy. */
