@@ -231,18 +231,19 @@ static void parent(const uint8_t left[32], const uint8_t right[32], uint32_t fla
 
 void kcode_blake3(const void *data, size_t len, uint8_t out[32]) {
     const uint8_t *p = data;
-    int level = b3_level;
-    if (level < 0) level = kcode_blake3_level(-1);
-    int k = level;
+    int k = b3_level;
+    if (k < 0) k = kcode_blake3_level(-1);
     if (len <= CHUNK) { /* one chunk: it is the root */
         uint32_t w[8];
         last_chunk(p, len, 0, KCODE_B3_ROOT, w);
         cv_bytes(w, out);
         return;
     }
-    /* Whole groups of 64 chunks (complete subtrees, never the root: input
-       follows) go on a stack merged like a binary counter (spec "Tree
-       Hashing"); 64 levels cover any size_t input. */
+    /* Whole groups of GROUP_CHUNKS chunks (complete subtrees, never the
+       root: more input follows) go on a stack merged like a binary counter
+       (spec "Tree Hashing"); 64 levels cover any size_t input. A group's
+       chunks and its lower parent levels fill the SIMD lanes; 256 chunks
+       leave few parents to the portable code. */
     uint8_t stack[64][32], cvs[GROUP_CHUNKS * 32];
     int depth = 0;
     uint64_t groups = 0, chunk = 0;
@@ -256,7 +257,7 @@ void kcode_blake3(const void *data, size_t len, uint8_t out[32]) {
         off += GROUP;
         chunk += GROUP_CHUNKS;
     }
-    /* The tail: 1..64 chunks, the rightmost subtree. */
+    /* The tail: 1..GROUP_CHUNKS chunks, the rightmost subtree. */
     size_t n = chunk_cvs(k, p + off, len - off, chunk, cvs);
     if (depth == 0) { /* the tail is the whole tree (two chunks or more) */
         reduce(k, cvs, n, 2);
