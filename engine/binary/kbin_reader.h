@@ -199,21 +199,26 @@ static inline kb_error *kbin_read_instr(kbin_reader *r, kbin_instr *out) {
         uint32_t e = kbin_fast[b[0]];
         if (e != 0) {
             uint16_t op = (uint16_t)((e & 0xFFFF) - 1);
-            switch (e >> 16) {
-            case KIMM_NONE:
+            /* The two most common shapes by far (local.get 3, end) are
+               tested before the switch: two predictable branches are
+               cheaper than its indirect jump. Rows with other shapes fall
+               through to it. */
+            if (e < (1u << 16)) { /* KIMM_NONE */
                 out->op = op;
                 out->offset = (uint32_t)p;
                 r->pos = p + 1;
                 return NULL;
+            }
+            if ((e >> 16) == KIMM_INDEX && b[1] < 0x80) {
+                out->op = op;
+                out->offset = (uint32_t)p;
+                out->imm.index = b[1];
+                r->pos = p + 2;
+                return NULL;
+            }
+            switch (e >> 16) {
             case KIMM_INDEX:
-                if (b[1] < 0x80) {
-                    out->op = op;
-                    out->offset = (uint32_t)p;
-                    out->imm.index = b[1];
-                    r->pos = p + 2;
-                    return NULL;
-                }
-                if (b[2] < 0x80) { /* two bytes: call 200, global.get 130 */
+                if (b[2] < 0x80) { /* two bytes (one was taken above): call 200, global.get 130 */
                     out->op = op;
                     out->offset = (uint32_t)p;
                     out->imm.index = (uint32_t)(b[1] & 0x7F) | (uint32_t)b[2] << 7;
