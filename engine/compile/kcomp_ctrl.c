@@ -180,23 +180,29 @@ int32_t kcomp_active_handler(comp *c, size_t from_ctrl) {
 }
 
 ctrl *kcomp_push_ctrl(comp *c, uint8_t kind, const kbin_blocktype *bt) {
-    ctrl k;
-    memset(&k, 0, sizeof k);
-    k.kind = kind;
-    k.else_patch = NO_POS;
-    k.handler = -1;
-    c->prev_op = NO_POS; /* fuse_madd never moves code across a block start */
-    if (bt) block_sig(c, bt, &k);
-    k.height = (uint32_t)(c->stack.len >= k.nparams ? c->stack.len - k.nparams : 0);
-    k.base = k.height < c->stack.len ? c->stack.items[k.height].home : top_home(c);
-    if (!kb_vec_push(&c->ctrls, k)) {
+    ctrl *old = c->ctrls.items;
+    if (!kb_vec_reserve(&c->ctrls, 1)) {
         c->oom = true;
         return NULL;
     }
-    /* The vector may have moved: re-point every block's one-result type. */
-    for (size_t i = 0; i < c->ctrls.len; i++)
-        if (c->ctrls.items[i].has_single) c->ctrls.items[i].results = &c->ctrls.items[i].single;
-    return &c->ctrls.items[c->ctrls.len - 1];
+    if (c->ctrls.items != old) {
+        /* The vector moved: re-point every block's one-result type. */
+        for (size_t i = 0; i < c->ctrls.len; i++)
+            if (c->ctrls.items[i].has_single) c->ctrls.items[i].results = &c->ctrls.items[i].single;
+    }
+    /* Built in place (issue 10: a block start is one instruction in ten). */
+    ctrl *k = &c->ctrls.items[c->ctrls.len];
+    memset(k, 0, sizeof *k);
+    k->kind = kind;
+    k->else_patch = NO_POS;
+    k->handler = -1;
+    c->prev_op = NO_POS; /* fuse_madd never moves code across a block start */
+    if (bt) block_sig(c, bt, k);
+    if (k->has_single) k->results = &k->single;
+    k->height = (uint32_t)(c->stack.len >= k->nparams ? c->stack.len - k->nparams : 0);
+    k->base = k->height < c->stack.len ? c->stack.items[k->height].home : top_home(c);
+    c->ctrls.len++;
+    return k;
 }
 
 /* Reserves a handler entry starting here. */

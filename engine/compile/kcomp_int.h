@@ -242,7 +242,7 @@ static inline void push_types(comp *c, uint32_t n, const kbin_valtype *types) {
 }
 
 static inline void free_ctrl(ctrl *k) {
-    kb_vec_free(&k->clauses);
+    if (k->clauses.items != NULL) kb_vec_free(&k->clauses); /* only legacy try blocks have any */
 }
 
 /* True when a branch to 'k' needs no copies. */
