@@ -61,7 +61,14 @@ enum {
     VF_LOCAL_GET,
     VF_LOCAL_SET,
     VF_LOCAL_TEE,
-    VF_CONST      /* [] -> [t] */
+    VF_CONST,     /* [] -> [t] */
+    VF_DROP,
+    VF_SELECT,    /* untyped */
+    VF_BLOCK,     /* block, loop */
+    VF_IF,
+    VF_END,
+    VF_BR,
+    VF_BR_IF
 };
 
 static csig csigs[KOP_COUNT_];
@@ -112,6 +119,14 @@ static void csigs_init(void) {
     csigs[KOP_I64_CONST].fast = VF_CONST, csigs[KOP_I64_CONST].r[0] = KVT_I64;
     csigs[KOP_F32_CONST].fast = VF_CONST, csigs[KOP_F32_CONST].r[0] = KVT_F32;
     csigs[KOP_F64_CONST].fast = VF_CONST, csigs[KOP_F64_CONST].r[0] = KVT_F64;
+    csigs[KOP_DROP].fast = VF_DROP;
+    csigs[KOP_SELECT].fast = VF_SELECT;
+    csigs[KOP_BLOCK].fast = VF_BLOCK;
+    csigs[KOP_LOOP].fast = VF_BLOCK;
+    csigs[KOP_IF].fast = VF_IF;
+    csigs[KOP_END].fast = VF_END;
+    csigs[KOP_BR].fast = VF_BR;
+    csigs[KOP_BR_IF].fast = VF_BR_IF;
 }
 
 /* ---------------------------------------------------------------- state */
@@ -415,13 +430,16 @@ static kb_error *apply_sig(kval_code *c, uint16_t op, kbin_valtype addr) {
 }
 
 static kb_error *push_frame(kval_code *c, uint16_t op, const kbin_blocktype *bt) {
-    frame f;
-    memset(&f, 0, sizeof f);
-    f.op = op;
-    f.bt = *bt;
-    f.height = (uint32_t)c->vals.len;
-    f.init_height = (uint32_t)c->undo.len;
-    if (!kb_vec_push(&c->ctrls, f)) return oom();
+    if (!kb_vec_reserve(&c->ctrls, 1)) return oom();
+    frame *f = &c->ctrls.items[c->ctrls.len++]; /* built in place */
+    f->op = op;
+    f->state = 0;
+    f->unreachable = false;
+    f->height = (uint32_t)c->vals.len;
+    f->init_height = (uint32_t)c->undo.len;
+    f->br_stamp = 0;
+    f->bt = *bt;
+    if (bt->kind != KBT_TYPE) return NULL;
     /* Block parameters go back on the stack inside the block. */
     uint32_t n = bt_nparams(c, bt);
     for (uint32_t i = 0; i < n; i++) {
@@ -439,6 +457,14 @@ static void reset_inits(kval_code *c, const frame *f) {
 /* Checks the frame's results are on the stack, exactly (end/else/catch). */
 static kb_error *pop_results(kval_code *c, const frame *f) {
     kb_error *err;
+    /* The common blocks, without results or with one numeric result, when
+       the stack holds exactly that (the general rules below otherwise). */
+    if (f->bt.kind == KBT_EMPTY && c->vals.len == f->height) return NULL;
+    if (f->bt.kind == KBT_VAL && f->bt.val.kind != KVT_REF && c->vals.len == (size_t)f->height + 1 &&
+        c->vals.items[f->height].kind == f->bt.val.kind) {
+        c->vals.len--;
+        return NULL;
+    }
     for (uint32_t i = bt_nresults(c, &f->bt); i-- > 0;)
         if ((err = pop_t(c, bt_result(c, &f->bt, i))) != NULL) return err;
     if (c->vals.len != f->height) {
@@ -1222,6 +1248,166 @@ static kb_error *step_other(kval_code *c, const kbin_instr *in) {
 
 /* ---------------------------------------------------------------- drivers */
 
+/*
+** Bytes 'fast_step' may look at past an instruction's first: the longest
+** shape it takes (f64.const, i64.const) and a little more.
+*/
+#define FAST_LOOKAHEAD 12
+
+/* A label that carries no values: a block without results, a loop without params. */
+static inline bool label_empty(const frame *f) {
+    return f->bt.kind == KBT_EMPTY || (f->op == KOP_LOOP && f->bt.kind == KBT_VAL);
+}
+
+/*
+** The common instructions of function bodies, checked straight from their
+** bytes (issue 10: no kbin_instr is filled and no second dispatch is made
+** for them). Returns the instruction's length when it is valid and fully
+** done, 0 when anything is unusual -- a longer encoding, a type that is not
+** exactly the one wanted, the frame's bottom, unreachable code, a label with
+** values -- and then nothing was changed: the general path (kbin_read_instr
+** and step) takes the instruction and gives any error with its usual words.
+** The rules are step's and step_control's for the same cases. 'b' has at
+** least FAST_LOOKAHEAD readable bytes.
+*/
+static inline size_t fast_step(kval_code *c, const uint8_t *b) {
+    uint32_t e = kbin_fast[b[0]];
+    size_t len = c->vals.len;
+    if (e == 0 || len + 1 >= c->vals.cap || len + 1 >= KVAL_MAX_STACK) return 0;
+    unsigned op = (e & 0xFFFF) - 1, shape = e >> 16;
+    const csig *cs = &csigs[op];
+    frame *f = &c->ctrls.items[c->ctrls.len - 1];
+    kbin_valtype *v = c->vals.items;
+    size_t h = f->height;
+    switch (cs->fast) {
+    case VF_UN:
+        if (shape != KIMM_NONE || len <= h || v[len - 1].kind != cs->p[0]) return 0;
+        v[len - 1] = kbin_vt(cs->r[0]);
+        return 1;
+    case VF_BIN:
+        if (shape != KIMM_NONE || len < h + 2 || v[len - 1].kind != cs->p[1] || v[len - 2].kind != cs->p[0])
+            return 0;
+        v[len - 2] = kbin_vt(cs->r[0]);
+        c->vals.len = len - 1;
+        return 1;
+    case VF_CONST: {
+        /* Signed LEBs shorter than their last permitted byte (spec 5.2.2). */
+        size_t n = 0;
+        if (shape == KIMM_F32) n = 5;
+        else if (shape == KIMM_F64) n = 9;
+        else {
+            unsigned max = shape == KIMM_I32 ? 4 : 9;
+            for (unsigned i = 0; i < max; i++)
+                if (!(b[1 + i] & 0x80)) { n = 2 + i; break; }
+            if (n == 0) return 0;
+        }
+        v[len] = kbin_vt(cs->r[0]);
+        c->vals.len = len + 1;
+        return n;
+    }
+    case VF_LOCAL_GET: {
+        uint32_t x = b[1];
+        if (x >= 0x80 || x >= c->locals.len || !c->inited.items[x]) return 0;
+        v[len] = c->locals.items[x];
+        c->vals.len = len + 1;
+        return 2;
+    }
+    case VF_LOCAL_SET:
+    case VF_LOCAL_TEE: {
+        uint32_t x = b[1];
+        if (x >= 0x80 || x >= c->locals.len || !c->inited.items[x]) return 0;
+        kbin_valtype t = c->locals.items[x];
+        if (t.kind == KVT_REF || len <= h || v[len - 1].kind != t.kind) return 0;
+        if (cs->fast == VF_LOCAL_SET) c->vals.len = len - 1;
+        else v[len - 1] = t;
+        return 2;
+    }
+    case VF_LOAD:
+    case VF_STORE: {
+        /* A memarg of memory 0 (flags < 0x40) with a one- or two-byte offset. */
+        size_t n;
+        if (b[1] >= 0x40) return 0;
+        if (b[2] < 0x80) n = 3;
+        else if (b[3] < 0x80) n = 4;
+        else return 0;
+        if (c->m->memory_count == 0 || c->m->memories[0].limits.is64 || (int)b[1] > sigs[op].align) return 0;
+        if (cs->fast == VF_LOAD) {
+            if (len <= h || v[len - 1].kind != KVT_I32) return 0;
+            v[len - 1] = kbin_vt(cs->r[0]);
+        } else {
+            if (len < h + 2 || v[len - 1].kind != cs->p[1] || v[len - 2].kind != KVT_I32) return 0;
+            c->vals.len = len - 2;
+        }
+        return n;
+    }
+    case VF_DROP:
+        if (len <= h) return 0;
+        c->vals.len = len - 1;
+        return 1;
+    case VF_SELECT: {
+        if (len < h + 3 || v[len - 1].kind != KVT_I32) return 0;
+        uint8_t k = v[len - 2].kind;
+        if (k != v[len - 3].kind || k == KVT_REF || k == KVT_BOT || !is_num_vec(v[len - 2])) return 0;
+        v[len - 3] = v[len - 2];
+        c->vals.len = len - 2;
+        return 1;
+    }
+    case VF_IF:
+    case VF_BLOCK: {
+        /* Block type: empty or one numeric/vector value type (spec 5.4.1). */
+        uint8_t bt = b[1];
+        if (bt != 0x40 && !(bt >= KVT_V128 && bt <= KVT_I32)) return 0;
+        if (cs->fast == VF_IF) {
+            if (len <= h || v[len - 1].kind != KVT_I32) return 0;
+            len--;
+        }
+        if (!kb_vec_reserve(&c->ctrls, 1)) return 0;
+        c->vals.len = len;
+        f = &c->ctrls.items[c->ctrls.len++];
+        f->op = (uint16_t)op;
+        f->state = 0;
+        f->unreachable = false;
+        f->height = (uint32_t)len;
+        f->init_height = (uint32_t)c->undo.len;
+        f->br_stamp = 0;
+        memset(&f->bt, 0, sizeof f->bt);
+        f->bt.kind = bt == 0x40 ? KBT_EMPTY : KBT_VAL;
+        f->bt.val = bt == 0x40 ? kbin_vt(0) : kbin_vt(bt);
+        return 2;
+    }
+    case VF_END:
+        /* A block's end with exactly its results on the stack ('if' without
+           'else' only when it has none: the implicit else passes nothing). */
+        if (c->ctrls.len < 2) return 0;
+        if (f->bt.kind == KBT_EMPTY) {
+            if (len != h) return 0;
+        } else if (f->bt.kind == KBT_VAL) {
+            if (len != h + 1 || f->bt.val.kind == KVT_REF || v[h].kind != f->bt.val.kind) return 0;
+            if (f->op == KOP_IF && f->state == 0) return 0;
+        } else {
+            return 0;
+        }
+        reset_inits(c, f);
+        c->ctrls.len--;
+        return 1;
+    case VF_BR:
+    case VF_BR_IF: {
+        uint32_t l = b[1];
+        if (l >= 0x80 || l >= c->ctrls.len || !label_empty(&c->ctrls.items[c->ctrls.len - 1 - l])) return 0;
+        if (cs->fast == VF_BR) {
+            c->vals.len = h;
+            f->unreachable = true;
+            return 2;
+        }
+        if (len <= h || v[len - 1].kind != KVT_I32) return 0;
+        c->vals.len = len - 1;
+        return 2;
+    }
+    default:
+        return 0;
+    }
+}
+
 /* Runs the instructions of [start, end) until the outermost frame closes. */
 static kb_error *run(kval_code *c, size_t start, size_t end) {
     kbin_reader r = kbin_reader_make(c->m->bytes, start, end);
@@ -1230,6 +1416,13 @@ static kb_error *run(kval_code *c, size_t start, size_t end) {
     while (c->ctrls.len > 0) {
         if (r.pos >= r.end)
             return kb_error_at(KB_ERR_MALFORMED, (int64_t)r.pos, "unexpected end of section or function");
+        if (!c->const_mode && r.end - r.pos > FAST_LOOKAHEAD) {
+            size_t n = fast_step(c, r.bytes + r.pos);
+            if (n != 0) {
+                r.pos += n;
+                continue;
+            }
+        }
         if ((err = kbin_read_instr(&r, &in)) != NULL) return err;
         if ((err = step(c, &in, &r)) != NULL) return err;
     }
