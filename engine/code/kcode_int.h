@@ -62,7 +62,8 @@ void kcode_b3_many_portable(const uint8_t *base, size_t stride, size_t lanes, si
                             uint64_t counter, bool inc, uint32_t flags, uint32_t fstart, uint32_t fend,
                             uint8_t *out);
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* KEEL_NO_SIMD builds the portable code only (what non-x86 targets get). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(KEEL_NO_SIMD)
 #define KCODE_B3_X86 1
 kcode_b3_many_fn kcode_b3_many_sse41;  /* 4 lanes */
 kcode_b3_many_fn kcode_b3_many_avx2;   /* 8 lanes */
