@@ -34,7 +34,13 @@ const uint32_t kcode_b3_iv[8] = {0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A,
 static const uint8_t sched[7][16] = KCODE_B3_SCHED;
 
 static inline uint32_t rd32(const uint8_t *p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t v;
+    memcpy(&v, p, 4); /* the spec's words are little-endian: one load */
+    return v;
+#else
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+#endif
 }
 
 static inline void wr32(uint8_t *p, uint32_t v) {
@@ -73,17 +79,26 @@ static void compress(const uint32_t cv[8], const uint8_t block[64], uint64_t cou
     v[13] = (uint32_t)(counter >> 32);
     v[14] = block_len;
     v[15] = flags;
-    for (int r = 0; r < 7; r++) {
-        const uint8_t *s = sched[r];
-        G(0, 4, 8, 12, m[s[0]], m[s[1]]);   /* columns */
-        G(1, 5, 9, 13, m[s[2]], m[s[3]]);
-        G(2, 6, 10, 14, m[s[4]], m[s[5]]);
-        G(3, 7, 11, 15, m[s[6]], m[s[7]]);
-        G(0, 5, 10, 15, m[s[8]], m[s[9]]);  /* diagonals */
-        G(1, 6, 11, 12, m[s[10]], m[s[11]]);
-        G(2, 7, 8, 13, m[s[12]], m[s[13]]);
-        G(3, 4, 9, 14, m[s[14]], m[s[15]]);
-    }
+    /* Rounds unrolled so every message index is a constant. */
+#define ROUND(r)                                                                                   \
+    do {                                                                                           \
+        G(0, 4, 8, 12, m[sched[r][0]], m[sched[r][1]]); /* columns */                              \
+        G(1, 5, 9, 13, m[sched[r][2]], m[sched[r][3]]);                                            \
+        G(2, 6, 10, 14, m[sched[r][4]], m[sched[r][5]]);                                           \
+        G(3, 7, 11, 15, m[sched[r][6]], m[sched[r][7]]);                                           \
+        G(0, 5, 10, 15, m[sched[r][8]], m[sched[r][9]]); /* diagonals */                           \
+        G(1, 6, 11, 12, m[sched[r][10]], m[sched[r][11]]);                                         \
+        G(2, 7, 8, 13, m[sched[r][12]], m[sched[r][13]]);                                          \
+        G(3, 4, 9, 14, m[sched[r][14]], m[sched[r][15]]);                                          \
+    } while (0)
+    ROUND(0);
+    ROUND(1);
+    ROUND(2);
+    ROUND(3);
+    ROUND(4);
+    ROUND(5);
+    ROUND(6);
+#undef ROUND
     for (int i = 0; i < 8; i++) out[i] = v[i] ^ v[i + 8];
 }
 

@@ -42,9 +42,15 @@ static const uint64_t K[8] = {0x6A09E667F3BCC909ull, 0xBB67AE8584CAA73Bull, 0x3C
                               0x1F83D9ABFB41BD6Bull, 0x5BE0CD19137E2179ull};
 
 static inline uint64_t rd64(const uint8_t *p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, p, 8); /* one load */
+    return v;
+#else
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
     return v;
+#endif
 }
 
 /* 'n' stripes from stripe number 's0' into acc (portable; the reference). */
