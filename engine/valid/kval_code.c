@@ -1261,151 +1261,171 @@ static inline bool label_empty(const frame *f) {
 
 /*
 ** The common instructions of function bodies, checked straight from their
-** bytes (issue 10: no kbin_instr is filled and no second dispatch is made
-** for them). Returns the instruction's length when it is valid and fully
-** done, 0 when anything is unusual -- a longer encoding, a type that is not
-** exactly the one wanted, the frame's bottom, unreachable code, a label with
-** values -- and then nothing was changed: the general path (kbin_read_instr
-** and step) takes the instruction and gives any error with its usual words.
-** The rules are step's and step_control's for the same cases. 'b' has at
-** least FAST_LOOKAHEAD readable bytes.
+** bytes from 'pos' on, while there are at least FAST_LOOKAHEAD bytes before
+** 'lim' (issue 10: no kbin_instr is filled and no second dispatch is made
+** for them, and the stack height, the top frame and the locals stay in
+** registers). Returns the position of the first instruction it did not
+** take: one with anything unusual -- a longer encoding, a type that is not
+** exactly the one wanted, the frame's bottom, unreachable code, a label
+** with values, the function's own end -- which is left untouched for the
+** general path (kbin_read_instr and step) to check and report with its
+** usual words. The rules are step's and step_control's for the same cases.
 */
-static inline size_t fast_step(kval_code *c, const uint8_t *b) {
-    uint32_t e = kbin_fast[b[0]];
-    size_t len = c->vals.len;
-    if (e == 0 || len + 1 >= c->vals.cap || len + 1 >= KVAL_MAX_STACK) return 0;
-    unsigned op = (e & 0xFFFF) - 1, shape = e >> 16;
-    const csig *cs = &csigs[op];
-    frame *f = &c->ctrls.items[c->ctrls.len - 1];
+static size_t fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim) {
     kbin_valtype *v = c->vals.items;
+    size_t len = c->vals.len;
+    size_t room = c->vals.cap < KVAL_MAX_STACK ? c->vals.cap : KVAL_MAX_STACK;
+    frame *f = &c->ctrls.items[c->ctrls.len - 1];
     size_t h = f->height;
-    switch (cs->fast) {
-    case VF_UN:
-        if (shape != KIMM_NONE || len <= h || v[len - 1].kind != cs->p[0]) return 0;
-        v[len - 1] = kbin_vt(cs->r[0]);
-        return 1;
-    case VF_BIN:
-        if (shape != KIMM_NONE || len < h + 2 || v[len - 1].kind != cs->p[1] || v[len - 2].kind != cs->p[0])
-            return 0;
-        v[len - 2] = kbin_vt(cs->r[0]);
-        c->vals.len = len - 1;
-        return 1;
-    case VF_CONST: {
-        /* Signed LEBs shorter than their last permitted byte (spec 5.2.2). */
-        size_t n = 0;
-        if (shape == KIMM_F32) n = 5;
-        else if (shape == KIMM_F64) n = 9;
-        else {
-            unsigned max = shape == KIMM_I32 ? 4 : 9;
-            for (unsigned i = 0; i < max; i++)
-                if (!(b[1 + i] & 0x80)) { n = 2 + i; break; }
-            if (n == 0) return 0;
-        }
-        v[len] = kbin_vt(cs->r[0]);
-        c->vals.len = len + 1;
-        return n;
-    }
-    case VF_LOCAL_GET: {
-        uint32_t x = b[1];
-        if (x >= 0x80 || x >= c->locals.len || !c->inited.items[x]) return 0;
-        v[len] = c->locals.items[x];
-        c->vals.len = len + 1;
-        return 2;
-    }
-    case VF_LOCAL_SET:
-    case VF_LOCAL_TEE: {
-        uint32_t x = b[1];
-        if (x >= 0x80 || x >= c->locals.len || !c->inited.items[x]) return 0;
-        kbin_valtype t = c->locals.items[x];
-        if (t.kind == KVT_REF || len <= h || v[len - 1].kind != t.kind) return 0;
-        if (cs->fast == VF_LOCAL_SET) c->vals.len = len - 1;
-        else v[len - 1] = t;
-        return 2;
-    }
-    case VF_LOAD:
-    case VF_STORE: {
-        /* A memarg of memory 0 (flags < 0x40) with a one- or two-byte offset. */
+    const kbin_valtype *locals = c->locals.items;
+    const uint8_t *inited = c->inited.items;
+    size_t nlocals = c->locals.len;
+    const kbin_module *m = c->m;
+    bool mem32 = m->memory_count > 0 && !m->memories[0].limits.is64;
+    while (pos + FAST_LOOKAHEAD < lim && len + 1 < room) {
+        const uint8_t *b = bytes + pos;
+        uint32_t e = kbin_fast[b[0]];
+        if (e == 0) break;
+        unsigned op = (e & 0xFFFF) - 1, shape = e >> 16;
+        const csig *cs = &csigs[op];
         size_t n;
-        if (b[1] >= 0x40) return 0;
-        if (b[2] < 0x80) n = 3;
-        else if (b[3] < 0x80) n = 4;
-        else return 0;
-        if (c->m->memory_count == 0 || c->m->memories[0].limits.is64 || (int)b[1] > sigs[op].align) return 0;
-        if (cs->fast == VF_LOAD) {
-            if (len <= h || v[len - 1].kind != KVT_I32) return 0;
+        switch (cs->fast) {
+        case VF_UN:
+            if (shape != KIMM_NONE || len <= h || v[len - 1].kind != cs->p[0]) goto out;
             v[len - 1] = kbin_vt(cs->r[0]);
-        } else {
-            if (len < h + 2 || v[len - 1].kind != cs->p[1] || v[len - 2].kind != KVT_I32) return 0;
-            c->vals.len = len - 2;
-        }
-        return n;
-    }
-    case VF_DROP:
-        if (len <= h) return 0;
-        c->vals.len = len - 1;
-        return 1;
-    case VF_SELECT: {
-        if (len < h + 3 || v[len - 1].kind != KVT_I32) return 0;
-        uint8_t k = v[len - 2].kind;
-        if (k != v[len - 3].kind || k == KVT_REF || k == KVT_BOT || !is_num_vec(v[len - 2])) return 0;
-        v[len - 3] = v[len - 2];
-        c->vals.len = len - 2;
-        return 1;
-    }
-    case VF_IF:
-    case VF_BLOCK: {
-        /* Block type: empty or one numeric/vector value type (spec 5.4.1). */
-        uint8_t bt = b[1];
-        if (bt != 0x40 && !(bt >= KVT_V128 && bt <= KVT_I32)) return 0;
-        if (cs->fast == VF_IF) {
-            if (len <= h || v[len - 1].kind != KVT_I32) return 0;
+            n = 1;
+            break;
+        case VF_BIN:
+            if (shape != KIMM_NONE || len < h + 2 || v[len - 1].kind != cs->p[1] || v[len - 2].kind != cs->p[0])
+                goto out;
+            v[len - 2] = kbin_vt(cs->r[0]);
             len--;
+            n = 1;
+            break;
+        case VF_CONST:
+            /* Signed LEBs shorter than their last permitted byte (spec 5.2.2). */
+            if (shape == KIMM_F32) {
+                n = 5;
+            } else if (shape == KIMM_F64) {
+                n = 9;
+            } else {
+                unsigned max = shape == KIMM_I32 ? 4 : 9, i = 0;
+                while (i < max && (b[1 + i] & 0x80)) i++;
+                if (i == max) goto out;
+                n = 2 + i;
+            }
+            v[len++] = kbin_vt(cs->r[0]);
+            break;
+        case VF_LOCAL_GET:
+            if (b[1] >= 0x80 || b[1] >= nlocals || !inited[b[1]]) goto out;
+            v[len++] = locals[b[1]];
+            n = 2;
+            break;
+        case VF_LOCAL_SET:
+        case VF_LOCAL_TEE: {
+            if (b[1] >= 0x80 || b[1] >= nlocals || !inited[b[1]]) goto out;
+            kbin_valtype t = locals[b[1]];
+            if (t.kind == KVT_REF || len <= h || v[len - 1].kind != t.kind) goto out;
+            if (cs->fast == VF_LOCAL_SET) len--;
+            else v[len - 1] = t;
+            n = 2;
+            break;
         }
-        if (!kb_vec_reserve(&c->ctrls, 1)) return 0;
-        c->vals.len = len;
-        f = &c->ctrls.items[c->ctrls.len++];
-        f->op = (uint16_t)op;
-        f->state = 0;
-        f->unreachable = false;
-        f->height = (uint32_t)len;
-        f->init_height = (uint32_t)c->undo.len;
-        f->br_stamp = 0;
-        memset(&f->bt, 0, sizeof f->bt);
-        f->bt.kind = bt == 0x40 ? KBT_EMPTY : KBT_VAL;
-        f->bt.val = bt == 0x40 ? kbin_vt(0) : kbin_vt(bt);
-        return 2;
-    }
-    case VF_END:
-        /* A block's end with exactly its results on the stack ('if' without
-           'else' only when it has none: the implicit else passes nothing). */
-        if (c->ctrls.len < 2) return 0;
-        if (f->bt.kind == KBT_EMPTY) {
-            if (len != h) return 0;
-        } else if (f->bt.kind == KBT_VAL) {
-            if (len != h + 1 || f->bt.val.kind == KVT_REF || v[h].kind != f->bt.val.kind) return 0;
-            if (f->op == KOP_IF && f->state == 0) return 0;
-        } else {
-            return 0;
+        case VF_LOAD:
+        case VF_STORE:
+            /* A memarg of memory 0 (flags < 0x40) with a one- or two-byte offset. */
+            if (b[1] >= 0x40 || !mem32 || (int)b[1] > sigs[op].align) goto out;
+            if (b[2] < 0x80) n = 3;
+            else if (b[3] < 0x80) n = 4;
+            else goto out;
+            if (cs->fast == VF_LOAD) {
+                if (len <= h || v[len - 1].kind != KVT_I32) goto out;
+                v[len - 1] = kbin_vt(cs->r[0]);
+            } else {
+                if (len < h + 2 || v[len - 1].kind != cs->p[1] || v[len - 2].kind != KVT_I32) goto out;
+                len -= 2;
+            }
+            break;
+        case VF_DROP:
+            if (len <= h) goto out;
+            len--;
+            n = 1;
+            break;
+        case VF_SELECT: {
+            if (len < h + 3 || v[len - 1].kind != KVT_I32) goto out;
+            uint8_t k = v[len - 2].kind;
+            if (k != v[len - 3].kind || k == KVT_REF || k == KVT_BOT || !is_num_vec(v[len - 2])) goto out;
+            v[len - 3] = v[len - 2];
+            len -= 2;
+            n = 1;
+            break;
         }
-        reset_inits(c, f);
-        c->ctrls.len--;
-        return 1;
-    case VF_BR:
-    case VF_BR_IF: {
-        uint32_t l = b[1];
-        if (l >= 0x80 || l >= c->ctrls.len || !label_empty(&c->ctrls.items[c->ctrls.len - 1 - l])) return 0;
-        if (cs->fast == VF_BR) {
-            c->vals.len = h;
-            f->unreachable = true;
-            return 2;
+        case VF_IF:
+        case VF_BLOCK: {
+            /* Block type: empty or one numeric/vector value type (spec 5.4.1). */
+            uint8_t bt = b[1];
+            if (bt != 0x40 && !(bt >= KVT_V128 && bt <= KVT_I32)) goto out;
+            size_t at = len;
+            if (cs->fast == VF_IF) {
+                if (len <= h || v[len - 1].kind != KVT_I32) goto out;
+                at = len - 1;
+            }
+            if (!kb_vec_reserve(&c->ctrls, 1)) goto out;
+            len = at;
+            f = &c->ctrls.items[c->ctrls.len++];
+            f->op = (uint16_t)op;
+            f->state = 0;
+            f->unreachable = false;
+            f->height = (uint32_t)len;
+            f->init_height = (uint32_t)c->undo.len;
+            f->br_stamp = 0;
+            memset(&f->bt, 0, sizeof f->bt);
+            f->bt.kind = bt == 0x40 ? KBT_EMPTY : KBT_VAL;
+            f->bt.val = kbin_vt(bt == 0x40 ? 0 : bt);
+            h = len;
+            n = 2;
+            break;
         }
-        if (len <= h || v[len - 1].kind != KVT_I32) return 0;
-        c->vals.len = len - 1;
-        return 2;
+        case VF_END:
+            /* A block's end with exactly its results on the stack ('if' without
+               'else' only when it has none: the implicit else passes nothing). */
+            if (c->ctrls.len < 2) goto out;
+            if (f->bt.kind == KBT_EMPTY) {
+                if (len != h) goto out;
+            } else if (f->bt.kind == KBT_VAL) {
+                if (len != h + 1 || f->bt.val.kind == KVT_REF || v[h].kind != f->bt.val.kind) goto out;
+                if (f->op == KOP_IF && f->state == 0) goto out;
+            } else {
+                goto out;
+            }
+            reset_inits(c, f);
+            c->ctrls.len--;
+            f = &c->ctrls.items[c->ctrls.len - 1];
+            h = f->height;
+            n = 1;
+            break;
+        case VF_BR:
+        case VF_BR_IF: {
+            uint32_t l = b[1];
+            if (l >= 0x80 || l >= c->ctrls.len || !label_empty(&c->ctrls.items[c->ctrls.len - 1 - l])) goto out;
+            if (cs->fast == VF_BR) {
+                len = h;
+                f->unreachable = true;
+            } else {
+                if (len <= h || v[len - 1].kind != KVT_I32) goto out;
+                len--;
+            }
+            n = 2;
+            break;
+        }
+        default:
+            goto out;
+        }
+        pos += n;
     }
-    default:
-        return 0;
-    }
+out:
+    c->vals.len = len;
+    return pos;
 }
 
 /* Runs the instructions of [start, end) until the outermost frame closes. */
@@ -1416,12 +1436,9 @@ static kb_error *run(kval_code *c, size_t start, size_t end) {
     while (c->ctrls.len > 0) {
         if (r.pos >= r.end)
             return kb_error_at(KB_ERR_MALFORMED, (int64_t)r.pos, "unexpected end of section or function");
-        if (!c->const_mode && r.end - r.pos > FAST_LOOKAHEAD) {
-            size_t n = fast_step(c, r.bytes + r.pos);
-            if (n != 0) {
-                r.pos += n;
-                continue;
-            }
+        if (!c->const_mode) {
+            r.pos = fast_run(c, r.bytes, r.pos, r.end);
+            if (r.pos >= r.end) continue; /* (reported above) */
         }
         if ((err = kbin_read_instr(&r, &in)) != NULL) return err;
         if ((err = step(c, &in, &r)) != NULL) return err;
