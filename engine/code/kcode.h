@@ -29,7 +29,9 @@
 ** a strong hash of the input plus one pass over the code). Deserialisation has
 ** no caller bytes: it re-hashes the embedded copy against wasm_hash, and a
 ** cached image's copy is re-hashed the same way before anything reads it
-** (kcode_mem_wasm_checked).
+** (kcode_mem_wasm). Damage confined to a cache entry's wasm copy is thus
+** harmless to its hits and detected by everything that would read the copy
+** (krt_module_from_code, deserialising a serialised image).
 ** The words are the position-independent code of kcomp.h, so the bytes
 ** written to a file are the bytes executed after mapping it back (DESIGN.md
 ** compile/, code/).
