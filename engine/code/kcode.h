@@ -76,8 +76,9 @@ const char *kcode_blake3_level_name(int level);
 ** A fast 64-bit checksum for image integrity (XXH3's keyed multiply-
 ** accumulate over 64-byte stripes, kcode_hash.c), at memory speed with SIMD:
 ** a strong hash would make a cache hit cost as much as reading the code
-** twice. Any single changed word is always detected, other damage with
-** probability 1 - 2^-64; malice is out of scope (see the trust rule above).
+** twice. Damage is detected with probability 1 - 2^-64 (every word enters
+** the sum unchanged besides its keyed product); malice is out of scope (see
+** the trust rule above).
 ** 'seed' chains sums of several pieces.
 */
 uint64_t kcode_sum64(const void *data, size_t len, uint64_t seed);

@@ -10,9 +10,10 @@
 ** Construction (format version 2), in 64-byte stripes of eight 64-bit
 ** little-endian words d[0..7], stripe s keyed by key[j] = K[j] + s * STEP:
 **     x = d[j] ^ key[j];  acc[j] += lo32(x) * hi32(x);  acc[j ^ 1] += d[j]
-** (the multiply-accumulate of XXH3). Every word enters an accumulator
-** unchanged, so changing any single word always changes the sum; the keyed
-** products depend on the position, so moved or swapped stripes change it too.
+** (the multiply-accumulate of XXH3). Every word also enters an accumulator
+** unchanged, so no change of a word is lost before the final mix (which
+** keeps a 2^-64 chance of a collision); the keyed products depend on the
+** position, so moved or swapped stripes change the sum too.
 ** A partial last stripe is zero-padded; the length, the seed and the eight
 ** accumulators are then mixed into 64 bits (XXH64's merge and avalanche).
 ** Sums are additions, so the SIMD versions keep several partial sums and add
