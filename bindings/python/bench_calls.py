@@ -6,7 +6,11 @@ Prints, per call:
   - a host-function round trip: Python -> wasm -> Python host function -> back;
   - the same wasm->host->wasm round trip with the loop inside wasm (no
     Python->wasm entry per iteration), i.e. the cost of one host call alone;
-  - the raw CFFI call of keel_func_call for reference (the floor).
+  - for reference: the same export through the general path (what a
+    signature with references or a timeout= takes), the raw CFFI calls of
+    keel_func_call and keel_func_call_raw, an empty CFFI call and a pure
+    Python call.
+Number-only signatures take the C accelerator (src/keel_accel.c).
 Target: under 1 microsecond per call.
 """
 import os
@@ -73,6 +77,12 @@ def main():
     def loop_inside(k=1000):
         host_loop(k)
 
+    general = keel.Func.__call__  # the general (pure Python + CFFI) path
+
+    def loop_general(k=1000):
+        for i in range(k):
+            general(add, i, 1)
+
     buf = ffi.new("keel_val[3]")
     buf[0].kind = buf[1].kind = lib.KEEL_I32
     buf[0].of.i32, buf[1].of.i32 = 1, 2
@@ -82,6 +92,14 @@ def main():
     def loop_raw(k=1000):
         for _ in range(k):
             call(h, buf, 2, buf + 2, 1)
+
+    slots = ffi.new("uint64_t[2]", [1, 2])
+    call_raw = lib.keel_func_call_raw
+
+    def loop_slots(k=1000):
+        for _ in range(k):
+            slots[0] = 1
+            call_raw(h, slots, 2)
 
     def pyfn(a, b):
         return a + b
@@ -100,7 +118,9 @@ def main():
         ("python -> wasm export (i32.add)", per_call(loop_add, n)),
         ("python -> wasm -> python host -> back", per_call(loop_host, n)),
         ("wasm -> python host round trip (loop in wasm)", per_call(loop_inside, n)),
-        ("raw cffi keel_func_call (floor)", per_call(loop_raw, n)),
+        ("reference: the export through the general path", per_call(loop_general, n)),
+        ("reference: raw cffi keel_func_call", per_call(loop_raw, n)),
+        ("reference: raw cffi keel_func_call_raw", per_call(loop_slots, n)),
         ("reference: empty cffi call keel_abi_version()", per_call(loop_abi, n)),
         ("reference: pure Python function call", per_call(loop_py, n)),
     ]

@@ -29,7 +29,8 @@ return a Python object, so the cdef declares one extra function,
 and registers it in ``sys.modules`` (keel/_ffi.py calls it at import). The
 accelerator uses the full CPython API (vectorcall, PyGILState), so the
 extension is built with ``py_limited_api=False`` (a CPython-version wheel,
-not abi3; CFFI then defines ``_CFFI_NO_LIMITED_API``).
+not abi3) and ``_CFFI_NO_LIMITED_API`` (honoured since cffi 1.17, hence the
+build requirement; keel_accel.c refuses to compile under the limited API).
 """
 import glob
 import os

@@ -51,6 +51,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Python 3.9 (pyproject's minimum) has no Py_NewRef. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *acc_new_ref(PyObject *o)
+{
+    Py_INCREF(o);
+    return o;
+}
+#define Py_NewRef(o) acc_new_ref((PyObject *)(o))
+#endif
+
 /* Calls with more slots than this take a heap buffer. */
 #define ACC_STACK_SLOTS 16
 
@@ -259,9 +269,6 @@ static PyObject *acc_call_vectorcall(PyObject *callable, PyObject *const *args, 
             return NULL;
         Py_DECREF(g);
     }
-    h = acc_func_handle(self);
-    if (h == NULL)
-        return acc_call_general(args, nargsf, kwnames); /* raises "Func is closed" */
     nslots = c->np > c->nr ? c->np : c->nr;
     if (nslots == 0)
         nslots = 1;
@@ -277,8 +284,16 @@ static PyObject *acc_call_vectorcall(PyObject *callable, PyObject *const *args, 
             return acc_call_general(args, nargsf, kwnames);
         }
     }
-    /* A reference of our own for the call: another thread may close the
-       Func (release the wrapper's reference) while the GIL is released. */
+    /* The handle after the arguments: converting one may run Python code
+       (an int subclass's __float__) that closes the Func. Then a reference
+       of our own for the call: another thread may close the Func (release
+       the wrapper's reference) while the GIL is released. */
+    h = acc_func_handle(self);
+    if (h == NULL) {
+        if (slots != stack)
+            PyMem_Free(slots);
+        return acc_call_general(args, nargsf, kwnames); /* raises "Func is closed" */
+    }
     keel_func_retain(h);
     Py_BEGIN_ALLOW_THREADS
     err = keel_func_call_raw(h, slots, nslots);
@@ -465,12 +480,21 @@ static PyObject *acc_host_state(const acc_host_env *env)
     PyObject *st;
     if (env->index >= acc_nhosts || acc_hosts[env->index].token != env->token)
         return NULL;
+#if PY_VERSION_HEX >= 0x030D0000
+    /* PyWeakref_GetObject is deprecated from 3.13 */
+    if (PyWeakref_GetRef(acc_hosts[env->index].wr, &st) < 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    return st;
+#else
     st = PyWeakref_GetObject(acc_hosts[env->index].wr);
     if (st == NULL) {
         PyErr_Clear();
         return NULL;
     }
     return st == Py_None ? NULL : Py_NewRef(st);
+#endif
 }
 
 /* The Python exception being raised as a keel_error for the engine (the
