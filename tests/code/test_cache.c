@@ -320,7 +320,8 @@ static void test_cache__image_check_names_the_problem(void **state) {
     memcpy(img, kcode_mem_image(mem), len);
     assert_null(kcode_image_check(img, len, NULL, UINT32_MAX));
     struct { size_t at; const char *says; } cases[] = {
-        {0, "magic"}, {8, "version"}, {20, "another engine build"}, {len - 1, "checksum"}, {len / 2, "checksum"}};
+        {0, "magic"}, {8, "version"}, {20, "another engine build"}, {len - 1, "checksum"}, {len / 2, "checksum"},
+        {sizeof(kcode_header) + 3, "embedded wasm"}, {60, "checksum"} /* the header's wasm hash */};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         img[cases[i].at] ^= 1;
         kb_error *err = kcode_image_check(img, len, NULL, UINT32_MAX);
