@@ -67,7 +67,8 @@ enum { KCODE_SIMD_PORTABLE = 0, KCODE_SIMD_SSE41 = 1, KCODE_SIMD_AVX2 = 2, KCODE
 /*
 ** Uses the best level this CPU supports, at most 'max_level' (-1: no cap;
 ** tests and benchmarks compare levels), and returns the level now in use.
-** Not meant to be called while other threads hash.
+** Process-wide; safe while other threads hash (every level gives the same
+** digest).
 */
 int kcode_blake3_level(int max_level);
 const char *kcode_blake3_level_name(int level);
