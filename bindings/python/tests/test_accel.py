@@ -376,3 +376,29 @@ def test_gc_every_use_mode(store):
     finally:
         _ffi.set_gc_every_use(False)
     box.clear()
+
+
+@pytest.mark.parametrize("caller", [False, True])
+def test_collected_host_state_traps(store, caller):
+    """A host function whose Python state is gone traps; a new host function
+    that reuses its table entry is never called through the old env."""
+    def h(*a):
+        return a[-1]
+
+    hf = keel.Func(store, h, keel.FuncType(["i32"], ["i32"]), caller=caller)
+    inst = keel.Instance(store, keel.Module(store.engine, REC_WAT), [hf])
+    f = inst.exports.rec
+    assert f(2) == 2
+    del hf
+    inst._keep = []          # drop every Python reference to the host state
+    store._hosts.clear()
+    gc.collect()
+
+    def other(x: keel.i32) -> keel.i32:
+        raise AssertionError("called through a stale env")
+
+    g = keel.Func(store, other)
+    with pytest.raises(keel.Trap, match="garbage-collected"):
+        f(2)
+    assert f(0) == 0
+    g.close()
