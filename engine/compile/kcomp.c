@@ -43,7 +43,7 @@
 
 /* Per-opcode facts asked of every instruction: one table lookup instead of
    a switch each (issue 10); filled once by init_op_flags. */
-enum { OPF_SCAN = 1, OPF_INDEX = 2, OPF_QUIET = 4, OPF_ATOMIC = 8 };
+enum { OPF_SCAN = 1, OPF_INDEX = 2, OPF_QUIET = 4, OPF_ATOMIC = 8, OPF_LAZY = 16 };
 static uint8_t op_flags[KOP_COUNT_];
 static pthread_once_t op_flags_once = PTHREAD_ONCE_INIT;
 
@@ -155,7 +155,7 @@ static void emit_unary(comp *c, const direct_op *d) {
     }
     uint32_t sa = use(c, &a);
     entry *r = push_kind(c, E_TEMP, d->type);
-    op(c, d->kx); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa);
+    op3(c, d->kx, r->home, sa);
 }
 
 /*
@@ -244,8 +244,16 @@ emit:;
 }
 
 static void emit_binary(comp *c, const direct_op *d) {
-    entry b = pop(c);
-    entry a = pop(c);
+    entry a, b;
+    size_t len = c->stack.len;
+    if (len >= (size_t)c->ctrls.items[c->ctrls.len - 1].height + 2) { /* pop's common case, twice */
+        b = c->stack.items[len - 1];
+        a = c->stack.items[len - 2];
+        c->stack.len = len - 2;
+    } else {
+        b = pop(c);
+        a = pop(c);
+    }
     uint64_t v;
     if (a.kind == E_CONST && b.kind == E_CONST && a.width == 1 && kcomp_fold(d->kx, a.c, b.c, &v)) {
         push_kind(c, E_CONST, d->type)->c = v;
@@ -282,14 +290,14 @@ static void emit_binary(comp *c, const direct_op *d) {
     if (imm && fits) {
         uint32_t sa = use(c, &a);
         entry *r = push_kind(c, E_TEMP, d->type);
-        op(c, imm); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa); w(c, (uint32_t)b.c);
+        op4(c, imm, r->home, sa, (uint32_t)b.c);
         return;
     }
     uint32_t sa = use(c, &a);
     uint32_t sb = use(c, &b);
     if (fuse_madd(c, d, &a, &b, sa, sb)) return;
     entry *r = push_kind(c, E_TEMP, d->type);
-    op(c, d->kx); w(c, r->home); c->last_dst = pos(c) - 1; w(c, sa); w(c, sb);
+    op4(c, d->kx, r->home, sa, sb);
 }
 
 static bool mem_fast(comp *c, const kbin_memarg *ma) {
@@ -529,6 +537,28 @@ static bool indices_ok(const comp *c, const kbin_instr *in) {
     }
 }
 
+/* local.set and local.tee of local 'in->imm.index' (in range). */
+static void emit_local_set(comp *c, const kbin_instr *in) {
+    uint32_t ls = c->local_slot[in->imm.index];
+    entry v = pop(c);
+    bool retarget = v.kind == E_TEMP && c->last_dst != NO_POS && !c->oom &&
+                    c->code.items[c->last_dst] == v.home && v.width == 1 && !slot_is_read(c, ls);
+    if (retarget) {
+        /* The producing instruction writes the local directly. */
+        c->code.items[c->last_dst] = ls;
+        c->last_dst = NO_POS;
+    } else if (!(v.kind == E_LOCAL && v.slot == ls)) {
+        protect_slot(c, ls);
+        if (v.kind == E_CONST) emit_const(c, ls, v.c, v.type);
+        else if (is_add(&v)) emit_add(c, ls, &v);
+        else emit_copy(c, ls, v.kind == E_LOCAL ? v.slot : v.home, v.width);
+    }
+    if (in->op == KOP_LOCAL_TEE) {
+        entry *e = push(c, E_LOCAL, c->local_type[in->imm.index]);
+        e->slot = ls;
+    }
+}
+
 static void emit_instr(comp *c, const kbin_instr *in) {
     const kbin_module *m = c->m;
     ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
@@ -743,28 +773,9 @@ static void emit_instr(comp *c, const kbin_instr *in) {
         e->slot = c->local_slot[in->imm.index];
         break;
     }
-    case KOP_LOCAL_SET: case KOP_LOCAL_TEE: {
-        if (in->imm.index >= c->local_count) break;
-        uint32_t ls = c->local_slot[in->imm.index];
-        entry v = pop(c);
-        bool retarget = v.kind == E_TEMP && c->last_dst != NO_POS && !c->oom &&
-                        c->code.items[c->last_dst] == v.home && v.width == 1 && !slot_is_read(c, ls);
-        if (retarget) {
-            /* The producing instruction writes the local directly. */
-            c->code.items[c->last_dst] = ls;
-            c->last_dst = NO_POS;
-        } else if (!(v.kind == E_LOCAL && v.slot == ls)) {
-            protect_slot(c, ls);
-            if (v.kind == E_CONST) emit_const(c, ls, v.c, v.type);
-            else if (is_add(&v)) emit_add(c, ls, &v);
-            else emit_copy(c, ls, v.kind == E_LOCAL ? v.slot : v.home, v.width);
-        }
-        if (in->op == KOP_LOCAL_TEE) {
-            entry *e = push(c, E_LOCAL, c->local_type[in->imm.index]);
-            e->slot = ls;
-        }
+    case KOP_LOCAL_SET: case KOP_LOCAL_TEE:
+        if (in->imm.index < c->local_count) emit_local_set(c, in);
         break;
-    }
     case KOP_GLOBAL_GET: {
         if (in->imm.index >= m->global_count) break;
         entry *r = push(c, E_TEMP, m->globals[in->imm.index].type.type);
@@ -1005,6 +1016,10 @@ static void init_op_flags(void) {
         if (!indices_ok(&c, &in)) f |= OPF_INDEX;
         if (pc_quiet(op)) f |= OPF_QUIET;
         if (kbin_ops[op].prefix == 0xFE) f |= OPF_ATOMIC;
+        /* OPF_LAZY: only pushes a lazy entry, never emits code. */
+        if (op == KOP_LOCAL_GET || op == KOP_I32_CONST || op == KOP_I64_CONST || op == KOP_F32_CONST ||
+            op == KOP_F64_CONST)
+            f |= OPF_LAZY;
         switch (op) {
         case KOP_BLOCK: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE: case KOP_LOOP: case KOP_END:
         case KOP_DELEGATE: case KOP_I32_CONST: case KOP_I64_CONST: case KOP_F32_CONST: case KOP_F64_CONST:
@@ -1149,21 +1164,45 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
                 }
             }
             uint8_t fl = op_flags[in->op];
-            pc_note(c, in->offset, (fl & OPF_QUIET) && in->offset < PC_QUIET);
-            /* The most common instructions (a third of a typical body) emit
-               nothing: their entry is pushed here, as emit_instr would. */
-            if (in->op == KOP_LOCAL_GET && in->imm.index < c->local_count) {
+            bool quiet = (fl & OPF_QUIET) && in->offset < PC_QUIET;
+            /* A lazy instruction's quiet pair past the first two would only
+               remove a pair at this position (pc_note), which the next
+               instruction's pair does as well: it starts here too. */
+            if (!(fl & OPF_LAZY) || !quiet || c->pcmap.len <= 4) pc_note(c, in->offset, quiet);
+            /* The most common instructions (half of a typical body) here, as
+               emit_instr would translate them. */
+            switch (in->op) {
+            case KOP_LOCAL_GET:
+                if (in->imm.index >= c->local_count) break;
                 push(c, E_LOCAL, c->local_type[in->imm.index])->slot = c->local_slot[in->imm.index];
                 continue;
-            }
-            if (in->op == KOP_I32_CONST) {
-                push_kind(c, E_CONST, KVT_I32)->c = (uint32_t)in->imm.i32;
+            case KOP_I32_CONST: push_kind(c, E_CONST, KVT_I32)->c = (uint32_t)in->imm.i32; continue;
+            case KOP_I64_CONST: push_kind(c, E_CONST, KVT_I64)->c = (uint64_t)in->imm.i64; continue;
+            case KOP_F32_CONST: push_kind(c, E_CONST, KVT_F32)->c = in->imm.f32; continue;
+            case KOP_F64_CONST: push_kind(c, E_CONST, KVT_F64)->c = in->imm.f64; continue;
+            case KOP_LOCAL_SET: case KOP_LOCAL_TEE:
+                if (in->imm.index >= c->local_count) break;
+                emit_local_set(c, in);
                 continue;
+            default:
+                break;
             }
             if ((fl & OPF_INDEX) && !indices_ok(c, in)) {
                 err = kb_error_at(KB_ERR_INVALID, (int64_t)in->offset, "unknown index in %s (module not validated?)",
                                   kbin_op_name(in->op));
                 goto done;
+            }
+            /* Numeric instructions, loads and stores (a third of the rest)
+               straight to their translation, as emit_instr would. */
+            const direct_op *d = &direct[in->op];
+            if (d->cls != 0 && !(fl & OPF_ATOMIC)) {
+                switch (d->cls) {
+                case KC_UN: emit_unary(c, d); break;
+                case KC_BIN: emit_binary(c, d); break;
+                case KC_LD: emit_load(c, in, d); break;
+                default: emit_store(c, in, d); break;
+                }
+                continue;
             }
             emit_instr(c, in);
         }

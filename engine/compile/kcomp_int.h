@@ -105,6 +105,36 @@ static inline void op(comp *c, uint32_t kx) {
     w(c, kx);
 }
 
+/*
+** The common shapes 'kx dst x' and 'kx dst x y' (dst is last_dst) in one
+** reservation: what op() and w() would emit (issue 10).
+*/
+static inline void op3(comp *c, uint32_t kx, uint32_t dst, uint32_t x) {
+    if (!kb_vec_reserve(&c->code, 3)) {
+        c->oom = true;
+        return;
+    }
+    uint32_t at = pos(c), *p = c->code.items + at;
+    p[0] = kx, p[1] = dst, p[2] = x;
+    c->code.len = at + 3;
+    c->prev_op = c->last_op;
+    c->last_op = at;
+    c->last_dst = at + 1;
+}
+
+static inline void op4(comp *c, uint32_t kx, uint32_t dst, uint32_t x, uint32_t y) {
+    if (!kb_vec_reserve(&c->code, 4)) {
+        c->oom = true;
+        return;
+    }
+    uint32_t at = pos(c), *p = c->code.items + at;
+    p[0] = kx, p[1] = dst, p[2] = x, p[3] = y;
+    c->code.len = at + 4;
+    c->prev_op = c->last_op;
+    c->last_op = at;
+    c->last_dst = at + 1;
+}
+
 static inline void w64(comp *c, uint64_t v) {
     w(c, (uint32_t)v);
     w(c, (uint32_t)(v >> 32));
