@@ -62,6 +62,7 @@ enum {
     VF_LOCAL_SET,
     VF_LOCAL_TEE,
     VF_CONST,     /* [] -> [t] */
+    VF_CONST_LEB, /* vbytes only: an integer constant */
     VF_DROP,
     VF_SELECT,    /* untyped */
     VF_BLOCK,     /* block, loop */
@@ -73,6 +74,20 @@ enum {
 
 static csig csigs[KOP_COUNT_];
 static pthread_once_t csigs_once = PTHREAD_ONCE_INIT;
+
+/*
+** fast_run's view of a body's first byte (one-byte opcodes only), built by
+** csigs_init from kbin_fast and csigs: one lookup per instruction.
+*/
+typedef struct vbyte {
+    uint8_t fast;   /* VF_*, or VF_NONE: the general path */
+    uint8_t p0, p1; /* operand kinds (VF_UN: p0; VF_BIN: p0 p1; VF_STORE: p1 is the value's) */
+    uint8_t r0;     /* result kind */
+    uint8_t n;      /* VF_CONST: length; VF_CONST_LEB: most LEB bytes taken */
+    int8_t align;   /* VF_LOAD/VF_STORE: natural alignment (log2) */
+    uint16_t op;    /* KOP_* */
+} vbyte;
+static vbyte vbytes[256];
 
 static uint8_t sig_kind(char ch) {
     switch (ch) {
@@ -127,6 +142,24 @@ static void csigs_init(void) {
     csigs[KOP_END].fast = VF_END;
     csigs[KOP_BR].fast = VF_BR;
     csigs[KOP_BR_IF].fast = VF_BR_IF;
+    for (unsigned b = 0; b < 256; b++) {
+        uint32_t e = kbin_fast[b];
+        if (e == 0) continue;
+        uint16_t op = (uint16_t)((e & 0xFFFF) - 1);
+        unsigned shape = e >> 16;
+        const csig *cs = &csigs[op];
+        vbyte *vb = &vbytes[b];
+        vb->fast = cs->fast;
+        vb->p0 = cs->p[0], vb->p1 = cs->p[1], vb->r0 = cs->r[0];
+        vb->align = sigs[op].align;
+        vb->op = op;
+        if ((cs->fast == VF_UN || cs->fast == VF_BIN) && shape != KIMM_NONE) vb->fast = VF_NONE;
+        if (cs->fast == VF_CONST) {
+            if (shape == KIMM_F32) vb->n = 5;
+            else if (shape == KIMM_F64) vb->n = 9;
+            else vb->fast = VF_CONST_LEB, vb->n = shape == KIMM_I32 ? 4 : 9;
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- state */
@@ -1282,42 +1315,39 @@ static size_t fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t li
     size_t nlocals = c->locals.len;
     const kbin_module *m = c->m;
     bool mem32 = m->memory_count > 0 && !m->memories[0].limits.is64;
-    while (pos + FAST_LOOKAHEAD < lim && len + 1 < room) {
+    size_t stop = lim > FAST_LOOKAHEAD ? lim - FAST_LOOKAHEAD : 0;
+    while (pos < stop) {
         const uint8_t *b = bytes + pos;
-        uint32_t e = kbin_fast[b[0]];
-        if (e == 0) break;
-        unsigned op = (e & 0xFFFF) - 1, shape = e >> 16;
-        const csig *cs = &csigs[op];
+        const vbyte *vb = &vbytes[b[0]];
         size_t n;
-        switch (cs->fast) {
+        switch (vb->fast) {
         case VF_UN:
-            if (shape != KIMM_NONE || len <= h || v[len - 1].kind != cs->p[0]) goto out;
-            v[len - 1] = kbin_vt(cs->r[0]);
+            if (len <= h || v[len - 1].kind != vb->p0) goto out;
+            v[len - 1] = kbin_vt(vb->r0);
             n = 1;
             break;
         case VF_BIN:
-            if (shape != KIMM_NONE || len < h + 2 || v[len - 1].kind != cs->p[1] || v[len - 2].kind != cs->p[0])
-                goto out;
-            v[len - 2] = kbin_vt(cs->r[0]);
+            if (len < h + 2 || v[len - 1].kind != vb->p1 || v[len - 2].kind != vb->p0) goto out;
+            v[len - 2] = kbin_vt(vb->r0);
             len--;
             n = 1;
             break;
         case VF_CONST:
-            /* Signed LEBs shorter than their last permitted byte (spec 5.2.2). */
-            if (shape == KIMM_F32) {
-                n = 5;
-            } else if (shape == KIMM_F64) {
-                n = 9;
-            } else {
-                unsigned max = shape == KIMM_I32 ? 4 : 9, i = 0;
-                while (i < max && (b[1 + i] & 0x80)) i++;
-                if (i == max) goto out;
-                n = 2 + i;
-            }
-            v[len++] = kbin_vt(cs->r[0]);
+            if (len + 1 >= room) goto out;
+            v[len++] = kbin_vt(vb->r0);
+            n = vb->n;
             break;
+        case VF_CONST_LEB: {
+            /* Signed LEBs shorter than their last permitted byte (spec 5.2.2). */
+            unsigned i = 0;
+            while (i < vb->n && (b[1 + i] & 0x80)) i++;
+            if (i == vb->n || len + 1 >= room) goto out;
+            v[len++] = kbin_vt(vb->r0);
+            n = 2 + i;
+            break;
+        }
         case VF_LOCAL_GET:
-            if (b[1] >= 0x80 || b[1] >= nlocals || !inited[b[1]]) goto out;
+            if (b[1] >= 0x80 || b[1] >= nlocals || !inited[b[1]] || len + 1 >= room) goto out;
             v[len++] = locals[b[1]];
             n = 2;
             break;
@@ -1326,7 +1356,7 @@ static size_t fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t li
             if (b[1] >= 0x80 || b[1] >= nlocals || !inited[b[1]]) goto out;
             kbin_valtype t = locals[b[1]];
             if (t.kind == KVT_REF || len <= h || v[len - 1].kind != t.kind) goto out;
-            if (cs->fast == VF_LOCAL_SET) len--;
+            if (vb->fast == VF_LOCAL_SET) len--;
             else v[len - 1] = t;
             n = 2;
             break;
@@ -1334,15 +1364,15 @@ static size_t fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t li
         case VF_LOAD:
         case VF_STORE:
             /* A memarg of memory 0 (flags < 0x40) with a one- or two-byte offset. */
-            if (b[1] >= 0x40 || !mem32 || (int)b[1] > sigs[op].align) goto out;
+            if (b[1] >= 0x40 || !mem32 || (int)b[1] > vb->align) goto out;
             if (b[2] < 0x80) n = 3;
             else if (b[3] < 0x80) n = 4;
             else goto out;
-            if (cs->fast == VF_LOAD) {
+            if (vb->fast == VF_LOAD) {
                 if (len <= h || v[len - 1].kind != KVT_I32) goto out;
-                v[len - 1] = kbin_vt(cs->r[0]);
+                v[len - 1] = kbin_vt(vb->r0);
             } else {
-                if (len < h + 2 || v[len - 1].kind != cs->p[1] || v[len - 2].kind != KVT_I32) goto out;
+                if (len < h + 2 || v[len - 1].kind != vb->p1 || v[len - 2].kind != KVT_I32) goto out;
                 len -= 2;
             }
             break;
@@ -1366,14 +1396,14 @@ static size_t fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t li
             uint8_t bt = b[1];
             if (bt != 0x40 && !(bt >= KVT_V128 && bt <= KVT_I32)) goto out;
             size_t at = len;
-            if (cs->fast == VF_IF) {
+            if (vb->fast == VF_IF) {
                 if (len <= h || v[len - 1].kind != KVT_I32) goto out;
                 at = len - 1;
             }
             if (!kb_vec_reserve(&c->ctrls, 1)) goto out;
             len = at;
             f = &c->ctrls.items[c->ctrls.len++];
-            f->op = (uint16_t)op;
+            f->op = vb->op;
             f->state = 0;
             f->unreachable = false;
             f->height = (uint32_t)len;
@@ -1408,7 +1438,7 @@ static size_t fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t li
         case VF_BR_IF: {
             uint32_t l = b[1];
             if (l >= 0x80 || l >= c->ctrls.len || !label_empty(&c->ctrls.items[c->ctrls.len - 1 - l])) goto out;
-            if (cs->fast == VF_BR) {
+            if (vb->fast == VF_BR) {
                 len = h;
                 f->unreachable = true;
             } else {
