@@ -14,7 +14,7 @@ import (
 )
 
 // WithCacheDir gives the engine a compiled-code file cache in dir (created
-// if missing). Compile then looks up an entry keyed by the SHA-256 of the
+// if missing). Compile then looks up an entry keyed by the BLAKE3 hash of the
 // wasm bytes, the engine build and the enabled features; a verified hit is
 // mapped read-only and skips validation and compilation (Module.Code's
 // Origin is CodeCached). Damaged or foreign entries are misses; a directory

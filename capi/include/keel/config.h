@@ -94,7 +94,7 @@ KEEL_API keel_error *keel_config_set_debug_guard(keel_config *config, bool enabl
 /**
  * Gives engines made from this config a compiled-code file cache in 'dir'
  * (created if missing). keel_module_new then looks up an entry keyed by the
- * SHA-256 of the wasm bytes, the engine build, the cache format version and
+ * BLAKE3 hash of the wasm bytes, the engine build, the cache format version and
  * the enabled features; a verified hit maps the file read-only (shared page
  * cache) and skips validation and compilation. Entries are written to a
  * temporary file and renamed into place; a damaged or foreign entry is a miss
