@@ -59,7 +59,7 @@ def register_host(store: "Store", state: Any) -> Tuple[int, int]:
             pass
 
     wr = host_states[key] = weakref.ref(state, forget)
-    cell.append(accel.host_register(token, wr))
+    cell.append(accel.host_register(token, wr, state.fn))
     return token, cell[0]
 
 

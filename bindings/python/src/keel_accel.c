@@ -20,9 +20,10 @@
 **       another type or out of range, a keel.Val, a closed Func) goes to the
 **       general Python path, which converts or raises the precise error; so
 **       both paths behave the same by construction.
-**   host_register(token, weakref) -> index / host_unregister(index, token)
+**   host_register(token, weakref, fn) -> index / host_unregister(index, token)
 **       the table of host states the trampoline reads: entry 'index' holds
-**       a weak reference to the host state of 'token' (keel._store
+**       a weak reference to the host state of 'token' and its callable,
+**       borrowed: the state holds it and never changes it (keel._store
 **       registers every host function, and unregisters it when the state
 **       dies; indexes are reused, tokens never).
 **   host_env_new(index, token, param_kinds, result_kinds) / host_env_free(env),
@@ -76,7 +77,6 @@ static PyObject *acc_host_results; /* (state, result) -> tuple of slot bits */
 static PyObject *acc_gc_collect;   /* gc.collect */
 static int acc_gc_every_use;       /* KEEL_PY_GC_EVERY_USE debug mode */
 static PyObject *acc_s_addr;       /* interned "_addr" */
-static PyObject *acc_s_fn;         /* interned "fn" */
 
 static int acc_configured(void)
 {
@@ -406,6 +406,7 @@ static PyTypeObject acc_call_type = {
    entries still registered at interpreter shutdown are simply kept. */
 typedef struct {
     PyObject *wr;   /* weakref to the host state, or NULL when free */
+    PyObject *fn;   /* the state's callable (borrowed: valid while the state lives) */
     uint64_t token; /* the state's token, 0 when free */
 } acc_host_slot;
 
@@ -417,9 +418,9 @@ static size_t acc_nfree, acc_capfree;
 static PyObject *acc_host_register(PyObject *mod, PyObject *args)
 {
     unsigned long long token;
-    PyObject *wr;
+    PyObject *wr, *fn;
     size_t i;
-    if (!PyArg_ParseTuple(args, "KO:host_register", &token, &wr))
+    if (!PyArg_ParseTuple(args, "KOO:host_register", &token, &wr, &fn))
         return NULL;
     if (!PyWeakref_CheckRef(wr)) {
         PyErr_SetString(PyExc_TypeError, "keel._accel.host_register: expected a weakref");
@@ -447,6 +448,7 @@ static PyObject *acc_host_register(PyObject *mod, PyObject *args)
         i = acc_nhosts++;
     }
     acc_hosts[i].wr = Py_NewRef(wr);
+    acc_hosts[i].fn = fn;
     acc_hosts[i].token = token;
     return PyLong_FromSize_t(i);
 }
@@ -460,6 +462,7 @@ static PyObject *acc_host_unregister(PyObject *mod, PyObject *args)
     if (i >= 0 && (size_t)i < acc_nhosts && acc_hosts[i].token == token && token != 0) {
         /* the free stack has room for every index (acc_capfree == acc_caphosts) */
         acc_hosts[i].token = 0;
+        acc_hosts[i].fn = NULL;
         Py_CLEAR(acc_hosts[i].wr);
         acc_free_hosts[acc_nfree++] = (size_t)i;
     }
@@ -603,9 +606,8 @@ static keel_error *acc_host_cb(void *envp, keel_caller *caller, const keel_val *
                      "slots, declared %u and %u", nargs, nresults, env->np, env->nr);
         goto fail;
     }
-    fn = PyObject_GetAttr(st, acc_s_fn);
-    if (fn == NULL)
-        goto fail;
+    /* alive: the state is, and it holds fn */
+    fn = Py_NewRef(acc_hosts[env->index].fn);
     /* argv[0] is spare for PY_VECTORCALL_ARGUMENTS_OFFSET */
     if (nargs + 1 > ACC_STACK_SLOTS + 1) {
         argv = PyMem_Malloc((nargs + 1) * sizeof *argv);
@@ -730,7 +732,7 @@ static PyMethodDef acc_methods[] = {
     {"configure", (PyCFunction)(void (*)(void))acc_configure, METH_VARARGS | METH_KEYWORDS,
      "configure(func_type, general_call, raise_error, host_error, host_results, gc_collect)"},
     {"host_register", acc_host_register, METH_VARARGS,
-     "host_register(token, weakref) -> index of the host table entry"},
+     "host_register(token, weakref, fn) -> index of the host table entry"},
     {"host_unregister", acc_host_unregister, METH_VARARGS, "host_unregister(index, token)"},
     {"set_gc_every_use", acc_set_gc_every_use, METH_O, "Collect at every handle use (debug mode)."},
     {"host_env_new", acc_host_env_new, METH_VARARGS,
@@ -756,8 +758,6 @@ int _keel_accel_install(void)
     PyObject *m = NULL;
     int rc = -1;
     if (acc_s_addr == NULL && (acc_s_addr = PyUnicode_InternFromString("_addr")) == NULL)
-        goto out;
-    if (acc_s_fn == NULL && (acc_s_fn = PyUnicode_InternFromString("fn")) == NULL)
         goto out;
     if (PyType_Ready(&acc_call_type) < 0)
         goto out;
