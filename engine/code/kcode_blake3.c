@@ -22,6 +22,7 @@
 ** up unchanged). The last compression (the root) gets the ROOT flag and its
 ** first 32 output bytes are the digest.
 */
+#include <pthread.h>
 #include <string.h>
 
 #include "code/kcode.h"
@@ -249,6 +250,55 @@ static void parent(const uint8_t left[32], const uint8_t right[32], uint32_t fla
     cv_bytes(w, out);
 }
 
+/*
+** Whole groups are complete subtrees hashed independently of each other, so
+** a large input's groups are shared with a second thread: a cache hit hashes
+** the whole module before it can even look for its entry (issue 7). Inputs
+** below PARALLEL_GROUPS groups (1 MiB) are not worth a thread start (~30 us).
+** A batch of at most BATCH_GROUPS groups is hashed at a time, so the CVs fit
+** on the stack whatever the input size.
+*/
+enum { PARALLEL_GROUPS = 4, BATCH_GROUPS = 64 };
+
+typedef struct group_job {
+    int k;
+    const uint8_t *p;     /* the first group's bytes */
+    uint64_t chunk0;      /* its first chunk's index */
+    size_t count;         /* groups */
+    uint8_t (*cv)[32];    /* one CV per group */
+} group_job;
+
+static void group_cvs(const group_job *j) {
+    uint8_t cvs[GROUP_CHUNKS * 32];
+    for (size_t g = 0; g < j->count; g++) {
+        reduce(j->k, cvs, chunk_cvs(j->k, j->p + g * GROUP, GROUP, j->chunk0 + g * GROUP_CHUNKS, cvs), 1);
+        memcpy(j->cv[g], cvs, 32);
+    }
+}
+
+static void *group_thread(void *arg) {
+    group_cvs(arg);
+    return NULL;
+}
+
+/* The CVs of 'count' whole groups from 'p': the second half on another
+   thread when there are enough of them; all here if it cannot start. */
+static void batch_cvs(int k, const uint8_t *p, uint64_t chunk0, size_t count, uint8_t (*cv)[32]) {
+    group_job here = {k, p, chunk0, count, cv};
+    if (count >= PARALLEL_GROUPS) {
+        size_t half = count / 2;
+        group_job there = {k, p + half * GROUP, chunk0 + half * GROUP_CHUNKS, count - half, cv + half};
+        pthread_t t;
+        if (pthread_create(&t, NULL, group_thread, &there) == 0) {
+            here.count = half;
+            group_cvs(&here);
+            pthread_join(t, NULL);
+            return;
+        }
+    }
+    group_cvs(&here);
+}
+
 void kcode_blake3(const void *data, size_t len, uint8_t out[32]) {
     const uint8_t *p = data;
     int k = b3_level;
@@ -264,18 +314,22 @@ void kcode_blake3(const void *data, size_t len, uint8_t out[32]) {
        (spec "Tree Hashing"); 64 levels cover any size_t input. A group's
        chunks and its lower parent levels fill the SIMD lanes; 256 chunks
        leave few parents to the portable code. */
-    uint8_t stack[64][32], cvs[GROUP_CHUNKS * 32];
+    uint8_t stack[64][32], cvs[GROUP_CHUNKS * 32], batch[BATCH_GROUPS][32];
     int depth = 0;
     uint64_t groups = 0, chunk = 0;
-    size_t off = 0;
-    while (len - off > GROUP) {
-        reduce(k, cvs, chunk_cvs(k, p + off, GROUP, chunk, cvs), 1);
-        uint8_t cv[32];
-        memcpy(cv, cvs, 32);
-        for (uint64_t total = ++groups; (total & 1) == 0; total >>= 1) parent(stack[--depth], cv, 0, cv);
-        memcpy(stack[depth++], cv, 32);
-        off += GROUP;
-        chunk += GROUP_CHUNKS;
+    size_t off = 0, whole = (len - 1) / GROUP; /* the tail keeps 1..GROUP bytes */
+    while (whole > 0) {
+        size_t n = whole < BATCH_GROUPS ? whole : BATCH_GROUPS;
+        batch_cvs(k, p + off, chunk, n, batch);
+        for (size_t g = 0; g < n; g++) {
+            uint8_t cv[32];
+            memcpy(cv, batch[g], 32);
+            for (uint64_t total = ++groups; (total & 1) == 0; total >>= 1) parent(stack[--depth], cv, 0, cv);
+            memcpy(stack[depth++], cv, 32);
+        }
+        off += n * GROUP;
+        chunk += n * GROUP_CHUNKS;
+        whole -= n;
     }
     /* The tail: 1..GROUP_CHUNKS chunks, the rightmost subtree. */
     size_t n = chunk_cvs(k, p + off, len - off, chunk, cvs);
