@@ -69,7 +69,8 @@ def _cc():
     return os.environ.get("CC", "cc").split()
 
 
-# Declarations CFFI must see that keel.h cannot give: the Python callbacks.
+# Declarations CFFI must see that keel.h cannot give: the Python callbacks,
+# and the accelerator's install function (defined in src/keel_accel.c).
 # ORDER CALLBACKS: keep in step with the @ffi.def_extern functions in keel/_func.py,
 # keel/_errors.py and keel/_store.py.
 PY_CALLBACKS = """

@@ -1,5 +1,5 @@
-"""The generated fast call path for number-only signatures (see _fast_class in
-keel/_func.py): it must behave exactly like the general path."""
+"""The fast call path for number-only signatures (_fast_class in keel/_func.py, the C
+accelerator src/keel_accel.c): it must behave exactly like the general path."""
 import math
 import threading
 
@@ -105,7 +105,7 @@ def test_host_func_fast_path(store):
 
 
 def test_host_trampoline_results(store):
-    """Number-only host functions take the generated trampoline; unusual
+    """Number-only host functions take the C trampoline; unusual
     results still go through the general writers."""
     module = keel.Module(store.engine, """
       (module
