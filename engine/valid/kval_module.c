@@ -71,19 +71,6 @@ static int cmp_u32(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-typedef struct name_ref {
-    const char *name;
-    uint32_t len;
-} name_ref;
-
-static int cmp_name(const void *a, const void *b) {
-    const name_ref *x = a, *y = b;
-    uint32_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->name, y->name, n);
-    if (c) return c;
-    return x->len < y->len ? -1 : x->len > y->len;
-}
-
 /* ---------------------------------------------------------------- C.refs */
 
 typedef struct refs {
@@ -169,16 +156,31 @@ static kb_error *check_exports(const kbin_module *m) {
         if (e->index >= limit) return kb_error_new(KB_ERR_INVALID, what, e->index);
     }
     if (m->export_count < 2) return NULL;
-    name_ref *names = kb_malloc(m->export_count * sizeof *names);
-    if (names == NULL) return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory");
-    for (uint32_t i = 0; i < m->export_count; i++) {
-        names[i].name = m->exports[i].name;
-        names[i].len = m->exports[i].name_len;
+    /* Distinct names (spec 3.4.x "Modules"): an open-addressing set of export
+       indices keyed by an FNV-1a hash of the name, linear in the count (issue
+       10: sorting 4000 names was 1% of keel_module_new). */
+    size_t cap = 4;
+    while (cap < (size_t)m->export_count * 2) cap *= 2;
+    uint32_t *slots = kb_malloc(cap * sizeof *slots);
+    if (slots == NULL) return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory");
+    memset(slots, 0xFF, cap * sizeof *slots);
+    for (uint32_t i = 0; i < m->export_count && !err; i++) {
+        const kbin_export *e = &m->exports[i];
+        uint32_t h = 2166136261u;
+        for (uint32_t k = 0; k < e->name_len; k++) h = (h ^ (uint8_t)e->name[k]) * 16777619u;
+        for (size_t at = h & (cap - 1);; at = (at + 1) & (cap - 1)) {
+            if (slots[at] == UINT32_MAX) {
+                slots[at] = i;
+                break;
+            }
+            const kbin_export *o = &m->exports[slots[at]];
+            if (o->name_len == e->name_len && memcmp(o->name, e->name, e->name_len) == 0) {
+                err = invalid("duplicate export name%.0u", 0);
+                break;
+            }
+        }
     }
-    qsort(names, m->export_count, sizeof *names, cmp_name);
-    for (uint32_t i = 1; i < m->export_count && !err; i++)
-        if (cmp_name(&names[i - 1], &names[i]) == 0) err = invalid("duplicate export name%.0u", 0);
-    kb_free(names);
+    kb_free(slots);
     return err;
 }
 
