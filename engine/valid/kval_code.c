@@ -63,6 +63,8 @@ enum {
     VF_LOCAL_TEE,
     VF_CONST,     /* [] -> [t] */
     VF_CONST_LEB, /* vbytes only: an integer constant */
+    VF_FC,        /* vbytes only: the 0xFC prefix (its plain numeric instructions, vfc) */
+    VF_CALL,
     VF_DROP,
     VF_SELECT,    /* untyped */
     VF_BLOCK,     /* block, loop */
@@ -88,6 +90,7 @@ typedef struct vbyte {
     uint16_t op;    /* KOP_* */
 } vbyte;
 static vbyte vbytes[256];
+static vbyte vfc[128]; /* 0xFC sub-opcodes of one LEB byte: VF_UN and VF_BIN only */
 
 static uint8_t sig_kind(char ch) {
     switch (ch) {
@@ -142,6 +145,17 @@ static void csigs_init(void) {
     csigs[KOP_END].fast = VF_END;
     csigs[KOP_BR].fast = VF_BR;
     csigs[KOP_BR_IF].fast = VF_BR_IF;
+    csigs[KOP_CALL].fast = VF_CALL;
+    vbytes[0xFC].fast = VF_FC;
+    for (uint32_t op = 0; op < KOP_COUNT_; op++) {
+        const csig *cs = &csigs[op];
+        if (kbin_ops[op].prefix != 0xFC || kbin_ops[op].code >= 128 || kbin_ops[op].imm != KIMM_NONE) continue;
+        if (cs->fast != VF_UN && cs->fast != VF_BIN) continue;
+        vbyte *vb = &vfc[kbin_ops[op].code];
+        vb->fast = cs->fast;
+        vb->p0 = cs->p[0], vb->p1 = cs->p[1], vb->r0 = cs->r[0];
+        vb->op = (uint16_t)op;
+    }
     for (unsigned b = 0; b < 256; b++) {
         uint32_t e = kbin_fast[b];
         if (e == 0) continue;
@@ -1344,6 +1358,41 @@ static size_t fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t li
             if (i == vb->n || len + 1 >= room) goto out;
             v[len++] = kbin_vt(vb->r0);
             n = 2 + i;
+            break;
+        }
+        case VF_FC: {
+            const vbyte *sub = &vfc[b[1] & 0x7F];
+            if (b[1] >= 0x80) goto out;
+            if (sub->fast == VF_UN) {
+                if (len <= h || v[len - 1].kind != sub->p0) goto out;
+                v[len - 1] = kbin_vt(sub->r0);
+            } else if (sub->fast == VF_BIN) {
+                if (len < h + 2 || v[len - 1].kind != sub->p1 || v[len - 2].kind != sub->p0) goto out;
+                v[len - 2] = kbin_vt(sub->r0);
+                len--;
+            } else {
+                goto out;
+            }
+            n = 2;
+            break;
+        }
+        case VF_CALL: {
+            /* A call whose signature is numeric: get_func, pop_params, push_results. */
+            uint32_t x;
+            if (b[1] < 0x80) x = b[1], n = 2;
+            else if (b[2] < 0x80) x = (uint32_t)(b[1] & 0x7F) | (uint32_t)b[2] << 7, n = 3;
+            else goto out;
+            if (x >= m->func_count || m->funcs[x].type >= m->type_count) goto out;
+            const kbin_type *ft = &m->types[m->funcs[x].type];
+            uint32_t np = ft->param_count, nr = ft->result_count;
+            if (ft->comp != KCT_FUNC || len < h + np || len - np + nr >= room) goto out;
+            for (uint32_t i = 0; i < np; i++)
+                if (ft->params[i].kind == KVT_REF || v[len - np + i].kind != ft->params[i].kind) goto out;
+            const kbin_valtype *res = kbin_type_results(ft);
+            for (uint32_t i = 0; i < nr; i++)
+                if (res[i].kind == KVT_REF) goto out;
+            len -= np;
+            for (uint32_t i = 0; i < nr; i++) v[len++] = kbin_vt(res[i].kind);
             break;
         }
         case VF_LOCAL_GET:
