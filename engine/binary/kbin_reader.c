@@ -337,8 +337,13 @@ static kb_error *read_imm(kbin_reader *r, kbin_instr *in, unsigned imm) {
         in->imm.br_table.labels = r->pos;
         /* Check every label now so kbin_br_table_next cannot fail. A count
            larger than the remaining bytes fails at the end of the input. */
-        for (uint32_t i = 0; i < n; i++)
+        for (uint32_t i = 0; i < n; i++) {
+            if (r->pos < r->end && r->bytes[r->pos] < 0x80) { /* one-byte label */
+                r->pos++;
+                continue;
+            }
             if ((err = kbin_read_u32(r, &label)) != NULL) return err;
+        }
         return kbin_read_u32(r, &in->imm.br_table.default_label);
     }
     case KIMM_SELECT_T: {
