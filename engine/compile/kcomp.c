@@ -59,9 +59,10 @@ static pthread_once_t op_flags_once = PTHREAD_ONCE_INIT;
 ** analysis. Filled once by init_op_flags. One dispatch per instruction both
 ** decodes it and does what the pre-scan needs of it (issue 10).
 */
-enum { PS_GENERAL = 0, PS_PLAIN, PS_INDEX, PS_I32, PS_I64, PS_F32, PS_F64, PS_BLOCK, PS_END, PS_MEMARG };
+enum { PS_GENERAL = 0, PS_PLAIN, PS_INDEX, PS_I32, PS_I64, PS_F32, PS_F64, PS_BLOCK, PS_END, PS_MEMARG, PS_FC };
 static uint8_t ps_class[256];
 static uint16_t ps_op[256];
+static uint16_t ps_fc[128]; /* 0xFC sub-opcodes PS_FC takes: KOP_* + 1, else 0 */
 
 /* Bytes the pre-scan's inline decoding may read past an instruction's first. */
 #define PS_LOOKAHEAD 12
@@ -113,7 +114,7 @@ static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *uns
         if (cls != PS_GENERAL) {
             in->op = ps_op[b[0]];
             in->offset = (uint32_t)pos;
-            if (pending) {
+            if (pending && cls != PS_FC) {
                 pool_decide(c, in->op, ptype, pv);
                 pending = false;
             }
@@ -123,8 +124,24 @@ static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *uns
             pos += 1;
             break;
         case PS_INDEX:
-            if (b[1] >= 0x80) goto general;
-            in->imm.index = b[1];
+            if (b[1] < 0x80) {
+                in->imm.index = b[1];
+                pos += 2;
+            } else if (b[2] < 0x80) { /* two bytes: call 200 */
+                in->imm.index = (uint32_t)(b[1] & 0x7F) | (uint32_t)b[2] << 7;
+                pos += 3;
+            } else {
+                goto general;
+            }
+            break;
+        case PS_FC:
+            /* 0xFC with a one-byte sub-opcode of no immediate (saturating truncations). */
+            if (b[1] >= 0x80 || ps_fc[b[1]] == 0) goto general;
+            in->op = (uint16_t)(ps_fc[b[1]] - 1);
+            if (pending) {
+                pool_decide(c, in->op, ptype, pv);
+                pending = false;
+            }
             pos += 2;
             break;
         case PS_I32:
@@ -1190,6 +1207,12 @@ static void init_op_flags(void) {
         else if (shape == KIMM_MEMARG && !scan) cls = PS_MEMARG;
         ps_class[b] = (uint8_t)cls;
         ps_op[b] = op;
+    }
+    ps_class[0xFC] = PS_FC;
+    for (uint32_t op = 0; op < KOP_COUNT_; op++) {
+        if (kbin_ops[op].prefix == 0xFC && kbin_ops[op].code < 128 && kbin_ops[op].imm == KIMM_NONE &&
+            !(op_flags[op] & OPF_SCAN))
+            ps_fc[kbin_ops[op].code] = (uint16_t)(op + 1);
     }
 }
 
