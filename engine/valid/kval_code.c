@@ -69,6 +69,7 @@ enum {
     VF_SELECT,    /* untyped */
     VF_BLOCK,     /* block, loop */
     VF_IF,
+    VF_ELSE,
     VF_END,
     VF_BR,
     VF_BR_IF
@@ -142,6 +143,7 @@ static void csigs_init(void) {
     csigs[KOP_BLOCK].fast = VF_BLOCK;
     csigs[KOP_LOOP].fast = VF_BLOCK;
     csigs[KOP_IF].fast = VF_IF;
+    csigs[KOP_ELSE].fast = VF_ELSE;
     csigs[KOP_END].fast = VF_END;
     csigs[KOP_BR].fast = VF_BR;
     csigs[KOP_BR_IF].fast = VF_BR_IF;
@@ -1465,6 +1467,22 @@ static size_t fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t li
             n = 2;
             break;
         }
+        case VF_ELSE:
+            /* 'else' of an 'if' whose then-arm left exactly its results. */
+            if (f->op != KOP_IF || f->state != 0) goto out;
+            if (f->bt.kind == KBT_EMPTY) {
+                if (len != h) goto out;
+            } else if (f->bt.kind == KBT_VAL) {
+                if (len != h + 1 || f->bt.val.kind == KVT_REF || v[h].kind != f->bt.val.kind) goto out;
+            } else {
+                goto out;
+            }
+            f->state = 1;
+            f->unreachable = false;
+            reset_inits(c, f);
+            len = h;
+            n = 1;
+            break;
         case VF_END:
             /* A block's end with exactly its results on the stack ('if' without
                'else' only when it has none: the implicit else passes nothing). */
