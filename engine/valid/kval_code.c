@@ -6,7 +6,8 @@
 ** The operand stack holds canonical value types (kval_types.h), KVT_BOT for
 ** the unknown type of unreachable code. The control stack is an explicit
 ** array: nesting depth costs memory, never C stack. Every instruction is
-** read once with kbin_read_instr; simple instructions are typed from the
+** read once: most by kval_fast.c's fast path straight from the bytes, the
+** others with kbin_read_instr; simple instructions are typed from the
 ** signature table kval_sigs.def, the rest by hand below.
 */
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include "base/kb_buf.h"
 #include "binary/kbin_reader.h"
 #include "valid/kval.h"
+#include "valid/kval_int.h"
 
 /* ---------------------------------------------------------------- signatures */
 
@@ -31,67 +33,12 @@ static const ksig sigs[KOP_COUNT_] = {
 #include "valid/kval_sigs.def"
 };
 
-/*
-** Signature strings decoded once per process (kval_code_new): parameter and
-** result kinds per opcode, 0 standing for the address type 'a'. A string too
-** long for the slots keeps 'ok' false and is applied from the text.
-*/
-#define KSIG_MAX_PARAMS 4
-#define KSIG_MAX_RESULTS 2
-typedef struct csig {
-    bool ok;
-    bool plain;       /* ok, and no immediate to check (no memarg, lane or shuffle) */
-    uint8_t np, nr;
-    uint8_t p[KSIG_MAX_PARAMS], r[KSIG_MAX_RESULTS];
-    uint8_t fast;     /* VF_*: how step() types the instruction without the general path */
-} csig;
-
-/*
-** The shapes step() checks inline (issue 10: most instructions of a body are
-** one of these). Each fast path only ever accepts: anything unusual (a value
-** of another type, the frame's bottom, unreachable code, a second memory)
-** falls through to the general rules, which then give the error.
-*/
-enum {
-    VF_NONE = 0,
-    VF_UN,        /* plain [t1] -> [t2] */
-    VF_BIN,       /* plain [t1 t2] -> [t3] */
-    VF_LOAD,      /* memarg [a] -> [t], not atomic */
-    VF_STORE,     /* memarg [a t] -> [], not atomic */
-    VF_LOCAL_GET,
-    VF_LOCAL_SET,
-    VF_LOCAL_TEE,
-    VF_CONST,     /* [] -> [t] */
-    VF_CONST_LEB, /* vbytes only: an integer constant */
-    VF_FC,        /* vbytes only: the 0xFC prefix (its plain numeric instructions, vfc) */
-    VF_CALL,
-    VF_DROP,
-    VF_SELECT,    /* untyped */
-    VF_BLOCK,     /* block, loop */
-    VF_IF,
-    VF_ELSE,
-    VF_END,
-    VF_BR,
-    VF_BR_IF
-};
+/* The signatures decoded once per process (kval_int.h), and the fast path's tables with them. */
+typedef kval_csig csig;
+typedef kval_frame frame;
 
 static csig csigs[KOP_COUNT_];
 static pthread_once_t csigs_once = PTHREAD_ONCE_INIT;
-
-/*
-** fast_run's view of a body's first byte (one-byte opcodes only), built by
-** csigs_init from kbin_fast and csigs: one lookup per instruction.
-*/
-typedef struct vbyte {
-    uint8_t fast;   /* VF_*, or VF_NONE: the general path */
-    uint8_t p0, p1; /* operand kinds (VF_UN: p0; VF_BIN: p0 p1; VF_STORE: p1 is the value's) */
-    uint8_t r0;     /* result kind */
-    uint8_t n;      /* VF_CONST: length; VF_CONST_LEB: most LEB bytes taken */
-    int8_t align;   /* VF_LOAD/VF_STORE: natural alignment (log2) */
-    uint16_t op;    /* KOP_* */
-} vbyte;
-static vbyte vbytes[256];
-static vbyte vfc[128]; /* 0xFC sub-opcodes of one LEB byte: VF_UN and VF_BIN only */
 
 static uint8_t sig_kind(char ch) {
     switch (ch) {
@@ -107,6 +54,7 @@ static uint8_t sig_kind(char ch) {
 static void csigs_init(void) {
     for (uint32_t op = 0; op < KOP_COUNT_; op++) {
         const char *sig = sigs[op].sig;
+        csigs[op].align = sigs[op].align;
         const char *colon = sig ? strchr(sig, ':') : NULL;
         if (colon == NULL) continue;
         size_t np = (size_t)(colon - sig), nr = strlen(colon + 1);
@@ -148,62 +96,10 @@ static void csigs_init(void) {
     csigs[KOP_BR].fast = VF_BR;
     csigs[KOP_BR_IF].fast = VF_BR_IF;
     csigs[KOP_CALL].fast = VF_CALL;
-    vbytes[0xFC].fast = VF_FC;
-    for (uint32_t op = 0; op < KOP_COUNT_; op++) {
-        const csig *cs = &csigs[op];
-        if (kbin_ops[op].prefix != 0xFC || kbin_ops[op].code >= 128 || kbin_ops[op].imm != KIMM_NONE) continue;
-        if (cs->fast != VF_UN && cs->fast != VF_BIN) continue;
-        vbyte *vb = &vfc[kbin_ops[op].code];
-        vb->fast = cs->fast;
-        vb->p0 = cs->p[0], vb->p1 = cs->p[1], vb->r0 = cs->r[0];
-        vb->op = (uint16_t)op;
-    }
-    for (unsigned b = 0; b < 256; b++) {
-        uint32_t e = kbin_fast[b];
-        if (e == 0) continue;
-        uint16_t op = (uint16_t)((e & 0xFFFF) - 1);
-        unsigned shape = e >> 16;
-        const csig *cs = &csigs[op];
-        vbyte *vb = &vbytes[b];
-        vb->fast = cs->fast;
-        vb->p0 = cs->p[0], vb->p1 = cs->p[1], vb->r0 = cs->r[0];
-        vb->align = sigs[op].align;
-        vb->op = op;
-        if ((cs->fast == VF_UN || cs->fast == VF_BIN) && shape != KIMM_NONE) vb->fast = VF_NONE;
-        if (cs->fast == VF_CONST) {
-            if (shape == KIMM_F32) vb->n = 5;
-            else if (shape == KIMM_F64) vb->n = 9;
-            else vb->fast = VF_CONST_LEB, vb->n = shape == KIMM_I32 ? 4 : 9;
-        }
-    }
+    kval_fast_init(csigs);
 }
 
 /* ---------------------------------------------------------------- state */
-
-/* A control frame (spec appendix: ctrl_frame). */
-typedef struct frame {
-    uint16_t op;          /* KOP_BLOCK/LOOP/IF/TRY/TRY_TABLE; KOP_CALL for the function itself */
-    uint8_t state;        /* IF: 1 after 'else'; TRY: 1 in 'catch', 2 in 'catch_all' */
-    bool unreachable;
-    uint32_t height;      /* operand stack height at entry */
-    uint32_t init_height; /* height of the local-initialisation undo log at entry */
-    uint32_t br_stamp;    /* br_table that last checked this label (see KOP_BR_TABLE) */
-    kbin_blocktype bt;    /* module-local block type */
-} frame;
-
-struct kval_code {
-    kval_registry *reg;
-    const kbin_module *m;
-    KB_VEC(kbin_valtype) vals;
-    KB_VEC(frame) ctrls;
-    KB_VEC(kbin_valtype) locals; /* canonical */
-    KB_VEC(uint8_t) inited;
-    KB_VEC(uint32_t) undo;       /* locals set since some frame's entry (spec 3.0 init tracking) */
-    bool const_mode;
-    uint32_t global_limit;
-    const kbin_instr *in;        /* the instruction being checked, for error offsets */
-    uint32_t br_gen;             /* counts br_table instructions */
-};
 
 kval_code *kval_code_new(kval_registry *reg, const kbin_module *m) {
     pthread_once(&csigs_once, csigs_init);
@@ -281,11 +177,6 @@ static kbin_valtype unpack(kbin_valtype t) {
     return (t.kind == KVT_I8 || t.kind == KVT_I16) ? kbin_vt(KVT_I32) : t;
 }
 
-static bool is_num_vec(kbin_valtype t) {
-    return t.kind == KVT_I32 || t.kind == KVT_I64 || t.kind == KVT_F32 || t.kind == KVT_F64 ||
-           t.kind == KVT_V128 || t.kind == KVT_BOT;
-}
-
 static bool defaultable(kbin_valtype t) { return t.kind != KVT_REF || t.nullable; }
 
 /* A module-local value type is well-formed (its type index exists). */
@@ -339,10 +230,6 @@ static kbin_valtype label_type(kval_code *c, const frame *f, uint32_t i) {
 }
 
 /* ---------------------------------------------------------------- stacks */
-
-/* Operand stack bound: far beyond real code, it caps what unreachable code
-   can make the validator allocate. */
-#define KVAL_MAX_STACK (1u << 20)
 
 static kb_error *push_slow(kval_code *c, kbin_valtype t) {
     if (c->vals.len >= KVAL_MAX_STACK) return kb_error_new(KB_ERR_LIMIT, "operand stack too deep");
@@ -496,11 +383,6 @@ static kb_error *push_frame(kval_code *c, uint16_t op, const kbin_blocktype *bt)
         if (err) return err;
     }
     return NULL;
-}
-
-/* Forgets local initialisations made since frame 'f' began (spec 3.0). */
-static void reset_inits(kval_code *c, const frame *f) {
-    while (c->undo.len > f->init_height) c->inited.items[c->undo.items[--c->undo.len]] = 0;
 }
 
 /* Checks the frame's results are on the stack, exactly (end/else/catch). */
@@ -846,7 +728,7 @@ static kb_error *step_control(kval_code *c, const kbin_instr *in, const kbin_rea
         if ((err = pop_results(c, f)) != NULL) return err;
         f->state = 1;
         f->unreachable = false;
-        reset_inits(c, f);
+        kval_reset_inits(c, f);
         for (uint32_t i = 0; i < bt_nparams(c, &f->bt); i++)
             if ((err = push(c, bt_param(c, &f->bt, i))) != NULL) return err;
         return NULL;
@@ -859,7 +741,7 @@ static kb_error *step_control(kval_code *c, const kbin_instr *in, const kbin_rea
         if ((err = pop_results(c, f)) != NULL) return err;
         f->state = in->op == KOP_CATCH ? 1 : 2;
         f->unreachable = false;
-        reset_inits(c, f);
+        kval_reset_inits(c, f);
         if (in->op == KOP_CATCH) {
             for (uint32_t i = 0; i < ft->param_count; i++)
                 if ((err = push(c, canon(c, ft->params[i]))) != NULL) return err;
@@ -878,7 +760,7 @@ static kb_error *step_control(kval_code *c, const kbin_instr *in, const kbin_rea
             for (uint32_t i = 0; i < np; i++)
                 if (!kval_vt_sub(c->reg, bt_param(c, &f->bt, i), bt_result(c, &f->bt, i))) return mismatch(c);
         }
-        reset_inits(c, f);
+        kval_reset_inits(c, f);
         frame done = *f;
         c->ctrls.len--;
         if (in->op == KOP_DELEGATE) {
@@ -1018,7 +900,7 @@ static kb_error *step_other(kval_code *c, const kbin_instr *in) {
         if ((err = pop(c, &t)) != NULL) return err;
         if ((err = pop(c, &t2)) != NULL) return err;
         /* Untyped select is for numeric and vector operands only (3.0). */
-        if (!is_num_vec(t) || !is_num_vec(t2)) return mismatch(c);
+        if (!kval_is_num_vec(t) || !kval_is_num_vec(t2)) return mismatch(c);
         if (t.kind != t2.kind && t.kind != KVT_BOT && t2.kind != KVT_BOT) return mismatch(c);
         return push(c, t.kind == KVT_BOT ? t2 : t);
     case KOP_SELECT_T:
@@ -1297,234 +1179,6 @@ static kb_error *step_other(kval_code *c, const kbin_instr *in) {
 
 /* ---------------------------------------------------------------- drivers */
 
-/*
-** Bytes 'fast_step' may look at past an instruction's first: the longest
-** shape it takes (f64.const, i64.const) and a little more.
-*/
-#define FAST_LOOKAHEAD 12
-
-/* A label that carries no values: a block without results, a loop without params. */
-static inline bool label_empty(const frame *f) {
-    return f->bt.kind == KBT_EMPTY || (f->op == KOP_LOOP && f->bt.kind == KBT_VAL);
-}
-
-/*
-** The common instructions of function bodies, checked straight from their
-** bytes from 'pos' on, while there are at least FAST_LOOKAHEAD bytes before
-** 'lim' (issue 10: no kbin_instr is filled and no second dispatch is made
-** for them, and the stack height, the top frame and the locals stay in
-** registers). Returns the position of the first instruction it did not
-** take: one with anything unusual -- a longer encoding, a type that is not
-** exactly the one wanted, the frame's bottom, unreachable code, a label
-** with values, the function's own end -- which is left untouched for the
-** general path (kbin_read_instr and step) to check and report with its
-** usual words. The rules are step's and step_control's for the same cases.
-*/
-static size_t fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim) {
-    kbin_valtype *v = c->vals.items;
-    size_t len = c->vals.len;
-    size_t room = c->vals.cap < KVAL_MAX_STACK ? c->vals.cap : KVAL_MAX_STACK;
-    frame *f = &c->ctrls.items[c->ctrls.len - 1];
-    size_t h = f->height;
-    const kbin_valtype *locals = c->locals.items;
-    const uint8_t *inited = c->inited.items;
-    size_t nlocals = c->locals.len;
-    const kbin_module *m = c->m;
-    bool mem32 = m->memory_count > 0 && !m->memories[0].limits.is64;
-    size_t stop = lim > FAST_LOOKAHEAD ? lim - FAST_LOOKAHEAD : 0;
-    while (pos < stop) {
-        const uint8_t *b = bytes + pos;
-        const vbyte *vb = &vbytes[b[0]];
-        size_t n;
-        switch (vb->fast) {
-        case VF_UN:
-            if (len <= h || v[len - 1].kind != vb->p0) goto out;
-            v[len - 1] = kbin_vt(vb->r0);
-            n = 1;
-            break;
-        case VF_BIN:
-            if (len < h + 2 || v[len - 1].kind != vb->p1 || v[len - 2].kind != vb->p0) goto out;
-            v[len - 2] = kbin_vt(vb->r0);
-            len--;
-            n = 1;
-            break;
-        case VF_CONST:
-            if (len + 1 >= room) goto out;
-            v[len++] = kbin_vt(vb->r0);
-            n = vb->n;
-            break;
-        case VF_CONST_LEB: {
-            /* Signed LEBs shorter than their last permitted byte (spec 5.2.2). */
-            unsigned i = 0;
-            while (i < vb->n && (b[1 + i] & 0x80)) i++;
-            if (i == vb->n || len + 1 >= room) goto out;
-            v[len++] = kbin_vt(vb->r0);
-            n = 2 + i;
-            break;
-        }
-        case VF_FC: {
-            const vbyte *sub = &vfc[b[1] & 0x7F];
-            if (b[1] >= 0x80) goto out;
-            if (sub->fast == VF_UN) {
-                if (len <= h || v[len - 1].kind != sub->p0) goto out;
-                v[len - 1] = kbin_vt(sub->r0);
-            } else if (sub->fast == VF_BIN) {
-                if (len < h + 2 || v[len - 1].kind != sub->p1 || v[len - 2].kind != sub->p0) goto out;
-                v[len - 2] = kbin_vt(sub->r0);
-                len--;
-            } else {
-                goto out;
-            }
-            n = 2;
-            break;
-        }
-        case VF_CALL: {
-            /* A call whose signature is numeric: get_func, pop_params, push_results. */
-            uint32_t x;
-            if (b[1] < 0x80) x = b[1], n = 2;
-            else if (b[2] < 0x80) x = (uint32_t)(b[1] & 0x7F) | (uint32_t)b[2] << 7, n = 3;
-            else goto out;
-            if (x >= m->func_count || m->funcs[x].type >= m->type_count) goto out;
-            const kbin_type *ft = &m->types[m->funcs[x].type];
-            uint32_t np = ft->param_count, nr = ft->result_count;
-            if (ft->comp != KCT_FUNC || len < h + np || len - np + nr >= room) goto out;
-            for (uint32_t i = 0; i < np; i++)
-                if (ft->params[i].kind == KVT_REF || v[len - np + i].kind != ft->params[i].kind) goto out;
-            const kbin_valtype *res = kbin_type_results(ft);
-            for (uint32_t i = 0; i < nr; i++)
-                if (res[i].kind == KVT_REF) goto out;
-            len -= np;
-            for (uint32_t i = 0; i < nr; i++) v[len++] = kbin_vt(res[i].kind);
-            break;
-        }
-        case VF_LOCAL_GET:
-            if (b[1] >= 0x80 || b[1] >= nlocals || !inited[b[1]] || len + 1 >= room) goto out;
-            v[len++] = locals[b[1]];
-            n = 2;
-            break;
-        case VF_LOCAL_SET:
-        case VF_LOCAL_TEE: {
-            if (b[1] >= 0x80 || b[1] >= nlocals || !inited[b[1]]) goto out;
-            kbin_valtype t = locals[b[1]];
-            if (t.kind == KVT_REF || len <= h || v[len - 1].kind != t.kind) goto out;
-            if (vb->fast == VF_LOCAL_SET) len--;
-            else v[len - 1] = t;
-            n = 2;
-            break;
-        }
-        case VF_LOAD:
-        case VF_STORE:
-            /* A memarg of memory 0 (flags < 0x40) with a one- or two-byte offset. */
-            if (b[1] >= 0x40 || !mem32 || (int)b[1] > vb->align) goto out;
-            if (b[2] < 0x80) n = 3;
-            else if (b[3] < 0x80) n = 4;
-            else goto out;
-            if (vb->fast == VF_LOAD) {
-                if (len <= h || v[len - 1].kind != KVT_I32) goto out;
-                v[len - 1] = kbin_vt(vb->r0);
-            } else {
-                if (len < h + 2 || v[len - 1].kind != vb->p1 || v[len - 2].kind != KVT_I32) goto out;
-                len -= 2;
-            }
-            break;
-        case VF_DROP:
-            if (len <= h) goto out;
-            len--;
-            n = 1;
-            break;
-        case VF_SELECT: {
-            if (len < h + 3 || v[len - 1].kind != KVT_I32) goto out;
-            uint8_t k = v[len - 2].kind;
-            if (k != v[len - 3].kind || k == KVT_REF || k == KVT_BOT || !is_num_vec(v[len - 2])) goto out;
-            v[len - 3] = v[len - 2];
-            len -= 2;
-            n = 1;
-            break;
-        }
-        case VF_IF:
-        case VF_BLOCK: {
-            /* Block type: empty or one numeric/vector value type (spec 5.4.1). */
-            uint8_t bt = b[1];
-            if (bt != 0x40 && !(bt >= KVT_V128 && bt <= KVT_I32)) goto out;
-            size_t at = len;
-            if (vb->fast == VF_IF) {
-                if (len <= h || v[len - 1].kind != KVT_I32) goto out;
-                at = len - 1;
-            }
-            if (!kb_vec_reserve(&c->ctrls, 1)) goto out;
-            len = at;
-            f = &c->ctrls.items[c->ctrls.len++];
-            f->op = vb->op;
-            f->state = 0;
-            f->unreachable = false;
-            f->height = (uint32_t)len;
-            f->init_height = (uint32_t)c->undo.len;
-            f->br_stamp = 0;
-            memset(&f->bt, 0, sizeof f->bt);
-            f->bt.kind = bt == 0x40 ? KBT_EMPTY : KBT_VAL;
-            f->bt.val = kbin_vt(bt == 0x40 ? 0 : bt);
-            h = len;
-            n = 2;
-            break;
-        }
-        case VF_ELSE:
-            /* 'else' of an 'if' whose then-arm left exactly its results. */
-            if (f->op != KOP_IF || f->state != 0) goto out;
-            if (f->bt.kind == KBT_EMPTY) {
-                if (len != h) goto out;
-            } else if (f->bt.kind == KBT_VAL) {
-                if (len != h + 1 || f->bt.val.kind == KVT_REF || v[h].kind != f->bt.val.kind) goto out;
-            } else {
-                goto out;
-            }
-            f->state = 1;
-            f->unreachable = false;
-            reset_inits(c, f);
-            len = h;
-            n = 1;
-            break;
-        case VF_END:
-            /* A block's end with exactly its results on the stack ('if' without
-               'else' only when it has none: the implicit else passes nothing). */
-            if (c->ctrls.len < 2) goto out;
-            if (f->bt.kind == KBT_EMPTY) {
-                if (len != h) goto out;
-            } else if (f->bt.kind == KBT_VAL) {
-                if (len != h + 1 || f->bt.val.kind == KVT_REF || v[h].kind != f->bt.val.kind) goto out;
-                if (f->op == KOP_IF && f->state == 0) goto out;
-            } else {
-                goto out;
-            }
-            reset_inits(c, f);
-            c->ctrls.len--;
-            f = &c->ctrls.items[c->ctrls.len - 1];
-            h = f->height;
-            n = 1;
-            break;
-        case VF_BR:
-        case VF_BR_IF: {
-            uint32_t l = b[1];
-            if (l >= 0x80 || l >= c->ctrls.len || !label_empty(&c->ctrls.items[c->ctrls.len - 1 - l])) goto out;
-            if (vb->fast == VF_BR) {
-                len = h;
-                f->unreachable = true;
-            } else {
-                if (len <= h || v[len - 1].kind != KVT_I32) goto out;
-                len--;
-            }
-            n = 2;
-            break;
-        }
-        default:
-            goto out;
-        }
-        pos += n;
-    }
-out:
-    c->vals.len = len;
-    return pos;
-}
-
 /* Runs the instructions of [start, end) until the outermost frame closes. */
 static kb_error *run(kval_code *c, size_t start, size_t end) {
     kbin_reader r = kbin_reader_make(c->m->bytes, start, end);
@@ -1534,7 +1188,7 @@ static kb_error *run(kval_code *c, size_t start, size_t end) {
         if (r.pos >= r.end)
             return kb_error_at(KB_ERR_MALFORMED, (int64_t)r.pos, "unexpected end of section or function");
         if (!c->const_mode) {
-            r.pos = fast_run(c, r.bytes, r.pos, r.end);
+            r.pos = kval_fast_run(c, r.bytes, r.pos, r.end);
             if (r.pos >= r.end) continue; /* (reported above) */
         }
         if ((err = kbin_read_instr(&r, &in)) != NULL) return err;
