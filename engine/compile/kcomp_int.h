@@ -177,14 +177,21 @@ static inline uint32_t top_home(comp *c) {
 }
 
 static inline entry *push(comp *c, uint8_t kind, kbin_valtype t) {
-    entry e = {kind, (uint8_t)width_of(t), t.kind, 0, top_home(c), 0};
-    if (e.home + e.width > c->max_slots) c->max_slots = e.home + e.width;
-    if (!kb_vec_push(&c->stack, e)) {
+    size_t len = c->stack.len;
+    if (!kb_vec_reserve(&c->stack, 1)) {
         c->oom = true;
         static entry dummy;
         return &dummy;
     }
-    return &c->stack.items[c->stack.len - 1];
+    /* Built in place, every field from values read before the first store. */
+    entry *items = c->stack.items;
+    uint32_t home = len ? items[len - 1].home + items[len - 1].width : c->temps_base;
+    uint8_t width = (uint8_t)width_of(t);
+    if (home + width > c->max_slots) c->max_slots = home + width;
+    c->stack.len = len + 1;
+    entry *e = &items[len];
+    e->kind = kind, e->width = width, e->type = t.kind, e->slot = 0, e->home = home, e->c = 0;
+    return e;
 }
 
 static inline entry *push_kind(comp *c, uint8_t kind, uint8_t type) { return push(c, kind, kbin_vt(type)); }
