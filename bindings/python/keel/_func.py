@@ -282,6 +282,7 @@ def _fast_class(sig: "_Sig") -> type:
     if cls is None:
         cls = type("Func", (Func,), {"__call__": accel.FuncCall(*key), "__module__": Func.__module__,
                                      "__qualname__": "Func", "__doc__": Func.__doc__})
+        accel.fast_class(cls)  # instances call the FuncCall without a __call__ lookup
         _fast_classes[key] = cls
     return cls
 

@@ -399,6 +399,66 @@ static PyTypeObject acc_call_type = {
     .tp_new = acc_call_new,
 };
 
+/*
+ * The per-signature Func classes are Python heap types, so calling an
+ * instance goes through slot_tp_call: a lookup of __call__ and a second
+ * call through the descriptor (about 70 ns here). fast_class(cls) points
+ * the class's tp_call straight at acc_func_tp_call, which finds the
+ * class's FuncCall in the class dict and runs it; behaviour is the same
+ * (a class whose __call__ is not a FuncCall is called the normal way).
+ * CPython resets tp_call itself if __call__ is ever assigned on the class.
+ */
+static PyObject *acc_s_call; /* interned "__call__" */
+
+static PyObject *acc_func_tp_call(PyObject *self, PyObject *args, PyObject *kw)
+{
+    PyObject *stack[ACC_STACK_SLOTS + 1], **argv = stack, *c, *r;
+    Py_ssize_t n = PyTuple_GET_SIZE(args), i;
+    PyTypeObject *t = Py_TYPE(self);
+    c = t->tp_dict != NULL ? PyDict_GetItemWithError(t->tp_dict, acc_s_call) : NULL;
+    if (c == NULL || !Py_IS_TYPE(c, &acc_call_type)) {
+        PyObject *m;
+        if (PyErr_Occurred())
+            return NULL;
+        m = PyObject_GetAttr(self, acc_s_call);
+        if (m == NULL)
+            return NULL;
+        r = PyObject_Call(m, args, kw);
+        Py_DECREF(m);
+        return r;
+    }
+    if (n + 1 > ACC_STACK_SLOTS + 1) {
+        argv = PyMem_Malloc((size_t)(n + 1) * sizeof *argv);
+        if (argv == NULL)
+            return PyErr_NoMemory();
+    }
+    argv[0] = self;
+    for (i = 0; i < n; i++)
+        argv[1 + i] = PyTuple_GET_ITEM(args, i);
+    Py_INCREF(c);
+    if (kw != NULL && PyDict_GET_SIZE(kw) != 0)
+        r = PyObject_VectorcallDict(acc_general_call, argv, (size_t)(n + 1), kw);
+    else
+        r = acc_call_vectorcall(c, argv, (size_t)(n + 1), NULL);
+    Py_DECREF(c);
+    if (argv != stack)
+        PyMem_Free(argv);
+    return r;
+}
+
+static PyObject *acc_fast_class(PyObject *mod, PyObject *cls)
+{
+    PyTypeObject *t = (PyTypeObject *)cls;
+    if (!PyType_Check(cls) || !(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || acc_func_type == NULL ||
+        !PyType_IsSubtype(t, (PyTypeObject *)acc_func_type)) {
+        PyErr_SetString(PyExc_TypeError, "keel._accel.fast_class: expected a subclass of keel.Func");
+        return NULL;
+    }
+    t->tp_call = acc_func_tp_call;
+    PyType_Modified(t);
+    Py_RETURN_NONE;
+}
+
 /* ------------------------------------------------------ host trampoline */
 
 /* The host table (only touched with the GIL held). An entry owns a strong
@@ -735,6 +795,7 @@ static PyMethodDef acc_methods[] = {
      "host_register(token, weakref, fn) -> index of the host table entry"},
     {"host_unregister", acc_host_unregister, METH_VARARGS, "host_unregister(index, token)"},
     {"set_gc_every_use", acc_set_gc_every_use, METH_O, "Collect at every handle use (debug mode)."},
+    {"fast_class", acc_fast_class, METH_O, "Call a per-signature Func class's FuncCall directly."},
     {"host_env_new", acc_host_env_new, METH_VARARGS,
      "host_env_new(index, token, param_kinds, result_kinds) -> address of the trampoline's env"},
     {"host_env_free", acc_host_env_free, METH_O, "Free an env keel_func_new did not take."},
@@ -758,6 +819,8 @@ int _keel_accel_install(void)
     PyObject *m = NULL;
     int rc = -1;
     if (acc_s_addr == NULL && (acc_s_addr = PyUnicode_InternFromString("_addr")) == NULL)
+        goto out;
+    if (acc_s_call == NULL && (acc_s_call = PyUnicode_InternFromString("__call__")) == NULL)
         goto out;
     if (PyType_Ready(&acc_call_type) < 0)
         goto out;
