@@ -104,11 +104,18 @@ static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *uns
     bool pending = false;
     uint64_t pv = 0;
     uint8_t ptype = 0;
-    c->instrs.len = 0;
+    /* The buffer's length and capacity stay in locals (stores into the
+       records may alias anything) and go back to c->instrs at the end. */
+    kbin_instr *items = c->instrs.items;
+    size_t n = 0, cap = c->instrs.cap;
     while (pos < end) {
-        if (!kb_vec_reserve(&c->instrs, 1))
-            return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling a function");
-        kbin_instr *in = &c->instrs.items[c->instrs.len];
+        if (n == cap) {
+            c->instrs.len = n;
+            if (!kb_vec_reserve(&c->instrs, 64))
+                return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling a function");
+            items = c->instrs.items, cap = c->instrs.cap;
+        }
+        kbin_instr *in = &items[n];
         const uint8_t *b = bytes + pos;
         unsigned cls = end - pos > PS_LOOKAHEAD ? ps_class[b[0]] : PS_GENERAL;
         if (cls != PS_GENERAL) {
@@ -244,7 +251,7 @@ static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *uns
             }
             uint8_t prefix = kbin_ops[in->op].prefix;
             if (prefix == 0xFD || prefix == 0xFB) {
-                c->instrs.len++;
+                c->instrs.len = n + 1;
                 *unsupported = in->op;
                 return NULL;
             }
@@ -257,8 +264,9 @@ static kb_error *prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *uns
             break;
         }
         }
-        c->instrs.len++;
+        n++;
     }
+    c->instrs.len = n;
     return NULL;
 }
 
@@ -1328,7 +1336,10 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         uint32_t skip_depth = 0;
         /* c->r stays set: br_table labels and catch clauses are read from it. */
         const kbin_instr *in = c->instrs.items, *in_end = in + c->instrs.len;
-        for (; in < in_end && c->ctrls.len > 0 && !c->oom; in++) {
+        /* Offsets at or past PC_QUIET keep their pairs (never in practice). */
+        bool huge = (uint64_t)f->body.offset + f->body.len >= PC_QUIET;
+        /* Only emit_instr can close the function's block (its 'end'). */
+        for (; in < in_end && !c->oom; in++) {
             ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
             if (k->unreachable) {
                 /* Dead code (spec 3.3: stack-polymorphic): skip to the matching else/end. */
@@ -1347,7 +1358,7 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
                 }
             }
             uint8_t fl = op_flags[in->op];
-            bool quiet = (fl & OPF_QUIET) && in->offset < PC_QUIET;
+            bool quiet = (fl & OPF_QUIET) && (!huge || in->offset < PC_QUIET);
             /* A lazy instruction's quiet pair past the first two would only
                remove a pair at this position (pc_note), which the next
                instruction's pair does as well: it starts here too. */
@@ -1387,6 +1398,7 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
                 goto done;
             }
             emit_instr(c, in);
+            if (c->ctrls.len == 0) break;
         }
     }
     if (c->oom) {
