@@ -303,6 +303,18 @@ void kcomp_settle_results(comp *c, ctrl *k);
 /* 'end' of a block, loop, if, try or try_table (not the function's). */
 void kcomp_end_block(comp *c);
 
+/* ---------------------------------------------------------------- pre-scan (kcomp_scan.c) */
+
+/*
+** Decodes the body of 'f' into c->instrs, counts the hidden slots it needs,
+** fills the constant pool (c->pool) and sets *unsupported to the first
+** instruction outside the interpreter's scope (or -1). NULL or a decoding
+** error.
+*/
+kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsupported);
+/* Builds the pre-scan's tables; once, before any kcomp_prescan (kcomp_compile does). */
+void kcomp_scan_init(void);
+
 /*
 ** Constant folding (kcomp_fold.c): the value numeric op 'kx' (a KD row of
 ** class KC_UN or KC_BIN) computes from constant operand slot values x (and
