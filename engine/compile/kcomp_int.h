@@ -232,14 +232,21 @@ static inline uint32_t pool_slot(const comp *c, uint64_t v) {
     return NO_POS;
 }
 
-/* The slot an instruction reads an entry from (constants and adds are written home first). */
-static inline uint32_t use(comp *c, entry *e) {
+/* use() for constants and lazy adds: a pool slot, or written home first. */
+static inline uint32_t use_lazy(comp *c, entry *e) {
     if (e->kind == E_CONST && e->width == 1 && c->pool_count > 0) {
         uint32_t ps = pool_slot(c, e->c);
         if (ps != NO_POS) return ps;
     }
-    if (e->kind == E_CONST || is_add(e)) materialize(c, e);
-    return e->kind == E_LOCAL ? e->slot : e->home;
+    materialize(c, e);
+    return e->home;
+}
+
+/* The slot an instruction reads an entry from (constants and adds are written home first). */
+static inline uint32_t use(comp *c, entry *e) {
+    if (e->kind == E_LOCAL) return e->slot;
+    if (e->kind == E_TEMP) return e->home;
+    return use_lazy(c, e);
 }
 
 /* The entry is lazy and reads slot 's'. */
