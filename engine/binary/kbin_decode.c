@@ -858,12 +858,16 @@ kb_error *kbin_decode_ex(const uint8_t *bytes, size_t size, uint32_t features, k
     if (size > UINT32_MAX) return kb_error_new(KB_ERR_LIMIT, "module too large");
     kbin_module *m = kb_calloc(1, sizeof *m);
     if (m == NULL) return oom();
-    m->bytes = kb_malloc(size ? size : 1);
-    if (m->bytes == NULL) {
-        kb_free(m);
-        return oom();
+    if ((features & KBIN_FEATURE_BORROW_BYTES) && size != 0) {
+        m->bytes = (uint8_t *)(uintptr_t)bytes; /* read only (kbin_module_borrow_bytes) */
+        m->bytes_borrowed = true;
+    } else {
+        if ((m->bytes = kb_malloc(size ? size : 1)) == NULL) {
+            kb_free(m);
+            return oom();
+        }
+        if (size) memcpy(m->bytes, bytes, size);
     }
-    if (size) memcpy(m->bytes, bytes, size);
     m->size = size;
     m->start = KBIN_NO_INDEX;
     m->features = features;

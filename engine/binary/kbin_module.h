@@ -309,6 +309,11 @@ enum {
                                                  kval_module reports the scan's errors with the
                                                  scan's precedence (kbin_scan_bodies), so the errors
                                                  are exactly those of a plain decode + validate */
+    KBIN_FEATURE_BORROW_BYTES = 1u << 4,      /* decode 'bytes' in place instead of copying them:
+                                                 the caller keeps them alive and unchanged for the
+                                                 module's whole life (rt/ decodes a cache hit from
+                                                 the entry's mapped wasm copy, which the module
+                                                 retains: no private copy, issue 7) */
     KBIN_FEATURES_DEFAULT = 0
 };
 
