@@ -23,12 +23,15 @@
 **   - the wasm bytes are covered by the header's wasm_hash (BLAKE3), which
 **     the checksum covers in turn.
 ** A cache hit binds the entry to the caller's bytes by that hash (the entry's
-** key is derived from it and kcode_image_check compares it), and then never
-** reads the embedded wasm copy: the module decodes the caller's bytes. So a
-** hit checks only the checksum, reading the code once (issue 7: a hit costs
-** a strong hash of the input plus one pass over the code). Deserialisation has
-** no caller bytes: it re-hashes the embedded copy against wasm_hash, and a
-** cached image's copy is re-hashed the same way before anything reads it
+** key is derived from it and kcode_image_check compares it), so it checks
+** only the checksum, reading the code once (issue 7: a hit costs a strong
+** hash of the input plus one pass over the code), and then compares the
+** embedded wasm copy with the caller's bytes (kcode_mem_wasm_equals): equal,
+** the module keeps the mapped copy (shared page cache, no private copy);
+** different, the copy is damaged and the module decodes and copies the
+** caller's bytes instead. Deserialisation has no caller bytes: it re-hashes
+** the embedded copy against wasm_hash, and a cached image's copy not yet
+** compared is re-hashed the same way before anything reads it
 ** (kcode_mem_wasm). Damage confined to a cache entry's wasm copy is thus
 ** harmless to its hits and detected by everything that would read the copy
 ** (krt_module_from_code, deserialising a serialised image).
@@ -180,6 +183,16 @@ uint32_t kcode_mem_origin(const kcode_mem *m);
 ** NULL with *len 0 if they are damaged.
 */
 const uint8_t *kcode_mem_wasm(const kcode_mem *m, size_t *len);
+/*
+** For a cache hit: compares the embedded wasm bytes with the caller's
+** 'bytes' (whose hash the lookup matched with the header's). Equal: the copy
+** is known good from then on (kcode_mem_wasm returns it without re-hashing),
+** and true. Different: the copy is damaged (the caller's bytes carry the
+** header's hash, the copy does not), and false. Comparing costs less than
+** the private copy it saves (issue 7): the module can then decode and keep
+** the mapped copy, shared page cache like the code.
+*/
+bool kcode_mem_wasm_equals(kcode_mem *m, const uint8_t *bytes, size_t len);
 
 /*
 ** A kcomp_code viewing the image's words (no copy). Checks that the image

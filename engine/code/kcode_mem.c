@@ -329,6 +329,16 @@ const uint8_t *kcode_mem_wasm(const kcode_mem *m, size_t *len) {
     return m->base + h->wasm_off;
 }
 
+bool kcode_mem_wasm_equals(kcode_mem *m, const uint8_t *bytes, size_t len) {
+    const kcode_header *h = (const kcode_header *)m->base;
+    int state = atomic_load_explicit(&m->wasm_state, memory_order_acquire);
+    if (state == WASM_DAMAGED) return false;
+    bool same = (size_t)h->wasm_len == len && (len == 0 || memcmp(m->base + h->wasm_off, bytes, len) == 0);
+    if (state == WASM_UNCHECKED)
+        atomic_store_explicit(&m->wasm_state, same ? WASM_GOOD : WASM_DAMAGED, memory_order_release);
+    return same;
+}
+
 uint64_t kcode_image_sum(const uint8_t *image) {
     const kcode_header *h = (const kcode_header *)image;
     size_t from = (size_t)(h->wasm_off + h->wasm_len), body = (size_t)h->total_len - 8;

@@ -211,12 +211,18 @@ kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const ui
     /* A hit: the entry's key is derived from the BLAKE3 of these exact bytes
        and kcode_cache_lookup checked the header's hash equals it, so the
        entry was compiled from bytes equal to these (a BLAKE3 collision is
-       out of reach). Comparing the embedded copy byte by byte would add
-       nothing; the module decodes and keeps the caller's bytes and never
-       reads that copy, whose damage therefore cannot matter here (issue 7). */
+       out of reach). The module keeps the entry's mapped wasm copy once it
+       compares equal to the caller's bytes (shared page cache, and cheaper
+       than the private copy it replaces); a damaged copy is never read: the
+       module then decodes and keeps a copy of the caller's bytes (issue 7). */
     kcode_mem *mem = kcode_cache_lookup(cache, hash, features);
     if (mem != NULL) {
-        err = kbin_decode_ex(bytes, size, trusted_decode_features(engine), &bin);
+        size_t wlen = 0;
+        const uint8_t *w = kcode_mem_wasm_equals(mem, bytes, size) ? kcode_mem_wasm(mem, &wlen) : NULL;
+        if (w != NULL && wlen != 0)
+            err = kbin_decode_ex(w, wlen, trusted_decode_features(engine) | KBIN_FEATURE_BORROW_BYTES, &bin);
+        else
+            err = kbin_decode_ex(bytes, size, trusted_decode_features(engine), &bin);
         if (err == NULL) err = code_from_image(engine, bin, mem, &code);
         if (err != NULL && bin != NULL && bin->validated) { /* the module itself is refused (features) */
             kcode_mem_release(mem);

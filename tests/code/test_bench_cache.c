@@ -205,6 +205,13 @@ static void test_bench_cache__hit_is_fast_and_shared(void **state) {
     assert_non_null(strstr(path, dir));
     assert_non_null(strstr(path, ".keelc"));
     assert_int_equal(dirty, 0);
+    /* So is the module's wasm: the hit keeps the entry's copy once it equals
+       the caller's bytes, instead of a private copy of its own. */
+    char wasm_path[900] = "";
+    long wasm_dirty = -1;
+    assert_true(mapping_of(m->bin->bytes, wasm_path, sizeof wasm_path, &wasm_dirty));
+    assert_string_equal(wasm_path, path);
+    assert_int_equal(wasm_dirty, 0);
 
     /* And it runs. */
     krt_store *s = NULL;
