@@ -13,6 +13,10 @@
 **                                   wasm_bytes, code_bytes, funcs, ns (median
 **                                   of REPS), rss_delta and heap_delta (memory
 **                                   the first module holds while alive)
+**   driver cache FILE.wasm REPS     compile vs code-cache hit (issue 7): the
+**                                   medians of REPS keel_module_new calls
+**                                   without a cache (compile_ns) and with a
+**                                   warm cache in a fresh directory (hit_ns)
 **   driver instantiate FILE.wasm N  ns per (store_new + instance_new + release)
 **   driver h2w N                    ns per keel_func_call of add(i32,i32)->i32
 **   driver w2h N                    ns per call from a wasm loop to a host import
@@ -28,6 +32,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* mallinfo2 */
 #endif
+#include <dirent.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +261,77 @@ static int cmd_compile(const char *path, uint32_t reps) {
     return 0;
 }
 
+/* ---- cache: compile vs a hit of the file cache ----------------------------- */
+
+static void remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *ent;
+        char path[4096];
+        while ((ent = readdir(d)) != NULL) {
+            if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..")) continue;
+            snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static int cmd_cache(const char *path, uint32_t reps) {
+    size_t len;
+    uint8_t *bytes = read_file(path, &len);
+    if (!bytes) return 1;
+    if (reps < 1) reps = 1;
+    uint64_t *compile = calloc(reps, sizeof *compile), *hit = calloc(reps, sizeof *hit);
+    if (!compile || !hit) return 1;
+    char dir[] = "/tmp/keel-bench-cache-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    keel_config *config;
+    keel_engine *plain, *cached;
+    keel_module *module;
+    CHECK(keel_config_new(&config), "config");
+    CHECK(keel_config_set_cache_dir(config, dir), "cache dir");
+    CHECK(keel_engine_new(NULL, &plain), "engine");
+    CHECK(keel_engine_new(config, &cached), "engine");
+    CHECK(keel_module_new(cached, bytes, len, &module), "compile"); /* writes the entry */
+    keel_module_release(module);
+    /* Alternating, so a busy neighbour disturbs both sides alike. */
+    for (uint32_t i = 0; i < reps; i++) {
+        uint64_t t0 = now_ns();
+        CHECK(keel_module_new(plain, bytes, len, &module), "compile");
+        compile[i] = now_ns() - t0;
+        keel_module_release(module);
+        t0 = now_ns();
+        CHECK(keel_module_new(cached, bytes, len, &module), "cache hit");
+        hit[i] = now_ns() - t0;
+        keel_code *code;
+        CHECK(keel_module_code(module, &code), "code");
+        int was_hit = keel_code_origin(code) == KEEL_CODE_CACHED;
+        keel_code_release(code);
+        keel_module_release(module);
+        if (!was_hit) {
+            fprintf(stderr, "driver cache: the module was compiled again, not loaded from %s\n", dir);
+            return 1;
+        }
+    }
+    qsort(compile, reps, sizeof *compile, cmp_u64);
+    qsort(hit, reps, sizeof *hit, cmp_u64);
+    printf("wasm_bytes=%zu compile_ns=%llu hit_ns=%llu\n", len, (unsigned long long)compile[reps / 2],
+           (unsigned long long)hit[reps / 2]);
+    keel_engine_release(cached);
+    keel_engine_release(plain);
+    keel_config_free(config);
+    remove_dir(dir);
+    free(compile);
+    free(hit);
+    free(bytes);
+    return 0;
+}
+
 /* ---- instantiate --------------------------------------------------------- */
 
 static int cmd_instantiate(const char *path, uint64_t n) {
@@ -423,6 +499,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "run") && argc == 4) return cmd_run(argv[2], (uint32_t)parse_count(argv[3]));
     if (!strcmp(cmd, "wasi") && argc >= 3) return cmd_wasi(argc - 2, argv + 2);
     if (!strcmp(cmd, "compile") && argc == 4) return cmd_compile(argv[2], (uint32_t)parse_count(argv[3]));
+    if (!strcmp(cmd, "cache") && argc == 4) return cmd_cache(argv[2], (uint32_t)parse_count(argv[3]));
     if (!strcmp(cmd, "instantiate") && argc == 4) return cmd_instantiate(argv[2], parse_count(argv[3]));
     if (!strcmp(cmd, "h2w") && argc == 3) return cmd_h2w(parse_count(argv[2]));
     if (!strcmp(cmd, "w2h") && argc == 3) return cmd_w2h(parse_count(argv[2]));
@@ -431,6 +508,6 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(cmd, "wat2wasm") && argc == 4) return cmd_wat2wasm(argv[2], argv[3]);
-    fprintf(stderr, "usage: driver run|wasi|compile|instantiate|h2w|w2h|wat2wasm|version ... (see bench/src/driver.c)\n");
+    fprintf(stderr, "usage: driver run|wasi|compile|cache|instantiate|h2w|w2h|wat2wasm|version ... (see bench/src/driver.c)\n");
     return 2;
 }
