@@ -1085,9 +1085,12 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         /* Offsets at or past PC_QUIET keep their pairs (never in practice). */
         bool huge = (uint64_t)f->body.offset + f->body.len >= PC_QUIET;
         /* Only emit_instr can close the function's block (its 'end'). */
+        /* Only emit_instr changes the control stack or makes code unreachable
+           (set_unreachable): the top frame's flag is read again after it only
+           (issue 10: not once per instruction). */
+        bool dead = false;
         for (; in < in_end && !c->oom; in++) {
-            ctrl *k = &c->ctrls.items[c->ctrls.len - 1];
-            if (k->unreachable) {
+            if (dead) {
                 /* Dead code (spec 3.3: stack-polymorphic): skip to the matching else/end. */
                 switch (in->op) {
                 case KOP_BLOCK: case KOP_LOOP: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE:
@@ -1145,6 +1148,7 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
             }
             emit_instr(c, in);
             if (c->ctrls.len == 0) break;
+            dead = c->ctrls.items[c->ctrls.len - 1].unreachable;
         }
     }
     if (c->oom) {
