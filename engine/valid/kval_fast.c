@@ -66,6 +66,39 @@ void kval_fast_init(const kval_csig *csigs) {
 */
 #define FAST_LOOKAHEAD 12
 
+/*
+** kval_fast_run's dispatch, written once for both builds (STYLE.md, as Lua's
+** vmdispatch): with GCC's labels-as-values every case ends in its own
+** indirect jump to the next instruction's case, which the branch predictor
+** tells apart (issue 10: one shared jump mispredicts on most instructions);
+** elsewhere a plain switch in a loop. VF_NEXT consumes the 'n' bytes of the
+** instruction just checked.
+*/
+#if defined(__GNUC__) && !defined(KEEL_NO_COMPUTED_GOTO)
+#define FAST_GOTO 1
+#define VF_DISPATCH(x) goto *vf_label[x];
+#define VF_CASE(l) L_##l
+#define VF_DEFAULT L_VF_NONE
+#define VF_NEXT()                       \
+    do {                                \
+        pos += n;                       \
+        if (pos >= stop) goto out;      \
+        b = bytes + pos;                \
+        vb = &vbytes[b[0]];             \
+        goto *vf_label[vb->fast];       \
+    } while (0)
+#else
+#define FAST_GOTO 0
+#define VF_DISPATCH(x) switch (x)
+#define VF_CASE(l) case l
+#define VF_DEFAULT default
+#define VF_NEXT()  \
+    {              \
+        pos += n;  \
+        continue;  \
+    }
+#endif
+
 /* A label that carries no values: a block without results, a loop without params. */
 static inline bool label_empty(const kval_frame *f) {
     return f->bt.kind == KBT_EMPTY || (f->op == KOP_LOOP && f->bt.kind == KBT_VAL);
@@ -95,37 +128,48 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
     const kbin_module *m = c->m;
     bool mem32 = m->memory_count > 0 && !m->memories[0].limits.is64;
     size_t stop = lim > FAST_LOOKAHEAD ? lim - FAST_LOOKAHEAD : 0;
-    while (pos < stop) {
-        const uint8_t *b = bytes + pos;
-        const vbyte *vb = &vbytes[b[0]];
-        size_t n;
-        switch (vb->fast) {
-        case VF_UN:
+    const uint8_t *b;
+    const vbyte *vb;
+    size_t n;
+#if FAST_GOTO
+    /* ORDER VF: one entry per VF_* value (kval_int.h). */
+    static const void *const vf_label[] = {
+        &&L_VF_NONE, &&L_VF_UN, &&L_VF_BIN, &&L_VF_LOAD, &&L_VF_STORE, &&L_VF_LOCAL_GET, &&L_VF_LOCAL_SET,
+        &&L_VF_LOCAL_TEE, &&L_VF_CONST, &&L_VF_CONST_LEB, &&L_VF_FC, &&L_VF_CALL, &&L_VF_DROP,
+        &&L_VF_SELECT, &&L_VF_BLOCK, &&L_VF_IF, &&L_VF_ELSE, &&L_VF_END, &&L_VF_BR, &&L_VF_BR_IF};
+    _Static_assert(sizeof vf_label / sizeof vf_label[0] == VF_BR_IF + 1, "vf_label follows VF_*");
+#endif
+    for (;;) {
+        if (pos >= stop) goto out;
+        b = bytes + pos;
+        vb = &vbytes[b[0]];
+        VF_DISPATCH(vb->fast) {
+        VF_CASE(VF_UN):
             if (len <= h || v[len - 1].kind != vb->p0) goto out;
             v[len - 1] = kbin_vt(vb->r0);
             n = 1;
-            break;
-        case VF_BIN:
+            VF_NEXT();
+        VF_CASE(VF_BIN):
             if (len < h + 2 || v[len - 1].kind != vb->p1 || v[len - 2].kind != vb->p0) goto out;
             v[len - 2] = kbin_vt(vb->r0);
             len--;
             n = 1;
-            break;
-        case VF_CONST:
+            VF_NEXT();
+        VF_CASE(VF_CONST):
             if (len + 1 >= room) goto out;
             v[len++] = kbin_vt(vb->r0);
             n = vb->n;
-            break;
-        case VF_CONST_LEB: {
+            VF_NEXT();
+        VF_CASE(VF_CONST_LEB): {
             /* Signed LEBs shorter than their last permitted byte (spec 5.2.2). */
             unsigned i = 0;
             while (i < vb->n && (b[1 + i] & 0x80)) i++;
             if (i == vb->n || len + 1 >= room) goto out;
             v[len++] = kbin_vt(vb->r0);
             n = 2 + i;
-            break;
+            VF_NEXT();
         }
-        case VF_FC: {
+        VF_CASE(VF_FC): {
             const vbyte *sub = &vfc[b[1] & 0x7F];
             if (b[1] >= 0x80) goto out;
             if (sub->fast == VF_UN) {
@@ -139,9 +183,9 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
                 goto out;
             }
             n = 2;
-            break;
+            VF_NEXT();
         }
-        case VF_CALL: {
+        VF_CASE(VF_CALL): {
             /* A call whose signature is numeric: get_func, pop_params, push_results. */
             uint32_t x;
             if (b[1] < 0x80) x = b[1], n = 2;
@@ -158,25 +202,25 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
                 if (res[i].kind == KVT_REF) goto out;
             len -= np;
             for (uint32_t i = 0; i < nr; i++) v[len++] = kbin_vt(res[i].kind);
-            break;
+            VF_NEXT();
         }
-        case VF_LOCAL_GET:
+        VF_CASE(VF_LOCAL_GET):
             if (b[1] >= 0x80 || b[1] >= nlocals || !inited[b[1]] || len + 1 >= room) goto out;
             v[len++] = locals[b[1]];
             n = 2;
-            break;
-        case VF_LOCAL_SET:
-        case VF_LOCAL_TEE: {
+            VF_NEXT();
+        VF_CASE(VF_LOCAL_SET):
+        VF_CASE(VF_LOCAL_TEE): {
             if (b[1] >= 0x80 || b[1] >= nlocals || !inited[b[1]]) goto out;
             kbin_valtype t = locals[b[1]];
             if (t.kind == KVT_REF || len <= h || v[len - 1].kind != t.kind) goto out;
             if (vb->fast == VF_LOCAL_SET) len--;
             else v[len - 1] = t;
             n = 2;
-            break;
+            VF_NEXT();
         }
-        case VF_LOAD:
-        case VF_STORE:
+        VF_CASE(VF_LOAD):
+        VF_CASE(VF_STORE):
             /* A memarg of memory 0 (flags < 0x40) with a one- or two-byte offset. */
             if (b[1] >= 0x40 || !mem32 || (int)b[1] > vb->align) goto out;
             if (b[2] < 0x80) n = 3;
@@ -189,23 +233,23 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
                 if (len < h + 2 || v[len - 1].kind != vb->p1 || v[len - 2].kind != KVT_I32) goto out;
                 len -= 2;
             }
-            break;
-        case VF_DROP:
+            VF_NEXT();
+        VF_CASE(VF_DROP):
             if (len <= h) goto out;
             len--;
             n = 1;
-            break;
-        case VF_SELECT: {
+            VF_NEXT();
+        VF_CASE(VF_SELECT): {
             if (len < h + 3 || v[len - 1].kind != KVT_I32) goto out;
             uint8_t k = v[len - 2].kind;
             if (k != v[len - 3].kind || k == KVT_REF || k == KVT_BOT || !kval_is_num_vec(v[len - 2])) goto out;
             v[len - 3] = v[len - 2];
             len -= 2;
             n = 1;
-            break;
+            VF_NEXT();
         }
-        case VF_IF:
-        case VF_BLOCK: {
+        VF_CASE(VF_IF):
+        VF_CASE(VF_BLOCK): {
             /* Block type: empty or one numeric/vector value type (spec 5.4.1). */
             uint8_t bt = b[1];
             if (bt != 0x40 && !(bt >= KVT_V128 && bt <= KVT_I32)) goto out;
@@ -228,9 +272,9 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
             f->bt.val = kbin_vt(bt == 0x40 ? 0 : bt);
             h = len;
             n = 2;
-            break;
+            VF_NEXT();
         }
-        case VF_ELSE:
+        VF_CASE(VF_ELSE):
             /* 'else' of an 'if' whose then-arm left exactly its results. */
             if (f->op != KOP_IF || f->state != 0) goto out;
             if (f->bt.kind == KBT_EMPTY) {
@@ -245,8 +289,8 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
             kval_reset_inits(c, f);
             len = h;
             n = 1;
-            break;
-        case VF_END:
+            VF_NEXT();
+        VF_CASE(VF_END):
             /* A block's end with exactly its results on the stack ('if' without
                'else' only when it has none: the implicit else passes nothing). */
             if (c->ctrls.len < 2) goto out;
@@ -263,9 +307,9 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
             f = &c->ctrls.items[c->ctrls.len - 1];
             h = f->height;
             n = 1;
-            break;
-        case VF_BR:
-        case VF_BR_IF: {
+            VF_NEXT();
+        VF_CASE(VF_BR):
+        VF_CASE(VF_BR_IF): {
             uint32_t l = b[1];
             if (l >= 0x80 || l >= c->ctrls.len || !label_empty(&c->ctrls.items[c->ctrls.len - 1 - l])) goto out;
             if (vb->fast == VF_BR) {
@@ -276,12 +320,11 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
                 len--;
             }
             n = 2;
-            break;
+            VF_NEXT();
         }
-        default:
+        VF_DEFAULT:
             goto out;
         }
-        pos += n;
     }
 out:
     c->vals.len = len;
