@@ -30,6 +30,45 @@ static uint16_t ps_fc[128]; /* 0xFC sub-opcodes PS_FC takes: KOP_* + 1, else 0 *
 #define PS_LOOKAHEAD 12
 
 /*
+** The pre-scan's dispatch, written once for both builds (STYLE.md, as Lua's
+** vmdispatch): with GCC's labels-as-values each case ends in its own
+** indirect jump straight to the next instruction's case while the inline
+** decoding applies, which the branch predictor tells apart (issue 10);
+** elsewhere a plain switch in a loop. PS_NEXT counts the record just filled.
+*/
+#if defined(__GNUC__) && !defined(KEEL_NO_COMPUTED_GOTO)
+#define PS_GOTO 1
+#define PS_DISPATCH(x) goto *ps_label[x];
+#define PS_CASE(l) L_##l
+#define PS_DEFAULT L_PS_GENERAL
+#define PS_NEXT()                                          \
+    do {                                                   \
+        n++;                                               \
+        if (pos >= fast_end || n == cap) goto ps_top;      \
+        in = &items[n];                                    \
+        b = bytes + pos;                                   \
+        cls = ps_class[b[0]];                              \
+        in->op = ps_op[b[0]];                              \
+        in->offset = (uint32_t)pos;                        \
+        if (pending && cls != PS_FC && cls != PS_GENERAL) { \
+            pool_decide(c, in->op, ptype, pv);             \
+            pending = false;                               \
+        }                                                  \
+        goto *ps_label[cls];                               \
+    } while (0)
+#else
+#define PS_GOTO 0
+#define PS_DISPATCH(x) switch (x)
+#define PS_CASE(l) case l
+#define PS_DEFAULT default
+#define PS_NEXT()    \
+    {                \
+        n++;         \
+        goto ps_top; \
+    }
+#endif
+
+/*
 ** Constant pool: a constant inside a loop that an instruction will read from
 ** a slot (a float operand, an integer operand no immediate form takes) gets a
 ** slot written once at function entry instead of a const instruction per
@@ -70,6 +109,19 @@ kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsu
        records may alias anything) and go back to c->instrs at the end. */
     kbin_instr *items = c->instrs.items;
     size_t n = 0, cap = c->instrs.cap;
+    /* Instructions starting before 'fast_end' may be decoded inline. */
+    size_t fast_end = end > PS_LOOKAHEAD ? end - PS_LOOKAHEAD : 0;
+    kbin_instr *in;
+    const uint8_t *b;
+    unsigned cls;
+#if PS_GOTO
+    /* ORDER PS: one entry per PS_* class. */
+    static const void *const ps_label[] = {&&L_PS_GENERAL, &&L_PS_PLAIN, &&L_PS_INDEX, &&L_PS_I32,
+                                           &&L_PS_I64, &&L_PS_F32, &&L_PS_F64, &&L_PS_BLOCK,
+                                           &&L_PS_END, &&L_PS_MEMARG, &&L_PS_FC};
+    _Static_assert(sizeof ps_label / sizeof ps_label[0] == PS_FC + 1, "ps_label follows PS_*");
+#endif
+ps_top:
     while (pos < end) {
         if (n == cap) {
             c->instrs.len = n;
@@ -77,9 +129,9 @@ kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsu
                 return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling a function");
             items = c->instrs.items, cap = c->instrs.cap;
         }
-        kbin_instr *in = &items[n];
-        const uint8_t *b = bytes + pos;
-        unsigned cls = end - pos > PS_LOOKAHEAD ? ps_class[b[0]] : PS_GENERAL;
+        in = &items[n];
+        b = bytes + pos;
+        cls = pos < fast_end ? ps_class[b[0]] : PS_GENERAL;
         if (cls != PS_GENERAL) {
             in->op = ps_op[b[0]];
             in->offset = (uint32_t)pos;
@@ -88,11 +140,11 @@ kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsu
                 pending = false;
             }
         }
-        switch (cls) {
-        case PS_PLAIN:
+        PS_DISPATCH(cls) {
+        PS_CASE(PS_PLAIN):
             pos += 1;
-            break;
-        case PS_INDEX:
+            PS_NEXT();
+        PS_CASE(PS_INDEX):
             if (b[1] < 0x80) {
                 in->imm.index = b[1];
                 pos += 2;
@@ -102,8 +154,8 @@ kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsu
             } else {
                 goto general;
             }
-            break;
-        case PS_FC:
+            PS_NEXT();
+        PS_CASE(PS_FC):
             /* 0xFC with a one-byte sub-opcode of no immediate (saturating truncations). */
             if (b[1] >= 0x80 || ps_fc[b[1]] == 0) goto general;
             in->op = (uint16_t)(ps_fc[b[1]] - 1);
@@ -112,9 +164,9 @@ kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsu
                 pending = false;
             }
             pos += 2;
-            break;
-        case PS_I32:
-        case PS_I64: {
+            PS_NEXT();
+        PS_CASE(PS_I32):
+        PS_CASE(PS_I64): {
             /* Signed LEBs shorter than their last permitted byte (spec 5.2.2). */
             unsigned max = cls == PS_I32 ? 4 : 9, i = 0;
             uint64_t v = 0;
@@ -134,24 +186,24 @@ kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsu
             }
             pending = in_loop > 0;
             pos += 2 + i;
-            break;
+            PS_NEXT();
         }
-        case PS_F32:
+        PS_CASE(PS_F32):
             in->imm.f32 = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 24;
             pv = in->imm.f32, ptype = KVT_F32;
             pending = in_loop > 0;
             pos += 5;
-            break;
-        case PS_F64: {
+            PS_NEXT();
+        PS_CASE(PS_F64): {
             uint64_t v = 0;
             for (int i = 8; i >= 1; i--) v = v << 8 | b[i];
             in->imm.f64 = v;
             pv = v, ptype = KVT_F64;
             pending = in_loop > 0;
             pos += 9;
-            break;
+            PS_NEXT();
         }
-        case PS_BLOCK:
+        PS_CASE(PS_BLOCK):
             /* Empty (0x40) or one value type byte (spec 5.4.1 "blocktype"). */
             if (b[1] != 0x40 && !(b[1] >= KVT_V128 && b[1] <= KVT_I32)) goto general;
             in->imm.block.kind = b[1] == 0x40 ? KBT_EMPTY : KBT_VAL;
@@ -161,15 +213,15 @@ kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsu
             if (depth < 64 && in->op == KOP_LOOP) { loop_bits |= 1ull << depth; in_loop++; }
             depth++;
             if (in->op == KOP_TRY) *hidden += 1;
-            break;
-        case PS_END:
+            PS_NEXT();
+        PS_CASE(PS_END):
             pos += 1;
             if (depth > 0) {
                 depth--;
                 if (depth < 64 && (loop_bits >> depth & 1)) { loop_bits &= ~(1ull << depth); in_loop--; }
             }
-            break;
-        case PS_MEMARG:
+            PS_NEXT();
+        PS_CASE(PS_MEMARG):
             /* flags < 0x40: no memory index; an offset of one or two bytes. */
             if (b[1] >= 0x40 || (b[2] >= 0x80 && b[3] >= 0x80)) goto general;
             in->imm.mem.align = b[1];
@@ -182,8 +234,8 @@ kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsu
                 in->imm.mem.offset = (uint64_t)(b[2] & 0x7F) | (uint64_t)b[3] << 7;
                 pos += 4;
             }
-            break;
-        default:
+            PS_NEXT();
+        PS_DEFAULT:
         general: {
             kbin_reader r = kbin_reader_make(bytes, pos, end);
             kb_error *err = kbin_read_instr(&r, in);
@@ -193,7 +245,7 @@ kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsu
                 pool_decide(c, in->op, ptype, pv);
                 pending = false;
             }
-            if (!scan_op[in->op]) break; /* nothing below applies */
+            if (!scan_op[in->op]) PS_NEXT(); /* nothing below applies */
             switch (in->op) {
             case KOP_BLOCK: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE: case KOP_LOOP:
                 if (depth < 64 && in->op == KOP_LOOP) { loop_bits |= 1ull << depth; in_loop++; }
@@ -223,10 +275,9 @@ kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsu
             } else if (in->op == KOP_TRY) {
                 *hidden += 1;
             }
-            break;
+            PS_NEXT();
         }
         }
-        n++;
     }
     c->instrs.len = n;
     return NULL;
