@@ -51,6 +51,41 @@ enum { MC_OTHER = 0, MC_LOCAL_GET, MC_I32_CONST, MC_I64_CONST, MC_F32_CONST, MC_
 static uint8_t op_class[KOP_COUNT_];
 static pthread_once_t op_flags_once = PTHREAD_ONCE_INIT;
 
+/*
+** compile_func's main loop, written once for both builds (STYLE.md, as Lua's
+** vmdispatch). MC_NOTE records the instruction's pc-map pair (a lazy
+** instruction's quiet pair past the first two would only remove a pair at
+** this position, which the next instruction's pair does as well: it starts
+** here too) and looks up its translation. With GCC's labels-as-values each
+** of the main loop's own translations ends in its own indirect jump to the
+** next instruction's (issue 10: one shared jump mispredicts on most
+** instructions); none of them changes the control stack, so the next one is
+** live code too. Elsewhere a plain switch in the loop.
+*/
+#define MC_NOTE()                                                            \
+    do {                                                                     \
+        fl = op_flags[in->op];                                               \
+        quiet = (fl & OPF_QUIET) && (!huge || in->offset < PC_QUIET);        \
+        if (!(fl & OPF_LAZY) || !quiet || c->pcmap.len <= 4) pc_note(c, in->offset, quiet); \
+        d = &direct[in->op];                                                 \
+    } while (0)
+#if defined(__GNUC__) && !defined(KEEL_NO_COMPUTED_GOTO)
+#define MC_GOTO 1
+#define MC_DISPATCH(x) goto *mc_label[x];
+#define MC_CASE(l) L_##l
+#define MC_NEXT()                                        \
+    do {                                                 \
+        if (++in >= in_end || c->oom) goto body_done;    \
+        MC_NOTE();                                       \
+        goto *mc_label[op_class[in->op]];                \
+    } while (0)
+#else
+#define MC_GOTO 0
+#define MC_DISPATCH(x) switch (x)
+#define MC_CASE(l) case l
+#define MC_NEXT() continue
+#endif
+
 /* ---------------------------------------------------------------- instructions */
 
 /*
@@ -1084,11 +1119,21 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         const kbin_instr *in = c->instrs.items, *in_end = in + c->instrs.len;
         /* Offsets at or past PC_QUIET keep their pairs (never in practice). */
         bool huge = (uint64_t)f->body.offset + f->body.len >= PC_QUIET;
-        /* Only emit_instr can close the function's block (its 'end'). */
         /* Only emit_instr changes the control stack or makes code unreachable
-           (set_unreachable): the top frame's flag is read again after it only
-           (issue 10: not once per instruction). */
+           (set_unreachable), and only it can close the function's block (its
+           'end'): the top frame's flag is read again after it only (issue 10:
+           not once per instruction). */
         bool dead = false;
+        uint8_t fl;
+        bool quiet;
+        const direct_op *d;
+#if MC_GOTO
+        /* ORDER MC: one entry per MC_* class. */
+        static const void *const mc_label[] = {&&L_MC_OTHER, &&L_MC_LOCAL_GET, &&L_MC_I32_CONST,
+                                               &&L_MC_I64_CONST, &&L_MC_F32_CONST, &&L_MC_F64_CONST,
+                                               &&L_MC_LOCAL_SET, &&L_MC_UN, &&L_MC_BIN, &&L_MC_LD, &&L_MC_ST};
+        _Static_assert(sizeof mc_label / sizeof mc_label[0] == MC_ST + 1, "mc_label follows MC_*");
+#endif
         for (; in < in_end && !c->oom; in++) {
             if (dead) {
                 /* Dead code (spec 3.3: stack-polymorphic): skip to the matching else/end. */
@@ -1106,41 +1151,36 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
                     continue;
                 }
             }
-            uint8_t fl = op_flags[in->op];
-            bool quiet = (fl & OPF_QUIET) && (!huge || in->offset < PC_QUIET);
-            /* A lazy instruction's quiet pair past the first two would only
-               remove a pair at this position (pc_note), which the next
-               instruction's pair does as well: it starts here too. */
-            if (!(fl & OPF_LAZY) || !quiet || c->pcmap.len <= 4) pc_note(c, in->offset, quiet);
+            MC_NOTE();
             /* The most common instructions (four in five of a typical body)
                translated here, as emit_instr would: one dispatch. */
-            const direct_op *d = &direct[in->op];
-            switch (op_class[in->op]) {
-            case MC_LOCAL_GET:
-                if (in->imm.index >= c->local_count) break;
+            MC_DISPATCH(op_class[in->op]) {
+            MC_CASE(MC_LOCAL_GET):
+                if (in->imm.index >= c->local_count) goto other;
                 push(c, E_LOCAL, c->local_type[in->imm.index])->slot = c->local_slot[in->imm.index];
-                continue;
-            case MC_I32_CONST: push_kind(c, E_CONST, KVT_I32)->c = (uint32_t)in->imm.i32; continue;
-            case MC_I64_CONST: push_kind(c, E_CONST, KVT_I64)->c = (uint64_t)in->imm.i64; continue;
-            case MC_F32_CONST: push_kind(c, E_CONST, KVT_F32)->c = in->imm.f32; continue;
-            case MC_F64_CONST: push_kind(c, E_CONST, KVT_F64)->c = in->imm.f64; continue;
-            case MC_LOCAL_SET:
-                if (in->imm.index >= c->local_count) break;
+                MC_NEXT();
+            MC_CASE(MC_I32_CONST): push_kind(c, E_CONST, KVT_I32)->c = (uint32_t)in->imm.i32; MC_NEXT();
+            MC_CASE(MC_I64_CONST): push_kind(c, E_CONST, KVT_I64)->c = (uint64_t)in->imm.i64; MC_NEXT();
+            MC_CASE(MC_F32_CONST): push_kind(c, E_CONST, KVT_F32)->c = in->imm.f32; MC_NEXT();
+            MC_CASE(MC_F64_CONST): push_kind(c, E_CONST, KVT_F64)->c = in->imm.f64; MC_NEXT();
+            MC_CASE(MC_LOCAL_SET):
+                if (in->imm.index >= c->local_count) goto other;
                 emit_local_set(c, in);
-                continue;
-            case MC_UN: emit_unary(c, d); continue;
-            case MC_BIN: emit_binary(c, d); continue;
-            case MC_LD:
-                if ((fl & OPF_INDEX) && !indices_ok(c, in)) break;
+                MC_NEXT();
+            MC_CASE(MC_UN): emit_unary(c, d); MC_NEXT();
+            MC_CASE(MC_BIN): emit_binary(c, d); MC_NEXT();
+            MC_CASE(MC_LD):
+                if ((fl & OPF_INDEX) && !indices_ok(c, in)) goto other;
                 emit_load(c, in, d);
-                continue;
-            case MC_ST:
-                if ((fl & OPF_INDEX) && !indices_ok(c, in)) break;
+                MC_NEXT();
+            MC_CASE(MC_ST):
+                if ((fl & OPF_INDEX) && !indices_ok(c, in)) goto other;
                 emit_store(c, in, d);
-                continue;
-            default:
-                break;
+                MC_NEXT();
+            MC_CASE(MC_OTHER):
+                goto other; /* not 'break': no switch with computed goto */
             }
+        other:
             if ((fl & OPF_INDEX) && !indices_ok(c, in)) {
                 err = kb_error_at(KB_ERR_INVALID, (int64_t)in->offset, "unknown index in %s (module not validated?)",
                                   kbin_op_name(in->op));
@@ -1150,6 +1190,9 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
             if (c->ctrls.len == 0) break;
             dead = c->ctrls.items[c->ctrls.len - 1].unreachable;
         }
+#if MC_GOTO
+    body_done:;
+#endif
     }
     if (c->oom) {
         err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling function %u", fidx);
