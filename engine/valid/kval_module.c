@@ -90,6 +90,33 @@ static bool refs_add(refs *r, uint32_t x) {
     return true;
 }
 
+/*
+** Sorts 'x[0..len)' and drops duplicates; returns the new length. Every
+** index of a valid module is below 'bound' (the function count), so a bitmap
+** over that space does it in linear time (a module exporting thousands of
+** functions was paying a qsort on every load, cache hits included: issue 7);
+** anything out of range falls back to qsort (validation reports it later).
+*/
+static size_t sort_unique(uint32_t *x, size_t len, uint32_t bound) {
+    if (len == 0) return 0;
+    uint64_t *bits = NULL;
+    bool in_range = true;
+    for (size_t i = 0; i < len && in_range; i++) in_range = x[i] < bound;
+    if (in_range) bits = kb_calloc(((size_t)bound + 63) / 64, sizeof *bits);
+    size_t n = 0;
+    if (bits != NULL) {
+        for (size_t i = 0; i < len; i++) bits[x[i] / 64] |= (uint64_t)1 << (x[i] % 64);
+        for (size_t w = 0; w < ((size_t)bound + 63) / 64; w++)
+            for (uint64_t b = bits[w]; b != 0; b &= b - 1) x[n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+        kb_free(bits);
+        return n;
+    }
+    qsort(x, len, sizeof *x, cmp_u32);
+    for (size_t i = 0; i < len; i++)
+        if (n == 0 || x[n - 1] != x[i]) x[n++] = x[i];
+    return n;
+}
+
 /* Collects the ref.func indices of a constant expression. */
 static kb_error *refs_from_expr(const kbin_module *m, kbin_range e, refs *r) {
     kbin_reader rd = kbin_reader_make(m->bytes, e.offset, (size_t)e.offset + e.len);
@@ -128,10 +155,7 @@ static kb_error *collect_refs(kbin_module *m) {
         kb_free(r.items);
         return err;
     }
-    if (r.len) qsort(r.items, r.len, sizeof *r.items, cmp_u32);
-    size_t n = 0;
-    for (size_t i = 0; i < r.len; i++)
-        if (n == 0 || r.items[n - 1] != r.items[i]) r.items[n++] = r.items[i];
+    size_t n = sort_unique(r.items, r.len, m->func_count);
     kb_free(m->declared_funcs);
     m->declared_funcs = r.items;
     m->declared_func_count = (uint32_t)n;
