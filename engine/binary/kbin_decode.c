@@ -82,8 +82,11 @@ static kb_error *read_count(dec *d, uint32_t *n, size_t min_entry) {
     return NULL;
 }
 
-/* A name (spec 5.2.4): a length-prefixed UTF-8 string. Copies it, NUL-terminated. */
-static kb_error *read_name(dec *d, char **out, uint32_t *len_out) {
+/*
+** A name (spec 5.2.4): a length-prefixed UTF-8 string, copied NUL-terminated
+** to '*text' (which moves past it) when given, else to a new allocation.
+*/
+static kb_error *read_name_to(dec *d, char **text, char **out, uint32_t *len_out) {
     uint32_t len;
     size_t start = d->r.pos;
     kb_error *err = kbin_read_u32(&d->r, &len);
@@ -91,11 +94,35 @@ static kb_error *read_name(dec *d, char **out, uint32_t *len_out) {
     if (len > d->r.end - d->r.pos) return malformed(start, "length out of bounds");
     const uint8_t *s = d->r.bytes + d->r.pos;
     if (!kb_utf8_valid(s, len)) return malformed(d->r.pos, "malformed UTF-8 encoding");
-    *out = kb_strndup((const char *)s, len);
-    if (*out == NULL) return oom();
+    if (text != NULL) {
+        *out = *text;
+        memcpy(*out, s, len);
+        (*out)[len] = '\0';
+        *text += (size_t)len + 1;
+    } else if ((*out = kb_strndup((const char *)s, len)) == NULL) {
+        return oom();
+    }
     if (len_out) *len_out = len;
     d->r.pos += len;
     return NULL;
+}
+
+static kb_error *read_name(dec *d, char **out, uint32_t *len_out) { return read_name_to(d, NULL, out, len_out); }
+
+/*
+** An array of 'n' entries of 'size' bytes, zeroed, followed by room for the
+** NUL-terminated names of a section (at most its remaining bytes plus one
+** NUL per name): import and export names then cost one allocation per
+** section, not one per name (every load decodes them, cache hits included:
+** issue 7). '*text' receives the start of the room.
+*/
+static void *entries_with_names(dec *d, uint32_t n, size_t size, char **text) {
+    size_t head = ((size_t)n + 1) * size, room = (d->r.end - d->r.pos) + (size_t)n * 2;
+    uint8_t *p = kb_malloc(head + room);
+    if (p == NULL) return NULL;
+    memset(p, 0, head);
+    *text = (char *)p + head;
+    return p;
 }
 
 /*
@@ -299,13 +326,14 @@ static kb_error *sec_import(dec *d) {
     kb_error *err = read_count(d, &n, 1);
     if (err) return err;
     kbin_module *m = d->m;
-    m->imports = kb_calloc((size_t)n + 1, sizeof *m->imports);
+    char *text;
+    m->imports = entries_with_names(d, n, sizeof *m->imports, &text);
     if (m->imports == NULL) return oom();
     for (uint32_t i = 0; i < n; i++) {
         kbin_import *im = &m->imports[i];
         m->import_count = i + 1;
-        if ((err = read_name(d, &im->module, &im->module_len)) != NULL) return err;
-        if ((err = read_name(d, &im->name, &im->name_len)) != NULL) return err;
+        if ((err = read_name_to(d, &text, &im->module, &im->module_len)) != NULL) return err;
+        if ((err = read_name_to(d, &text, &im->name, &im->name_len)) != NULL) return err;
         size_t kpos = d->r.pos;
         uint8_t kind;
         if ((err = kbin_read_byte(&d->r, &kind)) != NULL) return err;
@@ -462,12 +490,13 @@ static kb_error *sec_export(dec *d) {
     kb_error *err = read_count(d, &n, 1);
     if (err) return err;
     kbin_module *m = d->m;
-    m->exports = kb_calloc((size_t)n + 1, sizeof *m->exports);
+    char *text;
+    m->exports = entries_with_names(d, n, sizeof *m->exports, &text);
     if (m->exports == NULL) return oom();
     for (uint32_t i = 0; i < n; i++) {
         kbin_export *e = &m->exports[i];
         m->export_count = i + 1;
-        if ((err = read_name(d, &e->name, &e->name_len)) != NULL) return err;
+        if ((err = read_name_to(d, &text, &e->name, &e->name_len)) != NULL) return err;
         size_t p = d->r.pos;
         uint8_t kind;
         if ((err = kbin_read_byte(&d->r, &kind)) != NULL) return err;
@@ -646,6 +675,12 @@ static kb_error *read_code(dec *d, kbin_func *f, bool spare) {
         err = kb_error_at(KB_ERR_LIMIT, (int64_t)groups_pos, "too many locals in module");
         goto done;
     }
+    f->local_count = (uint32_t)total;
+    /* Bytes this build already validated and compiled (a cache hit) need no
+       locals array: only the validator and the compiler read it, and the
+       compiled code carries its own frame layout (issue 7: a hit decodes
+       thousands of functions). */
+    if (d->features & KBIN_FEATURE_TRUSTED_BODIES) goto body;
     f->locals = kb_malloc(((size_t)total + 1) * sizeof *f->locals);
     if (f->locals == NULL) {
         err = oom();
@@ -660,7 +695,7 @@ static kb_error *read_code(dec *d, kbin_func *f, bool spare) {
         (void)kbin_read_valtype(&d->r, &t);
         for (uint32_t j = 0; j < c; j++) f->locals[k++] = t;
     }
-    f->local_count = (uint32_t)total;
+body:
     f->body.offset = (uint32_t)d->r.pos;
     f->body.len = (uint32_t)(body_end - d->r.pos);
     (void)section_end;

@@ -17,19 +17,14 @@ void kbin_module_free(kbin_module *m) {
         kb_free(m->types[i].fields);
     }
     kb_free(m->types);
-    for (uint32_t i = 0; i < m->import_count; i++) {
-        kb_free(m->imports[i].module);
-        kb_free(m->imports[i].name);
-    }
-    kb_free(m->imports);
+    kb_free(m->imports); /* their names live in the same block (kbin_decode.c) */
     for (uint32_t i = 0; i < m->func_count; i++) kb_free(m->funcs[i].locals);
     kb_free(m->funcs);
     kb_free(m->tables);
     kb_free(m->memories);
     kb_free(m->globals);
     kb_free(m->tags);
-    for (uint32_t i = 0; i < m->export_count; i++) kb_free(m->exports[i].name);
-    kb_free(m->exports);
+    kb_free(m->exports); /* their names live in the same block (kbin_decode.c) */
     for (uint32_t i = 0; i < m->elem_count; i++) {
         kb_free(m->elems[i].func_indices);
         kb_free(m->elems[i].exprs);
@@ -39,8 +34,7 @@ void kbin_module_free(kbin_module *m) {
     for (uint32_t i = 0; i < m->custom_count; i++) kb_free(m->customs[i].name);
     kb_free(m->customs);
     kb_free(m->name);
-    for (uint32_t i = 0; i < m->func_name_count; i++) kb_free(m->func_names[i].name);
-    kb_free(m->func_names);
+    kb_free(m->func_names); /* the names live in the same block (decode_func_names) */
     kb_free(m->declared_funcs);
     if (!m->bytes_borrowed) kb_free(m->bytes);
     kb_free(m);
@@ -85,29 +79,36 @@ static bool rd_name(const uint8_t *b, size_t end, size_t *pos, char **out) {
     return true;
 }
 
-/* Function names subsection (id 1): a name map, indices strictly increasing. */
+/*
+** Function names subsection (id 1): a name map, indices strictly increasing.
+** The map and its NUL-terminated names share one block, so a module with
+** thousands of named functions costs one allocation here, not one per name
+** (every load decodes it, cache hits included: issue 7). The names take at
+** most the subsection's bytes plus one NUL each.
+*/
 static bool decode_func_names(kbin_module *m, size_t pos, size_t end) {
     uint32_t n;
     if (!rd_u32(m->bytes, end, &pos, &n) || n > end - pos) return false;
-    kbin_name *names = kb_calloc((size_t)n + 1, sizeof *names);
+    size_t map_bytes = ((size_t)n + 1) * sizeof(kbin_name);
+    kbin_name *names = kb_malloc(map_bytes + (end - pos) + n);
     if (names == NULL) return false;
+    char *text = (char *)names + map_bytes;
     uint32_t count = 0;
     bool ok = true;
     for (uint32_t i = 0; i < n && ok; i++) {
-        uint32_t idx;
-        char *s = NULL;
-        ok = rd_u32(m->bytes, end, &pos, &idx) && rd_name(m->bytes, end, &pos, &s);
-        if (ok && count > 0 && idx <= names[count - 1].index) ok = false;
-        if (!ok) {
-            kb_free(s);
-            break;
-        }
+        uint32_t idx, len = 0;
+        ok = rd_u32(m->bytes, end, &pos, &idx) && rd_u32(m->bytes, end, &pos, &len) && len <= end - pos &&
+             kb_utf8_valid(m->bytes + pos, len) && (count == 0 || idx > names[count - 1].index);
+        if (!ok) break;
+        memcpy(text, m->bytes + pos, len);
+        text[len] = '\0';
+        pos += len;
         names[count].index = idx;
-        names[count].name = s;
+        names[count].name = text;
+        text += len + 1;
         count++;
     }
     if (!ok) {
-        for (uint32_t i = 0; i < count; i++) kb_free(names[i].name);
         kb_free(names);
         return false;
     }

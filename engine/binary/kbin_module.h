@@ -149,8 +149,8 @@ typedef struct kbin_range {
 /* ---------------------------------------------------------------- sections */
 
 typedef struct kbin_import {
-    char *module;  /* owned, NUL-terminated UTF-8 (may contain NUL: see module_len) */
-    char *name;    /* owned */
+    char *module;  /* in the imports block, NUL-terminated UTF-8 (may contain NUL: see module_len) */
+    char *name;    /* in the imports block */
     uint32_t module_len, name_len;
     uint8_t kind;  /* KEXT_* */
     union {
@@ -163,7 +163,7 @@ typedef struct kbin_import {
 } kbin_import;
 
 typedef struct kbin_export {
-    char *name;    /* owned */
+    char *name;    /* NUL-terminated, in the exports block */
     uint32_t name_len;
     uint8_t kind;  /* KEXT_* */
     uint32_t index;
@@ -174,7 +174,9 @@ typedef struct kbin_func {
     bool imported;
     /* Defined functions only: */
     uint32_t local_count;     /* locals after the parameters */
-    kbin_valtype *locals;     /* owned, expanded from the compressed form */
+    kbin_valtype *locals;     /* owned, expanded from the compressed form; NULL when decoded
+                                 with KBIN_FEATURE_TRUSTED_BODIES (only valid/ and compile/
+                                 read it, and they never see such a module) */
     kbin_range body;          /* instruction bytes after the local declarations, up to and including the final 'end' */
     uint32_t code_offset;     /* offset of the function's entry in 'bytes' (for backtraces) */
 } kbin_func;
@@ -231,7 +233,7 @@ typedef struct kbin_custom {
 /* A name from the name section (spec 7.4.2). */
 typedef struct kbin_name {
     uint32_t index;
-    char *name;             /* owned */
+    char *name;             /* NUL-terminated, in the same block as func_names */
 } kbin_name;
 
 /* ---------------------------------------------------------------- module */
