@@ -196,7 +196,8 @@ static keel_error *compile(wenv *w, const ktext_modsrc *src, keel_module **out) 
 
 /* The kind of a compile error; text that did not convert counts as malformed. */
 static keel_errkind compile_kind(const ktext_modsrc *src, const keel_error *err) {
-    if (src->form == KTEXT_MODSRC_MALFORMED) return KEEL_ERROR_MALFORMED;
+    if (src->form == KTEXT_MODSRC_MALFORMED)
+        return src->error_invalid ? KEEL_ERROR_INVALID : KEEL_ERROR_MALFORMED;
     return keel_error_kind(err);
 }
 

@@ -568,7 +568,10 @@ static bool flat_block(ktext_mod *m, const op_row *op, kb_buf *b) {
     ktext_p *p = m->p;
     const char *k;
     size_t n;
+    int hint = m->hint_next;
+    m->hint_next = -1;
     if (!opt_label(m, &k, &n)) return false;
+    if (!ktext_hint_add(m, hint, b->len)) return false;
     if (!emit_op(m, b, op, op->code) || !ktext_blocktype(m, b)) return false;
     if (op->code == 0x1F && !catches(m, b)) return false;
     if (!push_label(m, k, n)) return false;
@@ -623,12 +626,16 @@ static bool folded_block(ktext_mod *m, const op_row *op, kb_buf *b) {
     ktext_p *p = m->p;
     const char *k;
     size_t n;
+    int hint = m->hint_next;
+    m->hint_next = -1;
     if (!opt_label(m, &k, &n)) return false;
     if (op->code == 0x04) {
         /* (if label bt folded* (then instr*) (else instr*)?) */
         kb_buf bt = {0};
         bool ok = ktext_blocktype(m, &bt);
         while (ok && ktext_peek(p)->kind == KTEXT_T_LPAR && !ktext_at_sexpr(p, "then")) ok = folded(m, b);
+        /* the hint is for the 'if' opcode, after its folded condition */
+        if (ok) ok = ktext_hint_add(m, hint, b->len);
         if (ok) ok = (emit_op(m, b, op, op->code) && (kb_buf_append(b, bt.data, bt.len) || OOM(m)));
         kb_buf_free(&bt);
         if (!ok || !push_label(m, k, n)) return false;
@@ -688,6 +695,8 @@ static bool folded_block(ktext_mod *m, const op_row *op, kb_buf *b) {
 /* '(' instruction ')' (spec 6.5.x folded instructions); cursor at '(' */
 static bool folded(ktext_mod *m, kb_buf *b) {
     ktext_p *p = m->p;
+    int hint = p->nan ? ktext_annot_hint(m) : -1;
+    if (hint == -2) return false;
     if (!depth_enter(m)) return false;
     p->i++; /* '(' */
     const ktext_tok *t = ktext_peek(p);
@@ -700,6 +709,7 @@ static bool folded(ktext_mod *m, kb_buf *b) {
             ok = ktext_unexpected(p);
     } else if (op->imm == KTEXT_IMM_BLOCK) {
         p->i++;
+        m->hint_next = hint;
         ok = folded_block(m, op, b);
     } else if (op->imm == KTEXT_IMM_STRUCT) {
         ok = ktext_unexpected(p);
@@ -708,6 +718,7 @@ static bool folded(ktext_mod *m, kb_buf *b) {
         kb_buf self = {0};
         ok = plain_immediates(m, op, t, &self);
         while (ok && ktext_peek(p)->kind == KTEXT_T_LPAR) ok = folded(m, b);
+        if (ok) ok = ktext_hint_add(m, hint, b->len); /* br_if, after its operands */
         if (ok) ok = kb_buf_append(b, self.data, self.len) || OOM(m);
         kb_buf_free(&self);
         if (ok) ok = ktext_expect_rpar(p);
@@ -721,6 +732,8 @@ static bool instr(ktext_mod *m, kb_buf *b) {
     ktext_p *p = m->p;
     const ktext_tok *t = ktext_peek(p);
     if (t->kind == KTEXT_T_LPAR) return folded(m, b);
+    int hint = p->nan ? ktext_annot_hint(m) : -1;
+    if (hint == -2) return false;
     const op_row *op = tok_op(p, t);
     if (op == NULL) {
         if (t->kind == KTEXT_T_ATOM)
@@ -731,11 +744,12 @@ static bool instr(ktext_mod *m, kb_buf *b) {
     p->i++;
     if (op->imm == KTEXT_IMM_BLOCK) {
         if (!depth_enter(m)) return false;
+        m->hint_next = hint;
         bool ok = flat_block(m, op, b);
         p->depth--;
         return ok;
     }
-    return plain_immediates(m, op, t, b);
+    return ktext_hint_add(m, hint, b->len) && plain_immediates(m, op, t, b);
 }
 
 bool ktext_instrs(ktext_mod *m, kb_buf *out) {

@@ -44,9 +44,38 @@ typedef struct ktext_tok {
     size_t off;     /* byte offset of the first character */
 } ktext_tok;
 
+/*
+** The annotations Keel gives a meaning to (annotations proposal; custom
+** sections appendix of the spec, branch hinting proposal). Every other
+** annotation is lexed for well-formedness and dropped.
+*/
+typedef enum ktext_annot_kind {
+    KTEXT_AN_CUSTOM = 1,  /* (@custom "name" placement? "data"*) */
+    KTEXT_AN_NAME,        /* (@name "name") */
+    KTEXT_AN_BRANCH_HINT  /* (@metadata.code.branch_hint "\00"|"\01") */
+} ktext_annot_kind;
+
+/*
+** One kept annotation. Its tokens (between the id and the closing ')') are
+** atoks[first .. first + count) of the lexed text; 'at' is the index of the
+** main token it precedes, which is how the parser finds where it stands.
+*/
+typedef struct ktext_annot {
+    uint32_t kind;    /* ktext_annot_kind */
+    uint32_t used;    /* set by the parser once it has claimed the annotation */
+    size_t at;        /* index in toks of the token after the annotation */
+    size_t first;     /* index in atoks */
+    size_t count;
+    ktext_tok open;   /* the '(@id' itself, for error positions */
+} ktext_annot;
+
 typedef struct ktext_lexed {
     ktext_tok *toks; /* ends with one KTEXT_T_EOF token */
     size_t count;    /* tokens including the EOF token */
+    ktext_annot *annots; /* kept annotations, by increasing 'at' */
+    size_t nannots;
+    ktext_tok *atoks;    /* their tokens */
+    size_t natoks;
 } ktext_lexed;
 
 /* Lexes 'src'. On error returns a KB_ERR_MALFORMED error naming line:column. */
@@ -71,12 +100,25 @@ typedef struct ktext_p {
     kb_error *err;       /* first error, or NULL */
     unsigned depth;      /* nesting of recursive parse functions */
     KB_VEC(char *) arena; /* decoded strings owned by the parse */
+    ktext_annot *an;     /* kept annotations (ktext_lexed.annots), may be NULL */
+    size_t nan;
+    const ktext_tok *at; /* their tokens (ktext_lexed.atoks) */
 } ktext_p;
+
+/* Points the parser at the tokens and annotations of 'lx'. */
+void ktext_p_init(ktext_p *p, const char *src, size_t len, ktext_lexed *lx);
 
 /* Records the first error (kind malformed) at token 'at' and returns false. */
 bool ktext_fail(ktext_p *p, const ktext_tok *at, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Same, with an error of kind 'kind' (KB_ERR_INVALID for the checks the
+** annotation proposals assign to validation). */
+bool ktext_fail_kind(ktext_p *p, const ktext_tok *at, uint32_t kind, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
 #endif
     ;
 /* Records an out-of-memory error and returns false. */

@@ -241,6 +241,21 @@ static bool scan_run(lexer *lx, uint32_t *kind) {
     return true;
 }
 
+/*
+** The annotations the parser reads (ktext_annot_kind), by their id; 0 for
+** the others, which the annotations proposal says a tool ignores.
+*/
+static int annot_kind(const char *id, size_t n) {
+    static const struct { const char *id; int kind; } known[] = {
+        {"custom", KTEXT_AN_CUSTOM},
+        {"name", KTEXT_AN_NAME},
+        {"metadata.code.branch_hint", KTEXT_AN_BRANCH_HINT},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strlen(known[i].id) == n && memcmp(known[i].id, id, n) == 0) return known[i].kind;
+    return 0;
+}
+
 kb_error *ktext_lex(const char *src, size_t len, ktext_lexed *out) {
     lexer lx;
     memset(&lx, 0, sizeof lx);
@@ -251,6 +266,9 @@ kb_error *ktext_lex(const char *src, size_t len, ktext_lexed *out) {
     tokvec v = {NULL, 0, 0};
     unsigned annot = 0;      /* depth inside an annotation, 0 outside */
     size_t annot_start = 0;
+    bool keep = false;       /* the current annotation is one the parser reads */
+    tokvec av = {NULL, 0, 0};
+    KB_VEC(ktext_annot) ans = {NULL, 0, 0};
 
     while (lx.pos < lx.len && lx.err == NULL) {
         size_t start = lx.pos;
@@ -300,14 +318,46 @@ kb_error *ktext_lex(const char *src, size_t len, ktext_lexed *out) {
             }
             annot = 1;
             annot_start = start;
+            keep = false;
+            int kind = annot_kind(src + idstart, lx.pos - idstart);
+            if (kind != 0) {
+                ktext_annot a;
+                memset(&a, 0, sizeof a);
+                a.kind = (uint32_t)kind;
+                a.at = v.len;
+                a.first = av.len;
+                a.open.kind = KTEXT_T_LPAR;
+                a.open.line = line;
+                a.open.col = col;
+                a.open.off = start;
+                a.open.len = (uint32_t)(lx.pos - start);
+                if (!kb_vec_push(&ans, a)) {
+                    lex_fail(&lx, start, "out of memory");
+                    break;
+                }
+                keep = true;
+            }
         } else if (c == '(') {
             lx.pos++;
-            if (annot) annot++;
-            else if (!emit(&lx, &v, KTEXT_T_LPAR, start, line, col)) break;
+            if (annot) {
+                annot++;
+                if (keep && !emit(&lx, &av, KTEXT_T_LPAR, start, line, col)) break;
+            } else if (!emit(&lx, &v, KTEXT_T_LPAR, start, line, col)) {
+                break;
+            }
         } else if (c == ')') {
             lx.pos++;
-            if (annot) annot--;
-            else if (!emit(&lx, &v, KTEXT_T_RPAR, start, line, col)) break;
+            if (annot) {
+                annot--;
+                if (keep && annot > 0 && !emit(&lx, &av, KTEXT_T_RPAR, start, line, col)) break;
+                if (keep && annot == 0) {
+                    ktext_annot *a = &ans.items[ans.len - 1];
+                    a->count = av.len - a->first;
+                    keep = false;
+                }
+            } else if (!emit(&lx, &v, KTEXT_T_RPAR, start, line, col)) {
+                break;
+            }
         } else if (c == '"' || is_idchar(c) || is_reserved_char(c)) {
             uint32_t kind;
             if (c == '"') {
@@ -338,6 +388,7 @@ kb_error *ktext_lex(const char *src, size_t len, ktext_lexed *out) {
                 }
             }
             if (!annot && !emit(&lx, &v, kind, start, line, col)) break;
+            if (annot && keep && !emit(&lx, &av, kind, start, line, col)) break;
         } else if (c >= 0x80) {
             if (utf8_char_len(&lx, start) == 0) lex_fail(&lx, start, "malformed UTF-8 encoding");
             else lex_fail(&lx, start, "illegal character");
@@ -352,18 +403,25 @@ kb_error *ktext_lex(const char *src, size_t len, ktext_lexed *out) {
     }
     if (lx.err != NULL) {
         kb_vec_free(&v);
+        kb_vec_free(&av);
+        kb_vec_free(&ans);
         return lx.err;
     }
     out->toks = v.items;
     out->count = v.len;
+    out->annots = ans.items;
+    out->nannots = ans.len;
+    out->atoks = av.items;
+    out->natoks = av.len;
     return NULL;
 }
 
 void ktext_lexed_free(ktext_lexed *lx) {
     if (lx == NULL) return;
     kb_free(lx->toks);
-    lx->toks = NULL;
-    lx->count = 0;
+    kb_free(lx->annots);
+    kb_free(lx->atoks);
+    memset(lx, 0, sizeof *lx);
 }
 
 bool ktext_string_decode(const char *src, const ktext_tok *t, kb_buf *out) {

@@ -66,6 +66,12 @@ typedef struct ktext_label {
     size_t klen;
 } ktext_label;
 
+/* A branch hint of the function being parsed (branch hinting proposal). */
+typedef struct ktext_hint {
+    uint32_t off;  /* offset of the hinted opcode in the function's instructions */
+    uint8_t value; /* 0: likely not taken, 1: likely taken */
+} ktext_hint;
+
 typedef struct ktext_mod {
     ktext_p *p;
     ktext_map names[KTEXT_SP_COUNT];
@@ -88,6 +94,18 @@ typedef struct ktext_mod {
     uint32_t func_name_count;
     kb_buf local_names;
     uint32_t local_name_funcs;
+    kb_buf tag_names;
+    uint32_t tag_name_count;
+    /* annotations (ktext_annot.c) */
+    const char *mod_name;          /* (@name ...) of the module, overrides $id */
+    size_t mod_name_len;
+    bool has_mod_name;
+    KB_VEC(size_t) customs;        /* claimed (@custom ...) annotations, text order */
+    bool in_func;                  /* parsing a function body: branch hints allowed */
+    int hint_next;                 /* hint for the folded block being entered, or -1 */
+    KB_VEC(ktext_hint) hints;      /* the function's hints, in code order */
+    kb_buf hint_sec;               /* metadata.code.branch_hint entries */
+    uint32_t hint_funcs;
 } ktext_mod;
 
 /* ------------------------------------------------------ types (ktext_types.c) */
@@ -138,5 +156,36 @@ bool ktext_instr1(ktext_mod *m, kb_buf *out);
 bool ktext_expr(ktext_mod *m, kb_buf *out);
 /* True when the atom at the current token names an instruction. */
 bool ktext_is_instr_token(const ktext_mod *m, const ktext_tok *t);
+
+/* ------------------------------------------- annotations (ktext_annot.c) */
+
+/* The custom-section slot count: before and after each of 13 sections. */
+#define KTEXT_SLOTS 26
+
+/*
+** Checks the syntax of every kept annotation of the module whose tokens are
+** [start, end] (annotations proposal; custom sections appendix; branch
+** hinting), duplicates included, before anything else of the module.
+*/
+bool ktext_annot_check(ktext_mod *m, size_t start, size_t end);
+/* Claims the (@custom ...) annotations standing at token 'at' (a field boundary). */
+bool ktext_annot_claim_customs(ktext_mod *m, size_t at);
+/* Claims the (@name ...) at the current token, if any: k and n receive the name. */
+bool ktext_annot_name(ktext_mod *m, const char **k, size_t *n);
+/* Claims the branch hint at the current token: -1 if none, else its value.
+** Fails (returns -2) when the next instruction is not 'if' or 'br_if'. */
+int ktext_annot_hint(ktext_mod *m);
+/* Records a hint for the opcode at offset 'off' of the current function's code. */
+bool ktext_hint_add(ktext_mod *m, int value, size_t off);
+/* Ends a function: its hints go to the section, offsets moved by 'base'
+** (the bytes of the body before the instructions). */
+bool ktext_hint_func_done(ktext_mod *m, uint32_t funcidx, size_t base);
+/* Fails on any annotation of [start, end] that no part of the module claimed. */
+bool ktext_annot_unclaimed(ktext_mod *m, size_t start, size_t end);
+/* Emits the claimed custom sections of slot 'slot' (2k: before the k-th
+** section of the binary order, 2k+1: after it). */
+bool ktext_annot_emit_customs(ktext_mod *m, kb_buf *out, unsigned slot);
+/* Emits the metadata.code.branch_hint section, if any hint was given. */
+bool ktext_hint_emit(ktext_mod *m, kb_buf *out);
 
 #endif

@@ -221,7 +221,7 @@ static bool func_field(ktext_mod *m) {
     const char *k;
     size_t n;
     bool imp;
-    if (!skip_id(m, &k, &n) || !add_func_name(m, idx, k, n)) return false;
+    if (!skip_id(m, &k, &n) || !ktext_annot_name(m, &k, &n) || !add_func_name(m, idx, k, n)) return false;
     if (!inline_exports(m, 0x00, idx) || !inline_import(m, &imp)) return false;
     ktext_param_names names = {{0}};
     uint32_t type;
@@ -290,7 +290,12 @@ static bool func_field(ktext_mod *m) {
     }
     kb_buf_free(&runs);
     m->nlocals = nlocals;
+    /* branch hints are allowed in the body only (branch hinting proposal) */
+    m->hints.len = 0;
+    m->hint_next = -1;
+    m->in_func = true;
     if (ok) ok = ktext_expr(m, &code);
+    m->in_func = false;
     if (ok) ok = ktext_expect_rpar(p);
     if (ok) {
         kb_buf *fs = &m->sec[KTEXT_SEC_FUNC];
@@ -304,6 +309,8 @@ static bool func_field(ktext_mod *m) {
               kb_buf_append(cs, locals.data, locals.len) && kb_buf_append(cs, code.data, code.len)) || OOM(m);
         m->sec_count[KTEXT_SEC_FUNC]++;
         m->sec_count[KTEXT_SEC_CODE]++;
+        /* hint offsets count from the body's start: its locals first */
+        if (ok) ok = ktext_hint_func_done(m, idx, gl + locals.len);
     }
     if (ok && lcount > 0) {
         ok = (kb_buf_uleb(&m->local_names, idx) && kb_buf_uleb(&m->local_names, lcount) &&
@@ -688,7 +695,16 @@ static bool tag_field(ktext_mod *m) {
     const char *k;
     size_t n;
     bool imp;
-    if (!skip_id(m, &k, &n) || !inline_exports(m, 0x04, idx) || !inline_import(m, &imp)) return false;
+    if (!skip_id(m, &k, &n)) return false;
+    /* a tag's (@name ...) goes to the name section's tag names (subsection 11) */
+    const char *an = NULL;
+    size_t ann = 0;
+    if (!ktext_annot_name(m, &an, &ann)) return false;
+    if (an != NULL) {
+        if (!kb_buf_uleb(&m->tag_names, idx) || !emit_name(&m->tag_names, an, ann)) return OOM(m);
+        m->tag_name_count++;
+    }
+    if (!inline_exports(m, 0x04, idx) || !inline_import(m, &imp)) return false;
     uint32_t type;
     ktext_param_names names = {{0}};
     bool ok = ktext_typeuse(m, &type, &names);
@@ -875,7 +891,12 @@ static bool emit_section(kb_buf *out, uint8_t id, uint32_t count, const kb_buf *
 }
 
 static bool emit_names(ktext_mod *m, kb_buf *out, const char *name, size_t name_len) {
-    if (name == NULL && m->func_name_count == 0 && m->local_name_funcs == 0) return true;
+    if (m->has_mod_name) {
+        name = m->mod_name;
+        name_len = m->mod_name_len;
+    }
+    if (name == NULL && m->func_name_count == 0 && m->local_name_funcs == 0 && m->tag_name_count == 0)
+        return true;
     kb_buf c = {0}, sub = {0};
     bool ok = emit_name(&c, "name", 4);
     if (ok && name) {
@@ -888,6 +909,9 @@ static bool emit_names(ktext_mod *m, kb_buf *out, const char *name, size_t name_
     }
     if (ok && m->local_name_funcs) {
         ok = emit_section(&c, 2, m->local_name_funcs, &m->local_names, true);
+    }
+    if (ok && m->tag_name_count) {
+        ok = emit_section(&c, 11, m->tag_name_count, &m->tag_names, true);
     }
     if (ok) ok = kb_buf_byte(out, 0) && kb_buf_uleb(out, c.len) && kb_buf_append(out, c.data, c.len);
     kb_buf_free(&c);
@@ -906,6 +930,10 @@ static bool assemble(ktext_mod *m, kb_buf *out, uint32_t data_total, const char 
     m->sec_count[KTEXT_SEC_TYPE] = m->type_groups;
     for (size_t i = 0; i < sizeof order; i++) {
         uint8_t id = order[i];
+        /* (@custom ...) sections placed before this one (custom sections appendix) */
+        if (m->customs.len && !ktext_annot_emit_customs(m, out, (unsigned)(2 * i))) return false;
+        /* branch hints precede the code they describe (branch hinting proposal) */
+        if (id == KTEXT_SEC_CODE && !ktext_hint_emit(m, out)) return false;
         bool ok = true;
         if (id == KTEXT_SEC_START) {
             if (m->has_start) ok = emit_section(out, id, 0, &m->sec[id], false);
@@ -919,6 +947,7 @@ static bool assemble(ktext_mod *m, kb_buf *out, uint32_t data_total, const char 
             ok = emit_section(out, id, m->sec_count[id], &m->sec[id], true);
         }
         if (!ok) return OOM(m);
+        if (m->customs.len && !ktext_annot_emit_customs(m, out, (unsigned)(2 * i + 1))) return false;
     }
     return emit_names(m, out, name, name_len);
 }
@@ -937,11 +966,16 @@ static void mod_free(ktext_mod *m) {
     kb_vec_free(&m->labels);
     kb_buf_free(&m->func_names);
     kb_buf_free(&m->local_names);
+    kb_buf_free(&m->tag_names);
+    kb_vec_free(&m->customs);
+    kb_vec_free(&m->hints);
+    kb_buf_free(&m->hint_sec);
 }
 
 static bool fields(ktext_mod *m) {
     ktext_p *p = m->p;
-    while (ktext_peek(p)->kind == KTEXT_T_LPAR) {
+    /* (@custom ...) stands between module fields only (custom sections appendix) */
+    while (ktext_annot_claim_customs(m, p->i) && ktext_peek(p)->kind == KTEXT_T_LPAR) {
         size_t open = p->i;
         const ktext_tok *kw = ktext_peek2(p);
         p->i += 2;
@@ -962,7 +996,7 @@ static bool fields(ktext_mod *m) {
         else ok = ktext_unexpected(p);
         if (!ok) return false;
     }
-    return true;
+    return p->err == NULL;
 }
 
 bool ktext_module_encode(ktext_p *p, const char *name, size_t name_len, kb_buf *out) {
@@ -973,6 +1007,15 @@ bool ktext_module_encode(ktext_p *p, const char *name, size_t name_len, kb_buf *
     bool ok = scan(&m);
     if (ok && ktext_peek(p)->kind != KTEXT_T_RPAR && ktext_peek(p)->kind != KTEXT_T_EOF) ok = ktext_unexpected(p);
     size_t end = p->i;
+    m.hint_next = -1;
+    if (ok && p->nan > 0) {
+        /* annotations: their own syntax first, then the module's (@name ...) */
+        ok = ktext_annot_check(&m, start, end);
+        p->i = start;
+        m.mod_name = NULL;
+        if (ok) ok = ktext_annot_name(&m, &m.mod_name, &m.mod_name_len);
+        m.has_mod_name = m.mod_name != NULL;
+    }
     uint32_t data_total = m.counts[KTEXT_SP_DATA];
     memset(m.counts, 0, sizeof m.counts);
     /* pass 2: explicit types */
@@ -988,6 +1031,7 @@ bool ktext_module_encode(ktext_p *p, const char *name, size_t name_len, kb_buf *
         p->i = start;
         ok = fields(&m);
     }
+    if (ok && p->nan > 0) ok = ktext_annot_unclaimed(&m, start, end);
     if (ok) {
         p->i = end;
         ok = assemble(&m, out, data_total, name, name_len);
@@ -1005,11 +1049,7 @@ kb_error *ktext_wat_to_wasm(const char *src, size_t len, kb_buf *out) {
     kb_error *err = ktext_lex(src ? src : "", len, &lx);
     if (err) return err;
     ktext_p p;
-    memset(&p, 0, sizeof p);
-    p.src = src ? src : "";
-    p.len = len;
-    p.t = lx.toks;
-    p.n = lx.count;
+    ktext_p_init(&p, src ? src : "", len, &lx);
     kb_buf bin = {0};
     bool ok = true;
     const char *name = NULL;

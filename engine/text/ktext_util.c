@@ -13,16 +13,40 @@
 
 /* ------------------------------------------------------------ errors */
 
-bool ktext_fail(ktext_p *p, const ktext_tok *at, const char *fmt, ...) {
+static bool fail_v(ktext_p *p, const ktext_tok *at, uint32_t kind, const char *fmt, va_list ap) {
     if (p->err != NULL) return false;
     char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (at == NULL) at = ktext_peek(p);
+    p->err = kb_error_new(kind, "%u:%u: %s", at->line, at->col, msg);
+    return false;
+}
+
+bool ktext_fail(ktext_p *p, const ktext_tok *at, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    bool r = fail_v(p, at, KB_ERR_MALFORMED, fmt, ap);
     va_end(ap);
-    if (at == NULL) at = ktext_peek(p);
-    p->err = kb_error_new(KB_ERR_MALFORMED, "%u:%u: %s", at->line, at->col, msg);
-    return false;
+    return r;
+}
+
+bool ktext_fail_kind(ktext_p *p, const ktext_tok *at, uint32_t kind, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    bool r = fail_v(p, at, kind, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+void ktext_p_init(ktext_p *p, const char *src, size_t len, ktext_lexed *lx) {
+    memset(p, 0, sizeof *p);
+    p->src = src;
+    p->len = len;
+    p->t = lx->toks;
+    p->n = lx->count;
+    p->an = lx->annots;
+    p->nan = lx->nannots;
+    p->at = lx->atoks;
 }
 
 bool ktext_oom(ktext_p *p) {

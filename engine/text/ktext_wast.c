@@ -283,9 +283,10 @@ static bool module(ktext_p *p, ktext_modsrc *ms, uint32_t *kind, char **ref_id) 
         return true;
     }
     kb_buf_free(&b);
-    if (p->err == NULL || p->err->kind != KB_ERR_MALFORMED) return false;
+    if (p->err == NULL || (p->err->kind != KB_ERR_MALFORMED && p->err->kind != KB_ERR_INVALID)) return false;
     /* the module text is malformed: keep the message, not a script error */
     ms->form = KTEXT_MODSRC_MALFORMED;
+    ms->error_invalid = p->err->kind == KB_ERR_INVALID;
     ms->error = kb_strdup(p->err->message);
     kb_error_free(p->err);
     p->err = NULL;
@@ -386,11 +387,7 @@ kb_error *ktext_wast_parse(const char *src, size_t len, ktext_script **out) {
     kb_error *err = ktext_lex(src ? src : "", len, &lx);
     if (err) return err;
     ktext_p p;
-    memset(&p, 0, sizeof p);
-    p.src = src ? src : "";
-    p.len = len;
-    p.t = lx.toks;
-    p.n = lx.count;
+    ktext_p_init(&p, src ? src : "", len, &lx);
     cmd_vec cmds = {0};
     bool ok = true;
     static const char *const fields[] = {"type", "rec", "func", "table", "memory", "global", "tag",

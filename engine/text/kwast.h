@@ -104,6 +104,9 @@ typedef struct ktext_modsrc {
     uint8_t *bytes;     /* owned */
     size_t len;
     char *error;        /* MALFORMED: the conversion's message (owned) */
+    bool error_invalid; /* MALFORMED: the text parsed, but a check that the
+                           annotation proposals assign to validation failed
+                           (assert_invalid_custom), so it counts as invalid */
 } ktext_modsrc;
 
 /* ---------------------------------------------------------- commands */

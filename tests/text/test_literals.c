@@ -195,7 +195,7 @@ static void test_strings(void **state) {
 
 static void test_comments_annotations(void **state) {
     (void)state;
-    TH_EXPECT_HEX("(module ;; line\n (; block (; nested ;) ;) (@custom \"x\" (a b) \")\") (func))",
+    TH_EXPECT_HEX("(module ;; line\n (; block (; nested ;) ;) (@unknown \"x\" (a b) \")\") (func))",
                   "0104016000000302010 00a040102000b");
     TH_EXPECT_HEX("(@a)", "");
     TH_EXPECT_ERR("(module (; unclosed", "unclosed comment");

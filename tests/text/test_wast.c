@@ -243,7 +243,9 @@ static void sweep_file(const char *path, sweep *sw) {
         bool malformed = c->kind == KTEXT_CMD_ASSERT_MALFORMED || c->kind == KTEXT_CMD_ASSERT_MALFORMED_CUSTOM;
         if (c->module.form == KTEXT_MODSRC_MALFORMED || (c->module.form == KTEXT_MODSRC_BINARY && c->module.from_text)) {
             sw->modules++;
-            if (c->module.form == KTEXT_MODSRC_MALFORMED && !malformed) {
+            /* assert_invalid_custom: the text reports what the proposals check at validation */
+            bool invalid_custom = c->kind == KTEXT_CMD_ASSERT_INVALID_CUSTOM && c->module.error_invalid;
+            if (c->module.form == KTEXT_MODSRC_MALFORMED && !malformed && !invalid_custom) {
                 print_error("MODULE FAILED %s:%u: %s\n", path, c->line, c->module.error);
                 sw->module_failures++;
             }
