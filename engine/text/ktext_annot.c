@@ -60,7 +60,8 @@ static const char *const sec_kinds[] = {"type",  "import", "func", "table", "mem
 ** Parses '(@custom "name" placement? "data"*)' (custom sections appendix):
 **   placement ::= '(' 'before' 'first' ')' | '(' 'after' 'last' ')'
 **               | '(' ('before' | 'after') seckind ')'
-** The default placement is '(after last)'. 'data' (may be NULL) receives the
+** The default placement is '(after last)'. Slots: 0 before first, 2k+1
+** before the k-th section kind, 2k+2 after it, KTEXT_SLOTS - 1 after last. 'data' (may be NULL) receives the
 ** concatenated strings.
 */
 static bool custom_parse(ktext_p *p, const ktext_annot *a, const char **name, size_t *nlen, unsigned *slot,
@@ -80,15 +81,15 @@ static bool custom_parse(ktext_p *p, const ktext_annot *a, const char **name, si
         if (!before && !atom_is(p, rel, "after"))
             return ktext_fail(p, where(a, rel), "@custom annotation: malformed placement");
         const ktext_tok *k = atok(p, a, j + 2);
-        if (atom_is(p, k, "first")) {
+        if (before && atom_is(p, k, "first")) {
             *slot = 0;
-        } else if (atom_is(p, k, "last")) {
+        } else if (!before && atom_is(p, k, "last")) {
             *slot = KTEXT_SLOTS - 1;
         } else {
             size_t s = 0;
             while (s < NSEC_KINDS && !atom_is(p, k, sec_kinds[s])) s++;
             if (s == NSEC_KINDS) return ktext_fail(p, where(a, k), "@custom annotation: malformed section kind");
-            *slot = (unsigned)(2 * s + (before ? 0 : 1));
+            *slot = (unsigned)(2 * s + (before ? 1 : 2));
         }
         const ktext_tok *r = atok(p, a, j + 3);
         if (r == NULL || r->kind != KTEXT_T_RPAR)
@@ -273,6 +274,18 @@ bool ktext_annot_emit_customs(ktext_mod *m, kb_buf *out, unsigned slot) {
         if (!ok) return false;
     }
     return true;
+}
+
+bool ktext_annot_has_custom(ktext_mod *m, const char *name) {
+    ktext_p *p = m->p;
+    for (size_t i = 0; i < m->customs.len; i++) {
+        const ktext_tok *t = atok(p, &p->an[m->customs.items[i]], 0);
+        const char *s;
+        size_t n;
+        /* already checked by ktext_annot_check: a string */
+        if (ktext_string(p, t, &s, &n) && n == strlen(name) && memcmp(s, name, n) == 0) return true;
+    }
+    return false;
 }
 
 bool ktext_hint_emit(ktext_mod *m, kb_buf *out) {

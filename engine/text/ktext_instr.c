@@ -105,7 +105,7 @@ static bool emit_op_pair(ktext_mod *m, kb_buf *b, const op_row *op, uint32_t x, 
 }
 
 static bool push_label(ktext_mod *m, const char *k, size_t n) {
-    ktext_label l = {k, n};
+    ktext_label l = {k, n, NULL, 0};
     if (!kb_vec_push(&m->labels, l)) return OOM(m);
     return true;
 }

@@ -64,6 +64,8 @@ typedef struct ktext_type {
 typedef struct ktext_label {
     const char *key; /* NULL when the label has no identifier */
     size_t klen;
+    const char *shown; /* parameters: an (@name ...) for the name section, or NULL */
+    size_t slen;
 } ktext_label;
 
 /* A branch hint of the function being parsed (branch hinting proposal). */
@@ -159,8 +161,9 @@ bool ktext_is_instr_token(const ktext_mod *m, const ktext_tok *t);
 
 /* ------------------------------------------- annotations (ktext_annot.c) */
 
-/* The custom-section slot count: before and after each of 13 sections. */
-#define KTEXT_SLOTS 26
+/* Custom-section slots: before first, before and after each of the 13
+** section kinds, after last. */
+#define KTEXT_SLOTS 28
 
 /*
 ** Checks the syntax of every kept annotation of the module whose tokens are
@@ -182,9 +185,12 @@ bool ktext_hint_add(ktext_mod *m, int value, size_t off);
 bool ktext_hint_func_done(ktext_mod *m, uint32_t funcidx, size_t base);
 /* Fails on any annotation of [start, end] that no part of the module claimed. */
 bool ktext_annot_unclaimed(ktext_mod *m, size_t start, size_t end);
-/* Emits the claimed custom sections of slot 'slot' (2k: before the k-th
-** section of the binary order, 2k+1: after it). */
+/* Emits the claimed custom sections of slot 'slot' (0: before first, 2k+1:
+** before the k-th section of the binary order, 2k+2: after it, KTEXT_SLOTS - 1:
+** after last). */
 bool ktext_annot_emit_customs(ktext_mod *m, kb_buf *out, unsigned slot);
+/* True when a claimed (@custom ...) has the section name 'name'. */
+bool ktext_annot_has_custom(ktext_mod *m, const char *name);
 /* Emits the metadata.code.branch_hint section, if any hint was given. */
 bool ktext_hint_emit(ktext_mod *m, kb_buf *out);
 

@@ -184,7 +184,7 @@ static bool inline_import(ktext_mod *m, bool *is_import) {
     return true;
 }
 
-static bool skip_id(ktext_mod *m, const char **k, size_t *n) {
+static bool skip_id_raw(ktext_mod *m, const char **k, size_t *n) {
     *k = NULL;
     *n = 0;
     const ktext_tok *t = ktext_peek(m->p);
@@ -194,15 +194,30 @@ static bool skip_id(ktext_mod *m, const char **k, size_t *n) {
     return true;
 }
 
+/*
+** A field's id? then its (@name ...)?, which replaces the id as the name
+** (annotations proposal: the annotation stands after the binder or keyword).
+*/
+static bool skip_id(ktext_mod *m, const char **k, size_t *n) {
+    return skip_id_raw(m, k, n) && (m->p->nan == 0 || ktext_annot_name(m, k, n));
+}
+
 /* -------------------------------------------------------- functions */
 
-static bool bind_local(ktext_mod *m, const ktext_tok *at, const char *k, size_t n, uint32_t idx,
-                       kb_buf *lnames, uint32_t *lcount) {
-    if (k == NULL) return true;
-    int r = ktext_map_put(&m->locals, k, n, idx);
-    if (r < 0) return OOM(m);
-    if (r > 0) return ktext_fail(m->p, at, "duplicate local $%.*s", (int)(n > 60 ? 60 : n), k);
-    if (!kb_buf_uleb(lnames, idx) || !emit_name(lnames, k, n)) return OOM(m);
+/* Binds local $k (if any) and names it 'shown' (an (@name ...)) or k. */
+static bool bind_local(ktext_mod *m, const ktext_tok *at, const char *k, size_t n, const char *shown,
+                       size_t slen, uint32_t idx, kb_buf *lnames, uint32_t *lcount) {
+    if (k != NULL) {
+        int r = ktext_map_put(&m->locals, k, n, idx);
+        if (r < 0) return OOM(m);
+        if (r > 0) return ktext_fail(m->p, at, "duplicate local $%.*s", (int)(n > 60 ? 60 : n), k);
+    }
+    if (shown == NULL) {
+        shown = k;
+        slen = n;
+    }
+    if (shown == NULL) return true;
+    if (!kb_buf_uleb(lnames, idx) || !emit_name(lnames, shown, slen)) return OOM(m);
     (*lcount)++;
     return true;
 }
@@ -221,7 +236,7 @@ static bool func_field(ktext_mod *m) {
     const char *k;
     size_t n;
     bool imp;
-    if (!skip_id(m, &k, &n) || !ktext_annot_name(m, &k, &n) || !add_func_name(m, idx, k, n)) return false;
+    if (!skip_id(m, &k, &n) || !add_func_name(m, idx, k, n)) return false;
     if (!inline_exports(m, 0x00, idx) || !inline_import(m, &imp)) return false;
     ktext_param_names names = {{0}};
     uint32_t type;
@@ -248,7 +263,8 @@ static bool func_field(ktext_mod *m) {
     m->labels.len = 0;
     uint32_t nlocals = 0;
     for (size_t i = 0; ok && i < names.names.len; i++, nlocals++)
-        ok = bind_local(m, at, names.names.items[i].key, names.names.items[i].klen, nlocals, &lnames, &lcount);
+        ok = bind_local(m, at, names.names.items[i].key, names.names.items[i].klen, names.names.items[i].shown,
+                        names.names.items[i].slen, nlocals, &lnames, &lcount);
     kb_vec_free(&names.names);
     /* locals: runs of equal types are compressed (spec 5.5.13) */
     ktext_vt last;
@@ -264,6 +280,10 @@ static bool func_field(ktext_mod *m) {
             ok = ktext_id_key(p, lt, &lk, &ln);
             p->i++;
         }
+        /* '(local $x? (@name "n") t ...)': the name is the first local's */
+        const char *shown = NULL;
+        size_t slen = 0;
+        if (ok && p->nan) ok = ktext_annot_name(m, &shown, &slen);
         while (ok && ktext_peek(p)->kind != KTEXT_T_RPAR) {
             ktext_vt vt;
             ok = ktext_valtype(m, &vt);
@@ -278,7 +298,8 @@ static bool func_field(ktext_mod *m) {
                 last = vt;
                 run = 1;
             }
-            if (ok && named) ok = bind_local(m, lt, lk, ln, nlocals, &lnames, &lcount);
+            if (ok && (named || shown)) ok = bind_local(m, lt, lk, ln, shown, slen, nlocals, &lnames, &lcount);
+            shown = NULL;
             nlocals++;
             if (named) break;
         }
@@ -695,7 +716,7 @@ static bool tag_field(ktext_mod *m) {
     const char *k;
     size_t n;
     bool imp;
-    if (!skip_id(m, &k, &n)) return false;
+    if (!skip_id_raw(m, &k, &n)) return false;
     /* a tag's (@name ...) goes to the name section's tag names (subsection 11) */
     const char *an = NULL;
     size_t ann = 0;
@@ -928,10 +949,11 @@ static bool assemble(ktext_mod *m, kb_buf *out, uint32_t data_total, const char 
                                     KTEXT_SEC_DATA};
     if (!kb_buf_append(out, header, 8)) return OOM(m);
     m->sec_count[KTEXT_SEC_TYPE] = m->type_groups;
+    if (m->customs.len && !ktext_annot_emit_customs(m, out, 0)) return false;
     for (size_t i = 0; i < sizeof order; i++) {
         uint8_t id = order[i];
         /* (@custom ...) sections placed before this one (custom sections appendix) */
-        if (m->customs.len && !ktext_annot_emit_customs(m, out, (unsigned)(2 * i))) return false;
+        if (m->customs.len && !ktext_annot_emit_customs(m, out, (unsigned)(2 * i + 1))) return false;
         /* branch hints precede the code they describe (branch hinting proposal) */
         if (id == KTEXT_SEC_CODE && !ktext_hint_emit(m, out)) return false;
         bool ok = true;
@@ -947,9 +969,11 @@ static bool assemble(ktext_mod *m, kb_buf *out, uint32_t data_total, const char 
             ok = emit_section(out, id, m->sec_count[id], &m->sec[id], true);
         }
         if (!ok) return OOM(m);
-        if (m->customs.len && !ktext_annot_emit_customs(m, out, (unsigned)(2 * i + 1))) return false;
+        if (m->customs.len && !ktext_annot_emit_customs(m, out, (unsigned)(2 * i + 2))) return false;
     }
-    return emit_names(m, out, name, name_len);
+    /* an explicit (@custom "name" ...) replaces the section the identifiers give */
+    if (!ktext_annot_has_custom(m, "name") && !emit_names(m, out, name, name_len)) return false;
+    return m->customs.len == 0 || ktext_annot_emit_customs(m, out, KTEXT_SLOTS - 1);
 }
 
 static void mod_free(ktext_mod *m) {

@@ -220,20 +220,26 @@ static bool parse_sig(ktext_mod *m, vt_vec *params, vt_vec *results, ktext_param
         if (ktext_peek(p)->kind == KTEXT_T_ID) {
             const ktext_tok *idt = ktext_peek(p);
             if (!allow_names) return ktext_unexpected(p);
-            ktext_label l = {NULL, 0};
+            ktext_label l = {NULL, 0, NULL, 0};
             if (!ktext_id_key(p, idt, &l.key, &l.klen)) return false;
             p->i++;
+            /* '(param $x (@name "n") t)': the name section shows "n" */
+            if (p->nan && !ktext_annot_name(m, &l.shown, &l.slen)) return false;
             ktext_vt vt;
             if (!ktext_valtype(m, &vt)) return false;
             if (!kb_vec_push(params, vt)) return ktext_oom(p);
             if (names && !kb_vec_push(&names->names, l)) return ktext_oom(p);
         } else {
+            /* '(param (@name "n") t ...)': the name is the first parameter's */
+            ktext_label l = {NULL, 0, NULL, 0};
+            if (names && p->nan && !ktext_annot_name(m, &l.shown, &l.slen)) return false;
             while (ktext_peek(p)->kind != KTEXT_T_RPAR) {
                 ktext_vt vt;
                 if (!ktext_valtype(m, &vt)) return false;
                 if (!kb_vec_push(params, vt)) return ktext_oom(p);
-                ktext_label l = {NULL, 0};
                 if (names && !kb_vec_push(&names->names, l)) return ktext_oom(p);
+                l.shown = NULL;
+                l.slen = 0;
             }
         }
         if (!ktext_expect_rpar(p)) return false;
@@ -334,7 +340,7 @@ static bool typeuse_impl(ktext_mod *m, uint32_t *idx, ktext_param_names *names, 
             }
         } else if (names && x < m->types.len && m->types.items[x].kind == 0x60) {
             for (uint32_t i = 0; i < m->types.items[x].nparams; i++) {
-                ktext_label l = {NULL, 0};
+                ktext_label l = {NULL, 0, NULL, 0};
                 if (!kb_vec_push(&names->names, l)) {
                     ok = ktext_oom(p);
                     goto done;
@@ -519,6 +525,10 @@ static bool typedef_(ktext_mod *m, uint32_t idx, uint32_t group_size, kb_buf *b)
     ktext_p *p = m->p;
     if (!ktext_expect_open(p, "type")) return false;
     if (ktext_peek(p)->kind == KTEXT_T_ID) p->i++; /* bound by the scan */
+    /* a type's (@name ...) is accepted; Keel's name section has no type names yet */
+    const char *nk;
+    size_t nn;
+    if (p->nan && !ktext_annot_name(m, &nk, &nn)) return false;
     if (idx >= m->types.len) return ktext_fail(p, NULL, "internal: type index");
     ktext_type *ty = &m->types.items[idx];
     ty->group_size = group_size;
