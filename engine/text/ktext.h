@@ -30,7 +30,13 @@
 ** Does not take ownership of 'src'. Gives ownership of out->data to the
 ** caller (free with kb_buf_free) and of the returned error (kb_error_free).
 ** The binary carries a "name" custom section with the module name, function
-** names and local names taken from the text's identifiers.
+** names and local names taken from the text's identifiers or (@name ...)
+** annotations (tag names from (@name ...) only), unless the text gives its
+** own (@custom "name" ...). (@custom ...) annotations become custom sections
+** at their placement, and (@metadata.code.branch_hint ...) annotations the
+** metadata.code.branch_hint section (before the code section). A misplaced
+** branch hint target is an error of kind KB_ERR_INVALID (the proposal checks
+** it with validation); every other annotation error is KB_ERR_MALFORMED.
 */
 kb_error *ktext_wat_to_wasm(const char *src, size_t len, kb_buf *out);
 

@@ -3,7 +3,8 @@
 **
 ** The text front end works in three steps (core spec chapter 6):
 **   lexing   (ktext_lex.c)   source text -> array of tokens; comments and
-**                            annotations are dropped here (spec 6.3);
+**                            annotations are dropped here (spec 6.3), the
+**                            known annotations kept aside (ktext_annot.c);
 **   parsing  (ktext_types.c, ktext_instr.c, ktext_module.c) tokens -> binary
 **                            module bytes, emitted directly (spec 6.4-6.6);
 **   scripts  (ktext_wast.c)  the WAST script language around modules.

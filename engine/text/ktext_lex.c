@@ -3,8 +3,11 @@
 **
 ** Produces a flat array of tokens. White space, line comments, nested block
 ** comments (spec 6.3.6) and annotations '(@id ...)' (the annotations
-** proposal, part of the 3.0 text format) are dropped here, so the parsers
-** never see them. Strings keep their quotes; ktext_string_decode turns them
+** proposal, part of the 3.0 text format) are dropped from it, so the parsers
+** never see them in their token stream. The annotations with a meaning
+** (@custom, @name, @metadata.code.branch_hint) are kept aside with their
+** tokens and the index of the token they precede (ktext_lexed.annots; read by
+** ktext_annot.c). Strings keep their quotes; ktext_string_decode turns them
 ** into bytes.
 */
 #include <string.h>
