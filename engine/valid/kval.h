@@ -20,8 +20,11 @@
 #ifndef KVAL_H
 #define KVAL_H
 
+#include <stdbool.h>
+
 #include "base/kb_error.h"
 #include "binary/kbin_module.h"
+#include "binary/kbin_reader.h"
 #include "valid/kval_types.h"
 
 /*
@@ -41,9 +44,24 @@ kb_error *kval_module(kval_registry *reg, kbin_module *m);
 */
 kb_error *kval_module_register(kval_registry *reg, kbin_module *m);
 
-/* ---- valid/-internal: the code validator (kval_code.c), used by kval_module. */
-
 typedef struct kval_code kval_code;
+
+/*
+** kval_module in steps, for a caller that uses each function body right
+** after it is checked (compile/: a body is decoded once and stays in the
+** cache; issue 10). kval_module_begin makes every check but the bodies' and
+** gives the scratch state in '*code' (NULL on error); the caller then runs
+** kval_code_func on the defined functions in order, stopping at the first
+** error, and kval_module_end with that error or NULL, which frees 'code',
+** ranks errors as kval_module does (the decoder's deferred body scan first),
+** sets m->validated on success and returns the final error. Same errors, in
+** the same order, as kval_module. A module validated before only has its
+** bodies checked again.
+*/
+kb_error *kval_module_begin(kval_registry *reg, kbin_module *m, kval_code **code);
+kb_error *kval_module_end(kbin_module *m, kval_code *code, kb_error *err);
+
+/* ---- the code validator (kval_code.c), used by kval_module and the steps above. */
 
 /* Scratch state reused across the functions of one module; NULL on OOM. */
 kval_code *kval_code_new(kval_registry *reg, const kbin_module *m);
@@ -51,6 +69,26 @@ void kval_code_free(kval_code *c);
 
 /* Validates the body of defined function 'func_index' (spec 3.4.x "Functions"). */
 kb_error *kval_code_func(kval_code *c, uint32_t func_index);
+
+/*
+** The instructions of the body kval_code_func last accepted, decoded exactly
+** as kbin_read_instr decodes them, in order, the function's final 'end'
+** last; '*count' gets their number. Owned by 'c', valid until its next use.
+** (compile/ translates a body from them: it is decoded once; issue 10.)
+*/
+const kbin_instr *kval_code_instrs(const kval_code *c, size_t *count);
+
+/*
+** What compile/'s pre-scan needs of that body, noted while it was checked
+** (one dispatch per instruction for both; issue 10): '*consts' gets the
+** indices into kval_code_instrs of the constants (t.const) met inside a loop
+** at nesting depth < 64 (blocks counted from 0 at the function's level), in
+** order, '*count' their number. Returns false when the body holds an
+** instruction the note does not cover (an 'if' with a type index, 'try', any
+** 0xFB/0xFD instruction): the caller must then look at every instruction.
+** Owned by 'c', valid until its next use.
+*/
+bool kval_code_loop_consts(const kval_code *c, const uint32_t **consts, size_t *count);
 
 /*
 ** Validates a constant expression (spec 3.0, 3.4.x "Constant expressions")

@@ -40,6 +40,10 @@ typedef kval_frame frame;
 static csig csigs[KOP_COUNT_];
 static pthread_once_t csigs_once = PTHREAD_ONCE_INIT;
 
+/* What run() notes of an instruction for kval_code_loop_consts (kval_int.h). */
+enum { NK_NONE = 0, NK_LOOP, NK_END, NK_CONST, NK_IF, NK_RARE };
+static uint8_t note_kind[KOP_COUNT_];
+
 static uint8_t sig_kind(char ch) {
     switch (ch) {
     case 'i': return KVT_I32;
@@ -96,6 +100,14 @@ static void csigs_init(void) {
     csigs[KOP_BR].fast = VF_BR;
     csigs[KOP_BR_IF].fast = VF_BR_IF;
     csigs[KOP_CALL].fast = VF_CALL;
+    for (uint32_t op = 0; op < KOP_COUNT_; op++)
+        if (kbin_ops[op].prefix == 0xFB || kbin_ops[op].prefix == 0xFD) note_kind[op] = NK_RARE;
+    note_kind[KOP_LOOP] = NK_LOOP;
+    note_kind[KOP_END] = note_kind[KOP_DELEGATE] = NK_END;
+    note_kind[KOP_I32_CONST] = note_kind[KOP_I64_CONST] = NK_CONST;
+    note_kind[KOP_F32_CONST] = note_kind[KOP_F64_CONST] = NK_CONST;
+    note_kind[KOP_IF] = NK_IF;
+    note_kind[KOP_TRY] = NK_RARE;
     kval_fast_init(csigs);
 }
 
@@ -117,6 +129,8 @@ void kval_code_free(kval_code *c) {
     kb_vec_free(&c->locals);
     kb_vec_free(&c->inited);
     kb_vec_free(&c->undo);
+    kb_vec_free(&c->rec);
+    kb_free(c->consts);
     kb_free(c);
 }
 
@@ -1192,7 +1206,28 @@ static kb_error *run(kval_code *c, size_t start, size_t end) {
             if (r.pos >= r.end) continue; /* (reported above) */
         }
         if ((err = kbin_read_instr(&r, &in)) != NULL) return err;
+        /* The note for kval_code_loop_consts, as kval_fast_run keeps it. */
+        uint8_t k = note_kind[in.op];
+        uint32_t popped = k == NK_END ? kval_counted_loop(c->ctrls.items[c->ctrls.len - 1].op, c->ctrls.len - 1) : 0;
         if ((err = step(c, &in, &r)) != NULL) return err;
+        if (c->rec.len == c->rec.cap) {
+            size_t cap = c->rec.cap;
+            if (!kb_vec_reserve(&c->rec, 64)) return oom(); /* also room for kval_fast_run */
+            if (c->rec.cap != cap) {
+                uint32_t *consts = kb_realloc(c->consts, c->rec.cap * sizeof *consts);
+                if (consts == NULL) return oom();
+                c->consts = consts;
+            }
+        }
+        switch (k) {
+        case NK_LOOP: c->loops += kval_counted_loop(KOP_LOOP, c->ctrls.len - 1); break;
+        case NK_END: c->loops -= popped; break;
+        case NK_CONST: if (c->loops) c->consts[c->nconsts++] = (uint32_t)c->rec.len; break;
+        case NK_IF: if (in.imm.block.kind == KBT_TYPE) c->rare = true; break;
+        case NK_RARE: c->rare = true; break;
+        default: break;
+        }
+        c->rec.items[c->rec.len++] = in;
     }
     c->in = NULL;
     if (r.pos != r.end) return kb_error_at(KB_ERR_MALFORMED, (int64_t)r.pos, "section size mismatch");
@@ -1205,6 +1240,10 @@ static void reset(kval_code *c) {
     c->undo.len = 0;
     c->locals.len = 0;
     c->inited.len = 0;
+    c->rec.len = 0;
+    c->nconsts = 0;
+    c->loops = 0;
+    c->rare = false;
     c->in = NULL;
 }
 
@@ -1242,6 +1281,17 @@ kb_error *kval_code_func(kval_code *c, uint32_t func_index) {
     /* A function frame's label is its results, like a block's; bt_nparams is
        not used for it because the parameters were never pushed. */
     return run(c, f->body.offset, (size_t)f->body.offset + f->body.len);
+}
+
+const kbin_instr *kval_code_instrs(const kval_code *c, size_t *count) {
+    *count = c->rec.len;
+    return c->rec.items;
+}
+
+bool kval_code_loop_consts(const kval_code *c, const uint32_t **consts, size_t *count) {
+    *consts = c->consts;
+    *count = c->nconsts;
+    return !c->rare;
 }
 
 kb_error *kval_code_const(kval_code *c, kbin_range expr, kbin_valtype want, uint32_t global_limit) {

@@ -79,13 +79,17 @@ void kval_fast_init(const kval_csig *csigs) {
 #define VF_DISPATCH(x) goto *vf_label[x];
 #define VF_CASE(l) L_##l
 #define VF_DEFAULT L_VF_NONE
-#define VF_NEXT()                       \
-    do {                                \
-        pos += n;                       \
-        if (pos >= stop) goto out;      \
-        b = bytes + pos;                \
-        vb = &vbytes[b[0]];             \
-        goto *vf_label[vb->fast];       \
+#define VF_NEXT()                                 \
+    do {                                          \
+        pos += n;                                 \
+        rn++;                                     \
+        if (pos >= stop || rn == rcap) goto out;  \
+        b = bytes + pos;                          \
+        vb = &vbytes[b[0]];                       \
+        in = &rec[rn];                            \
+        in->op = vb->op;                          \
+        in->offset = (uint32_t)pos;               \
+        goto *vf_label[vb->fast];                 \
     } while (0)
 #else
 #define FAST_GOTO 0
@@ -95,9 +99,41 @@ void kval_fast_init(const kval_csig *csigs) {
 #define VF_NEXT()  \
     {              \
         pos += n;  \
+        rn++;      \
         continue;  \
     }
 #endif
+
+/* Little-endian 8 bytes (an f64.const's immediate, spec 5.2.3). */
+static inline uint64_t le64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+/* Index of the lowest byte whose bit 7 is set in 'stops' (not 0). */
+static inline unsigned last_byte(uint64_t stops) {
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(stops) >> 3;
+#else
+    unsigned i = 0;
+    while (!(stops & 0x80)) stops >>= 8, i++;
+    return i;
+#endif
+}
+
+/*
+** The value bits of a LEB128 number whose bytes 0..i (i < 8) are the low
+** bytes of 'x' (little-endian): the 7-bit groups gathered pairwise, with no
+** loop over the bytes (spec 5.2.2; issue 10).
+*/
+static inline uint64_t leb_bits(uint64_t x, unsigned i) {
+    if (i < 7) x &= ((uint64_t)1 << (8 * (i + 1))) - 1;
+    x &= 0x7F7F7F7F7F7F7F7Fu;
+    x = (x & 0x007F007F007F007Fu) | (x & 0x7F007F007F007F00u) >> 1;
+    x = (x & 0x00003FFF00003FFFu) | (x & 0x3FFF00003FFF0000u) >> 2;
+    return (x & 0x000000000FFFFFFFu) | (x & 0x0FFFFFFF00000000u) >> 4;
+}
 
 /* A label that carries no values: a block without results, a loop without params. */
 static inline bool label_empty(const kval_frame *f) {
@@ -128,6 +164,12 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
     const kbin_module *m = c->m;
     bool mem32 = m->memory_count > 0 && !m->memories[0].limits.is64;
     size_t stop = lim > FAST_LOOKAHEAD ? lim - FAST_LOOKAHEAD : 0;
+    /* Each instruction taken is recorded as kbin_read_instr decodes it. */
+    kbin_instr *rec = c->rec.items, *in;
+    size_t rn = c->rec.len, rcap = c->rec.cap;
+    /* ... and the note for kval_code_loop_consts kept (c->consts has rcap entries). */
+    uint32_t *consts = c->consts, loops = c->loops;
+    size_t nc = c->nconsts;
     const uint8_t *b;
     const vbyte *vb;
     size_t n;
@@ -140,9 +182,12 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
     _Static_assert(sizeof vf_label / sizeof vf_label[0] == VF_BR_IF + 1, "vf_label follows VF_*");
 #endif
     for (;;) {
-        if (pos >= stop) goto out;
+        if (pos >= stop || rn == rcap) goto out;
         b = bytes + pos;
         vb = &vbytes[b[0]];
+        in = &rec[rn];
+        in->op = vb->op;
+        in->offset = (uint32_t)pos;
         VF_DISPATCH(vb->fast) {
         VF_CASE(VF_UN):
             if (len <= h || v[len - 1].kind != vb->p0) goto out;
@@ -158,13 +203,26 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
         VF_CASE(VF_CONST):
             if (len + 1 >= room) goto out;
             v[len++] = kbin_vt(vb->r0);
+            consts[nc] = (uint32_t)rn;
+            nc += loops != 0;
             n = vb->n;
+            if (n == 5) in->imm.f32 = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 24;
+            else in->imm.f64 = le64(b + 1);
             VF_NEXT();
         VF_CASE(VF_CONST_LEB): {
             /* Signed LEBs shorter than their last permitted byte (spec 5.2.2). */
-            unsigned i = 0;
-            while (i < vb->n && (b[1 + i] & 0x80)) i++;
-            if (i == vb->n || len + 1 >= room) goto out;
+            uint64_t x = le64(b + 1);
+            uint64_t stops = ~x & 0x8080808080808080u; /* bytes without a continuation bit */
+            if (stops == 0) goto out;
+            unsigned i = last_byte(stops);
+            if (i >= vb->n || len + 1 >= room) goto out;
+            x = leb_bits(x, i);
+            unsigned shift = 7 * (i + 1);
+            if (x & ((uint64_t)1 << (shift - 1))) x |= ~(uint64_t)0 << shift;
+            if (vb->n == 4) in->imm.i32 = (int32_t)(int64_t)x;
+            else in->imm.i64 = (int64_t)x;
+            consts[nc] = (uint32_t)rn;
+            nc += loops != 0;
             v[len++] = kbin_vt(vb->r0);
             n = 2 + i;
             VF_NEXT();
@@ -182,6 +240,7 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
             } else {
                 goto out;
             }
+            in->op = sub->op;
             n = 2;
             VF_NEXT();
         }
@@ -202,11 +261,13 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
                 if (res[i].kind == KVT_REF) goto out;
             len -= np;
             for (uint32_t i = 0; i < nr; i++) v[len++] = kbin_vt(res[i].kind);
+            in->imm.index = x;
             VF_NEXT();
         }
         VF_CASE(VF_LOCAL_GET):
             if (b[1] >= 0x80 || b[1] >= nlocals || !inited[b[1]] || len + 1 >= room) goto out;
             v[len++] = locals[b[1]];
+            in->imm.index = b[1];
             n = 2;
             VF_NEXT();
         VF_CASE(VF_LOCAL_SET):
@@ -216,6 +277,7 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
             if (t.kind == KVT_REF || len <= h || v[len - 1].kind != t.kind) goto out;
             if (vb->fast == VF_LOCAL_SET) len--;
             else v[len - 1] = t;
+            in->imm.index = b[1];
             n = 2;
             VF_NEXT();
         }
@@ -233,6 +295,10 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
                 if (len < h + 2 || v[len - 1].kind != vb->p1 || v[len - 2].kind != KVT_I32) goto out;
                 len -= 2;
             }
+            in->imm.mem.align = b[1];
+            in->imm.mem.memory = 0;
+            in->imm.mem.lane = 0;
+            in->imm.mem.offset = n == 3 ? b[2] : (uint64_t)(b[2] & 0x7F) | (uint64_t)b[3] << 7;
             VF_NEXT();
         VF_CASE(VF_DROP):
             if (len <= h) goto out;
@@ -270,6 +336,10 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
             memset(&f->bt, 0, sizeof f->bt);
             f->bt.kind = bt == 0x40 ? KBT_EMPTY : KBT_VAL;
             f->bt.val = kbin_vt(bt == 0x40 ? 0 : bt);
+            in->imm.block.kind = f->bt.kind;
+            in->imm.block.index = 0;
+            in->imm.block.val = f->bt.val;
+            loops += kval_counted_loop(vb->op, c->ctrls.len - 1);
             h = len;
             n = 2;
             VF_NEXT();
@@ -303,6 +373,7 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
                 goto out;
             }
             kval_reset_inits(c, f);
+            loops -= kval_counted_loop(f->op, c->ctrls.len - 1);
             c->ctrls.len--;
             f = &c->ctrls.items[c->ctrls.len - 1];
             h = f->height;
@@ -319,6 +390,7 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
                 if (len <= h || v[len - 1].kind != KVT_I32) goto out;
                 len--;
             }
+            in->imm.index = l;
             n = 2;
             VF_NEXT();
         }
@@ -328,5 +400,8 @@ size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim)
     }
 out:
     c->vals.len = len;
+    c->rec.len = rn;
+    c->nconsts = nc;
+    c->loops = loops;
     return pos;
 }

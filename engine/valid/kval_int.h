@@ -82,7 +82,29 @@ struct kval_code {
     uint32_t global_limit;
     const kbin_instr *in;        /* the instruction being checked, for error offsets */
     uint32_t br_gen;             /* counts br_table instructions */
+    /* The body's instructions as kbin_read_instr decodes them, in order,
+       recorded while they are checked (kval_code_instrs: the compiler's
+       input, so a body is decoded once; issue 10). */
+    KB_VEC(kbin_instr) rec;
+    /* What compile/'s pre-scan would look for in them, noted on the way
+       (kval_code_loop_consts): the indices in 'rec' of the constants met
+       while 'loops' loops at nesting depth < KVAL_LOOP_DEPTH were open, and
+       whether an instruction the note does not cover (KVAL_RARE) occurred.
+       'consts' has the capacity of 'rec'. */
+    uint32_t *consts;
+    size_t nconsts;
+    uint32_t loops;
+    bool rare;
 };
+
+/* Loops deeper than this do not count for kval_code_loop_consts (kval.h). */
+#define KVAL_LOOP_DEPTH 64
+
+/* A frame at 'index' of the control stack (0: the function) is a loop the
+   note counts: nesting depth index - 1 < KVAL_LOOP_DEPTH. */
+static inline uint32_t kval_counted_loop(uint16_t op, size_t index) {
+    return op == KOP_LOOP && index <= KVAL_LOOP_DEPTH;
+}
 
 /* Operand stack bound: far beyond real code, it caps what unreachable code
    can make the validator allocate. */
@@ -103,8 +125,9 @@ void kval_fast_init(const kval_csig *csigs);
 
 /*
 ** Checks the common instructions of a function body from 'pos' on (see
-** kval_fast.c); returns the position of the first one left to the general
-** path. Never fails: anything unusual is left untouched.
+** kval_fast.c) and records each in c->rec; returns the position of the first
+** one left to the general path (also when c->rec is full). Never fails:
+** anything unusual is left untouched.
 */
 size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim);
 

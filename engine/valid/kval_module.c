@@ -293,23 +293,24 @@ static kb_error *validate(kval_registry *reg, kbin_module *m, kval_code *code) {
         if (ft == NULL || ft->param_count != 0 || ft->result_count != 0)
             return invalid("start function %u must have type [] -> []", m->start);
     }
-    if ((err = check_exports(m)) != NULL) return err;
+    return check_exports(m);
+}
 
+/* The function bodies, in order (spec 3.4.x "Functions"). */
+static kb_error *validate_bodies(const kbin_module *m, kval_code *code) {
+    kb_error *err;
     for (uint32_t i = m->imported_funcs; i < m->func_count; i++)
         if ((err = kval_code_func(code, i)) != NULL) return err;
     return NULL;
 }
 
-kb_error *kval_module(kval_registry *reg, kbin_module *m) {
-    if (reg == NULL || m == NULL) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "kval_module: NULL argument");
-    if (m->validated) return NULL;
-    kval_code *code = kval_code_new(reg, m);
-    if (code == NULL) return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory");
-    kb_error *err = validate(reg, m, code);
-    kval_code_free(code);
+/*
+** The decoder left the body scan to the validator (kbin_module.h): without
+** the flag it would have run before any of this, so its error wins over
+** 'err'. Sets m->validated when there is no error.
+*/
+static kb_error *rank_errors(kbin_module *m, kb_error *err) {
     if (err != NULL && (m->features & KBIN_FEATURE_DEFER_BODIES) && !(m->features & KBIN_FEATURE_TRUSTED_BODIES)) {
-        /* The decoder left the body scan to us (kbin_module.h): without the
-           flag it would have run before any of this, so its error wins. */
         kb_error *body_err = kbin_scan_bodies(m, m->func_count - m->imported_funcs);
         if (body_err != NULL) {
             kb_error_free(err);
@@ -318,6 +319,37 @@ kb_error *kval_module(kval_registry *reg, kbin_module *m) {
     }
     if (err == NULL) m->validated = true;
     return err;
+}
+
+kb_error *kval_module(kval_registry *reg, kbin_module *m) {
+    if (reg == NULL || m == NULL) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "kval_module: NULL argument");
+    if (m->validated) return NULL;
+    kval_code *code = kval_code_new(reg, m);
+    if (code == NULL) return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory");
+    kb_error *err = validate(reg, m, code);
+    if (err == NULL) err = validate_bodies(m, code);
+    kval_code_free(code);
+    return rank_errors(m, err);
+}
+
+kb_error *kval_module_begin(kval_registry *reg, kbin_module *m, kval_code **code) {
+    *code = NULL;
+    if (reg == NULL || m == NULL) return kb_error_new(KB_ERR_INVALID_ARGUMENT, "kval_module_begin: NULL argument");
+    if ((*code = kval_code_new(reg, m)) == NULL) return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory");
+    /* A module validated before only has its bodies checked again (the
+       caller wants their instructions); its types are registered already. */
+    kb_error *err = m->validated ? NULL : validate(reg, m, *code);
+    if (err != NULL) {
+        kval_code_free(*code);
+        *code = NULL;
+        err = rank_errors(m, err);
+    }
+    return err;
+}
+
+kb_error *kval_module_end(kbin_module *m, kval_code *code, kb_error *err) {
+    kval_code_free(code);
+    return rank_errors(m, err);
 }
 
 /*

@@ -4,6 +4,7 @@
 ** suite's wording for the error.
 */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "../binary/wasm_builder.h"
 #include "base/kb_error.h"
 #include "binary/kbin_module.h"
+#include "binary/kbin_reader.h"
 #include "valid/kval.h"
 
 static kval_registry *reg;
@@ -39,10 +41,106 @@ static kb_error *check_with(const wb *w, uint32_t features) {
     return err;
 }
 
+/* The immediate of 'a' and 'b' (records of the same instruction) are equal. */
+static bool same_imm(const kbin_instr *a, const kbin_instr *b) {
+    switch (kbin_ops[a->op].imm) {
+    case KIMM_NONE: case KIMM_ZERO_BYTE: return true;
+    case KIMM_INDEX: return a->imm.index == b->imm.index;
+    case KIMM_INDEX2: return a->imm.idx2.a == b->imm.idx2.a && a->imm.idx2.b == b->imm.idx2.b;
+    case KIMM_BLOCK:
+        return a->imm.block.kind == b->imm.block.kind && a->imm.block.index == b->imm.block.index &&
+               a->imm.block.val.kind == b->imm.block.val.kind;
+    case KIMM_I32: return a->imm.i32 == b->imm.i32;
+    case KIMM_I64: return a->imm.i64 == b->imm.i64;
+    case KIMM_F32: return a->imm.f32 == b->imm.f32;
+    case KIMM_F64: return a->imm.f64 == b->imm.f64;
+    case KIMM_MEMARG:
+        return a->imm.mem.align == b->imm.mem.align && a->imm.mem.memory == b->imm.mem.memory &&
+               a->imm.mem.offset == b->imm.mem.offset;
+    default: return true; /* shapes the fast path never takes: both from kbin_read_instr */
+    }
+}
+
 /*
-** Every module is checked twice: decoded plainly, and with the body scan
-** left to the validator (KBIN_FEATURE_DEFER_BODIES, what rt/ uses). Both
-** must give the same answer: same kind, message and offset.
+** What kval_code_instrs and kval_code_loop_consts must give for the body of
+** function 'fi' of 'm': its instructions as kbin_read_instr decodes them, and
+** the constants inside loops at depth < 64 (compile/'s pre-scan's rule).
+*/
+static void check_records(const kbin_module *m, uint32_t fi, kval_code *vc) {
+    const kbin_func *f = &m->funcs[fi];
+    size_t n, nc;
+    const uint32_t *consts;
+    const kbin_instr *rec = kval_code_instrs(vc, &n);
+    bool noted = kval_code_loop_consts(vc, &consts, &nc);
+    kbin_reader r = kbin_reader_make(m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
+    uint32_t depth = 0, in_loop = 0, ci = 0;
+    uint64_t loop_bits = 0;
+    size_t i = 0;
+    bool rare = false;
+    for (; r.pos < r.end; i++) {
+        kbin_instr in;
+        assert_null(kbin_read_instr(&r, &in));
+        if (i >= n) fail_msg("function %u: %zu records, more instructions", fi, n);
+        if (rec[i].op != in.op || rec[i].offset != in.offset || !same_imm(&rec[i], &in))
+            fail_msg("function %u: record %zu is %s at %u, kbin_read_instr: %s at %u", fi, i,
+                     kbin_op_name(rec[i].op), rec[i].offset, kbin_op_name(in.op), in.offset);
+        switch (in.op) {
+        case KOP_BLOCK: case KOP_IF: case KOP_TRY: case KOP_TRY_TABLE: case KOP_LOOP:
+            if (depth < 64 && in.op == KOP_LOOP) loop_bits |= 1ull << depth, in_loop++;
+            depth++;
+            break;
+        case KOP_END: case KOP_DELEGATE:
+            if (depth > 0 && --depth < 64 && (loop_bits >> depth & 1)) loop_bits &= ~(1ull << depth), in_loop--;
+            break;
+        case KOP_I32_CONST: case KOP_I64_CONST: case KOP_F32_CONST: case KOP_F64_CONST:
+            if (in_loop && noted) {
+                if (ci >= nc || consts[ci] != i) fail_msg("function %u: constant %zu in a loop not noted", fi, i);
+                ci++;
+            }
+            break;
+        default: break;
+        }
+        rare = rare || in.op == KOP_TRY || (in.op == KOP_IF && in.imm.block.kind == KBT_TYPE) ||
+               kbin_ops[in.op].prefix == 0xFB || kbin_ops[in.op].prefix == 0xFD;
+    }
+    if (i != n) fail_msg("function %u: %zu records, %zu instructions", fi, n, i);
+    if (noted && ci != nc) fail_msg("function %u: %zu constants noted, %u in loops", fi, nc, ci);
+    /* An 'if' with a type index on the fast path would be missed: never is. */
+    if (noted && rare) fail_msg("function %u: noted although it holds an instruction the note does not cover", fi);
+}
+
+/*
+** kval_module in steps (kval_module_begin, kval_code_func per body,
+** kval_module_end), as compile/ runs it, checking each accepted body's
+** records on the way.
+*/
+static kb_error *check_steps_with(const wb *w, uint32_t features) {
+    kbin_module *m = NULL;
+    kval_code *vc = NULL;
+    kb_error *err = kbin_decode_ex(w->b, w->n, features, &m);
+    if (err == NULL && (err = kval_module_begin(reg, m, &vc)) == NULL) {
+        for (uint32_t i = m->imported_funcs; i < m->func_count && err == NULL; i++)
+            if ((err = kval_code_func(vc, i)) == NULL) check_records(m, i, vc);
+        err = kval_module_end(m, vc, err);
+        if (err == NULL) assert_true(m->validated);
+    }
+    kbin_module_free(m);
+    return err;
+}
+
+static void same_answer(const char *what, kb_error *a, kb_error *b) {
+    if ((a == NULL) != (b == NULL))
+        fail_msg("%s: %s / %s", what, a ? a->message : "accepts", b ? b->message : "accepts");
+    if (a != NULL && (a->kind != b->kind || strcmp(a->message, b->message) != 0 || a->offset != b->offset))
+        fail_msg("%s: %s at %lld / %s at %lld", what, a->message, (long long)a->offset, b->message,
+                 (long long)b->offset);
+}
+
+/*
+** Every module is checked four times: decoded plainly, and with the body
+** scan left to the validator (KBIN_FEATURE_DEFER_BODIES, what rt/ uses),
+** each by kval_module and in steps. All must give the same answer: same
+** kind, message and offset.
 */
 static kb_error *check(const wb *w) {
     kb_error *plain = check_with(w, KBIN_FEATURES_DEFAULT);
@@ -57,6 +155,12 @@ static kb_error *check(const wb *w) {
                      deferred->message, (long long)deferred->offset);
         kb_error_free(deferred);
     }
+    kb_error *steps = check_steps_with(w, KBIN_FEATURES_DEFAULT);
+    same_answer("kval_module / in steps", plain, steps);
+    kb_error_free(steps);
+    steps = check_steps_with(w, KBIN_FEATURE_DEFER_BODIES);
+    same_answer("kval_module / in steps, deferred body scan", plain, steps);
+    kb_error_free(steps);
     return plain;
 }
 
@@ -421,6 +525,39 @@ static void test_valid_deep_nesting(void **state) {
 #define NOPS16 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01
 #define PADDED(...) BODY(__VA_ARGS__, NOPS16, 0x0B)
 
+/*
+** The note for compile/'s pre-scan (kval_code_loop_consts): constants in
+** loops at every depth up to past the 64 the note counts, through the fast
+** path and the general rules (check_records compares with the rule).
+*/
+static void test_valid_loop_consts(void **state) {
+    (void)state;
+    enum { DEPTH = 70 };
+    uint8_t *body = malloc(DEPTH * 17 + 64);
+    size_t n = 0;
+    body[n++] = 0x00;
+    body[n++] = 0x41, body[n++] = 0x05, body[n++] = 0x1A; /* i32.const 5 drop: outside loops */
+    for (int i = 0; i < DEPTH; i++) {
+        body[n++] = i % 3 == 2 ? 0x02 : 0x03, body[n++] = 0x40;          /* block or loop */
+        body[n++] = 0x41, body[n++] = (uint8_t)(i & 0x3F), body[n++] = 0x1A; /* i32.const i drop */
+        if (i % 5 == 0) {                                                 /* f64.const 1 drop */
+            body[n++] = 0x44;
+            for (int k = 0; k < 7; k++) body[n++] = 0;
+            body[n++] = 0x3F, body[n++] = 0x1A;
+        }
+    }
+    for (int i = 0; i < DEPTH; i++) body[n++] = 0x0B;
+    body[n++] = 0x42, body[n++] = 0x7F, body[n++] = 0x1A; /* i64.const -1 drop: outside again */
+    for (int i = 0; i < 16; i++) body[n++] = 0x01;
+    body[n++] = 0x0B;
+    body_ok(TYPES(T_V), NULL, body, n);
+    /* Unreachable code and an 'if' with results inside a loop. */
+    body_ok(TYPES(T_V), NULL,
+            PADDED(0x00, 0x03, 0x40, 0x41, 0x01, 0x04, 0x7F, 0x41, 0x02, 0x05, 0x41, 0x03, 0x0B, 0x1A, 0x0C, 0x00, 0x41,
+                   0x04, 0x1A, 0x0B));
+    free(body);
+}
+
 static void test_valid_fast_path(void **state) {
     (void)state;
     /* Locals: local 0 i32, local 1 i64 (one group each). */
@@ -632,6 +769,7 @@ int main(void) {
         cmocka_unit_test(test_valid_branches),
         cmocka_unit_test(test_valid_fast_path),
         cmocka_unit_test(test_valid_deep_nesting),
+        cmocka_unit_test(test_valid_loop_consts),
         cmocka_unit_test(test_valid_exceptions),
         cmocka_unit_test(test_valid_gc),
         cmocka_unit_test(test_valid_limits),
