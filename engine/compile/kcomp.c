@@ -38,6 +38,7 @@
 #include "base/kb_buf.h"
 #include "binary/kbin_reader.h"
 #include "compile/kcomp_forms.h"
+#include "valid/kval.h"
 
 #include "compile/kcomp_int.h"
 
@@ -1037,7 +1038,12 @@ static void drop_quiet_pairs(comp *c) {
     c->pcmap.len = n;
 }
 
-static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsupported_out) {
+/*
+** Compiles defined function 'fidx' into 'out': from 'ins[0..nins)', its body
+** as the validator recorded it, or when 'ins' is NULL from its bytes.
+*/
+static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsupported_out, const kbin_instr *ins,
+                              size_t nins, const uint32_t *loop_consts, size_t nloop_consts) {
     const kbin_module *m = c->m;
     const kbin_func *f = &m->funcs[fidx];
     const kbin_type *t = kbin_func_type(m, fidx);
@@ -1079,7 +1085,8 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
 
     uint32_t hidden;
     int unsupported;
-    if ((err = kcomp_prescan(c, f, &hidden, &unsupported)) != NULL) goto done;
+    if (ins != NULL) kcomp_prescan_instrs(c, ins, nins, loop_consts, nloop_consts, &hidden, &unsupported);
+    else if ((err = kcomp_prescan(c, f, &hidden, &unsupported)) != NULL) goto done;
     if ((uint64_t)slot + hidden >= MAX_FRAME_SLOTS) {
         err = kb_error_new(KB_ERR_LIMIT, "function %u needs too many frame slots", fidx);
         goto done;
@@ -1116,7 +1123,7 @@ static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsup
         c->r = kbin_reader_make(m->bytes, f->body.offset, (size_t)f->body.offset + f->body.len);
         uint32_t skip_depth = 0;
         /* c->r stays set: br_table labels and catch clauses are read from it. */
-        const kbin_instr *in = c->instrs.items, *in_end = in + c->instrs.len;
+        const kbin_instr *in = c->ins, *in_end = in + c->nins;
         /* Offsets at or past PC_QUIET keep their pairs (never in practice). */
         bool huge = (uint64_t)f->body.offset + f->body.len >= PC_QUIET;
         /* Only emit_instr changes the control stack or makes code unreachable
@@ -1232,8 +1239,13 @@ done:
     return err;
 }
 
-kb_error *kcomp_compile(const krt_engine *engine, const kbin_module *m, kcomp_code **out) {
-    (void)engine;
+/*
+** kcomp_compile, and kcomp_compile_validate when 'vc' is not NULL: each body
+** is then validated (kval_code_func) just before it is compiled from the
+** validator's record of it. A validation error goes to *verr and ends it; a
+** compile error stops the compiling, not the validation of the bodies after.
+*/
+static kb_error *compile_module(const kbin_module *m, kval_code *vc, kb_error **verr, kcomp_code **out) {
     *out = NULL;
     kb_error *err = NULL;
     pthread_once(&op_flags_once, init_op_flags);
@@ -1241,8 +1253,12 @@ kb_error *kcomp_compile(const krt_engine *engine, const kbin_module *m, kcomp_co
     memset(&c, 0, sizeof c);
     c.m = m;
     word_vec words = {0};
+    uint32_t i = 0;
     kcomp_code *code = kb_calloc(1, sizeof *code);
-    if (code == NULL) return kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling module");
+    if (code == NULL) {
+        err = kb_error_new(KB_ERR_OUT_OF_MEMORY, "out of memory compiling module");
+        goto done;
+    }
     code->func_count = m->func_count;
     code->func_offsets = kb_malloc(((size_t)m->func_count + 1) * sizeof *code->func_offsets);
     if (code->func_offsets == NULL) {
@@ -1251,21 +1267,37 @@ kb_error *kcomp_compile(const krt_engine *engine, const kbin_module *m, kcomp_co
     }
     /* Sized from the bodies (~a word per byte of code; issue 10), only a hint. */
     size_t hint = 0;
-    for (uint32_t i = 0; i < m->func_count; i++)
-        if (!m->funcs[i].imported) hint += (size_t)m->funcs[i].body.len + HDR_WORDS + 4;
+    for (uint32_t j = 0; j < m->func_count; j++)
+        if (!m->funcs[j].imported) hint += (size_t)m->funcs[j].body.len + HDR_WORDS + 4;
     if (hint > 0 && hint < ((size_t)1 << 28)) (void)kb_vec_reserve(&words, hint);
-    for (uint32_t i = 0; i < m->func_count; i++) {
+    for (; i < m->func_count; i++) {
         code->func_offsets[i] = UINT32_MAX;
         if (m->funcs[i].imported) continue;
+        const kbin_instr *ins = NULL;
+        const uint32_t *loop_consts = NULL;
+        size_t nins = 0, nloop_consts = 0;
+        if (vc != NULL) {
+            if ((*verr = kval_code_func(vc, i)) != NULL) goto done;
+            if (err != NULL) continue;
+            ins = kval_code_instrs(vc, &nins);
+            if (!kval_code_loop_consts(vc, &loop_consts, &nloop_consts)) loop_consts = NULL;
+        }
         code->func_offsets[i] = (uint32_t)words.len;
         bool unsupported = false;
-        if ((err = compile_func(&c, i, &words, &unsupported)) != NULL) goto done;
+        if ((err = compile_func(&c, i, &words, &unsupported, ins, nins, loop_consts, nloop_consts)) != NULL) {
+            if (vc == NULL) goto done;
+            continue;
+        }
         if (unsupported) code->unsupported_funcs++;
     }
+    if (err != NULL) goto done;
     code->words = words.items;
     code->word_count = words.len;
     words.items = NULL;
 done:
+    /* After an early failure the bodies are still all checked (kval_module's errors first). */
+    for (; vc != NULL && *verr == NULL && i < m->func_count; i++)
+        if (!m->funcs[i].imported) *verr = kval_code_func(vc, i);
     kb_vec_free(&words);
     kb_vec_free(&c.code);
     kb_vec_free(&c.pcmap);
@@ -1277,12 +1309,37 @@ done:
     kb_vec_free(&c.plinks);
     kb_free(c.local_slot);
     kb_free(c.local_type);
-    if (err != NULL) {
+    if (err != NULL || (verr != NULL && *verr != NULL)) {
         kcomp_code_free(code);
         return err;
     }
     *out = code;
     return NULL;
 }
+
+kb_error *kcomp_compile(const krt_engine *engine, const kbin_module *m, kcomp_code **out) {
+    (void)engine;
+    return compile_module(m, NULL, NULL, out);
+}
+
+kb_error *kcomp_compile_validate(const krt_engine *engine, kval_registry *reg, kbin_module *m, kcomp_code **out,
+                                 kb_error **compile_err) {
+    (void)engine;
+    *out = NULL;
+    *compile_err = NULL;
+    kval_code *vc;
+    kb_error *err = kval_module_begin(reg, m, &vc);
+    if (err != NULL) return err;
+    kb_error *cerr = compile_module(m, vc, &err, out);
+    if ((err = kval_module_end(m, vc, err)) != NULL) {
+        kb_error_free(cerr);
+        kcomp_code_free(*out);
+        *out = NULL;
+        return err;
+    }
+    *compile_err = cerr;
+    return NULL;
+}
+
 
 const char kcomp_build_stamp[] = __DATE__ " " __TIME__;

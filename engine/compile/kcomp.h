@@ -27,6 +27,7 @@
 #include "base/kb_error.h"
 #include "binary/kbin_module.h"
 #include "rt/krt.h"
+#include "valid/kval_types.h"
 
 /* Internal op numbers (ORDER KX: rows of kcomp_ops.def). */
 enum {
@@ -132,6 +133,20 @@ extern const char kcomp_build_stamp[];
 ** no pointer into it). Gives ownership of *out to the caller.
 */
 kb_error *kcomp_compile(const krt_engine *engine, const kbin_module *m, kcomp_code **out);
+
+/*
+** Validates 'm' (kval_module's checks and errors) and compiles it in one go:
+** each function body is compiled right after the validator checked it, from
+** the instructions it decoded (a body is decoded once and is still in the
+** cache; issue 10). Returns the validation error, if any (then *out is
+** NULL); else NULL, with either *out or *compile_err (kcomp_compile's
+** errors) set, so that the caller can rank its own checks of the valid
+** module before compile errors. Canonicalises the types into 'reg' as
+** kval_module does; sets m->validated. Gives ownership of *out and
+** *compile_err to the caller.
+*/
+kb_error *kcomp_compile_validate(const krt_engine *engine, kval_registry *reg, kbin_module *m, kcomp_code **out,
+                                 kb_error **compile_err);
 
 /* Frees the code; NULL is a no-op. */
 void kcomp_code_free(kcomp_code *code);

@@ -64,6 +64,10 @@ typedef struct comp {
        of decoding every instruction a second time (issue 10). Reused by
        every function of the module. */
     KB_VEC(kbin_instr) instrs;
+    /* The body the main pass translates: c->instrs (kcomp_prescan) or the
+       validator's record of it (kcomp_prescan_instrs). */
+    const kbin_instr *ins;
+    size_t nins;
     /* Every block's forward-branch patch list, as pairs (offset word, 1 +
        index of the next pair or 0): one buffer for the whole module instead
        of a heap vector per block (issue 10). */
@@ -319,6 +323,15 @@ void kcomp_end_block(comp *c);
 ** error.
 */
 kb_error *kcomp_prescan(comp *c, const kbin_func *f, uint32_t *hidden, int *unsupported);
+/*
+** The same for a body already decoded (and validated) into 'ins[0..n)',
+** which the main pass then translates: counts, pool and first unsupported
+** instruction as kcomp_prescan finds them. 'loop_consts', unless NULL, is
+** the validator's note (kval_code_loop_consts): then only those constants
+** are looked at. Cannot fail.
+*/
+void kcomp_prescan_instrs(comp *c, const kbin_instr *ins, size_t n, const uint32_t *loop_consts,
+                          size_t nloop_consts, uint32_t *hidden, int *unsupported);
 /* Builds the pre-scan's tables; once, before any kcomp_prescan (kcomp_compile does). */
 void kcomp_scan_init(void);
 

@@ -15,6 +15,10 @@
 
 static bool scan_op[KOP_COUNT_];
 
+/* What kcomp_prescan_instrs does for an instruction; filled by kcomp_scan_init. */
+enum { SK_NONE = 0, SK_BLOCK, SK_LOOP, SK_IF, SK_TRY, SK_END, SK_I32, SK_I64, SK_F32, SK_F64, SK_UNSUPPORTED };
+static uint8_t scan_kind[KOP_COUNT_];
+
 /*
 ** The pre-scan's view of a body's first byte, for the shapes kbin_read_instr
 ** decodes inline (kbin_fast): PS_GENERAL takes the reader and the general
@@ -266,6 +270,7 @@ ps_top:
             uint8_t prefix = kbin_ops[in->op].prefix;
             if (prefix == 0xFD || prefix == 0xFB) {
                 c->instrs.len = n + 1;
+                c->ins = items, c->nins = n + 1;
                 *unsupported = in->op;
                 return NULL;
             }
@@ -280,7 +285,74 @@ ps_top:
         }
     }
     c->instrs.len = n;
+    c->ins = items, c->nins = n;
     return NULL;
+}
+
+void kcomp_prescan_instrs(comp *c, const kbin_instr *ins, size_t count, const uint32_t *loop_consts,
+                          size_t nloop_consts, uint32_t *hidden, int *unsupported) {
+    *hidden = 0;
+    *unsupported = -1;
+    c->pool_count = 0;
+    c->ins = ins, c->nins = count;
+    if (loop_consts != NULL) {
+        /* The validator noted the constants in loops: the rest needs nothing. */
+        for (size_t i = 0; i < nloop_consts; i++) {
+            const kbin_instr *in = &ins[loop_consts[i]];
+            uint16_t next = ins[loop_consts[i] + 1].op;
+            switch (scan_kind[in->op]) {
+            case SK_I32: pool_decide(c, next, KVT_I32, (uint32_t)in->imm.i32); break;
+            case SK_I64: pool_decide(c, next, KVT_I64, (uint64_t)in->imm.i64); break;
+            case SK_F32: pool_decide(c, next, KVT_F32, in->imm.f32); break;
+            default: pool_decide(c, next, KVT_F64, in->imm.f64); break;
+            }
+        }
+        return;
+    }
+    uint32_t depth = 0, in_loop = 0;
+    uint64_t loop_bits = 0; /* bit i: nesting level i is a loop (levels < 64) */
+    /* What kcomp_prescan's general analysis does, by kind (scan_kind: most
+       instructions need nothing). A constant in a loop is decided on at once
+       from the instruction after it (a body ends with 'end', so there is one). */
+    for (size_t n = 0; n < count; n++) {
+        const kbin_instr *in = &ins[n];
+        unsigned k = scan_kind[in->op];
+        if (k == SK_NONE) continue;
+        switch (k) {
+        case SK_LOOP:
+            if (depth < 64) { loop_bits |= 1ull << depth; in_loop++; }
+            depth++;
+            break;
+        case SK_BLOCK:
+            depth++;
+            break;
+        case SK_IF:
+            depth++;
+            if (in->imm.block.kind == KBT_TYPE && in->imm.block.index < c->m->type_count) {
+                const kbin_type *t = &c->m->types[in->imm.block.index];
+                for (uint32_t i = 0; i < t->param_count; i++) *hidden += width_of(t->params[i]);
+            }
+            break;
+        case SK_TRY:
+            depth++;
+            *hidden += 1;
+            break;
+        case SK_END:
+            if (depth > 0) {
+                depth--;
+                if (depth < 64 && (loop_bits >> depth & 1)) { loop_bits &= ~(1ull << depth); in_loop--; }
+            }
+            break;
+        case SK_I32: if (in_loop && n + 1 < count) pool_decide(c, in[1].op, KVT_I32, (uint32_t)in->imm.i32); break;
+        case SK_I64: if (in_loop && n + 1 < count) pool_decide(c, in[1].op, KVT_I64, (uint64_t)in->imm.i64); break;
+        case SK_F32: if (in_loop && n + 1 < count) pool_decide(c, in[1].op, KVT_F32, in->imm.f32); break;
+        case SK_F64: if (in_loop && n + 1 < count) pool_decide(c, in[1].op, KVT_F64, in->imm.f64); break;
+        case SK_UNSUPPORTED:
+            c->nins = n + 1;
+            *unsupported = in->op;
+            return;
+        }
+    }
 }
 
 void kcomp_scan_init(void) {
@@ -295,6 +367,24 @@ void kcomp_scan_init(void) {
             scan_op[op] = kbin_ops[op].prefix == 0xFD || kbin_ops[op].prefix == 0xFB;
             break;
         }
+    }
+    for (uint32_t op = 0; op < KOP_COUNT_; op++) {
+        uint8_t k = SK_NONE;
+        switch (op) {
+        case KOP_BLOCK: case KOP_TRY_TABLE: k = SK_BLOCK; break;
+        case KOP_LOOP: k = SK_LOOP; break;
+        case KOP_IF: k = SK_IF; break;
+        case KOP_TRY: k = SK_TRY; break;
+        case KOP_END: case KOP_DELEGATE: k = SK_END; break;
+        case KOP_I32_CONST: k = SK_I32; break;
+        case KOP_I64_CONST: k = SK_I64; break;
+        case KOP_F32_CONST: k = SK_F32; break;
+        case KOP_F64_CONST: k = SK_F64; break;
+        default:
+            if (kbin_ops[op].prefix == 0xFD || kbin_ops[op].prefix == 0xFB) k = SK_UNSUPPORTED;
+            break;
+        }
+        scan_kind[op] = k;
     }
     /* ps_class: the shapes kbin_read_instr decodes inline; instructions the
        general analysis looks at stay PS_GENERAL unless inlined below. */
