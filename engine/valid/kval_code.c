@@ -1213,11 +1213,12 @@ static kb_error *run(kval_code *c, size_t start, size_t end) {
         if (c->rec.len == c->rec.cap) {
             size_t cap = c->rec.cap;
             if (!kb_vec_reserve(&c->rec, 64)) return oom(); /* also room for kval_fast_run */
-            if (c->rec.cap != cap) {
-                uint32_t *consts = kb_realloc(c->consts, c->rec.cap * sizeof *consts);
-                if (consts == NULL) return oom();
-                c->consts = consts;
+            uint32_t *consts = kb_realloc(c->consts, c->rec.cap * sizeof *consts);
+            if (consts == NULL) {
+                c->rec.cap = cap; /* 'consts' keeps the capacity of 'rec' */
+                return oom();
             }
+            c->consts = consts;
         }
         switch (k) {
         case NK_LOOP: c->loops += kval_counted_loop(KOP_LOOP, c->ctrls.len - 1); break;

@@ -76,6 +76,12 @@ void kval_fast_init(const kval_csig *csigs) {
 */
 #if defined(__GNUC__) && !defined(KEEL_NO_COMPUTED_GOTO)
 #define FAST_GOTO 1
+/* GCC would merge the cases' identical dispatch tails back into one jump. */
+#if defined(__clang__)
+#define FAST_DISPATCH_ATTR
+#else
+#define FAST_DISPATCH_ATTR __attribute__((optimize("no-crossjumping", "no-gcse")))
+#endif
 #define VF_DISPATCH(x) goto *vf_label[x];
 #define VF_CASE(l) L_##l
 #define VF_DEFAULT L_VF_NONE
@@ -93,6 +99,7 @@ void kval_fast_init(const kval_csig *csigs) {
     } while (0)
 #else
 #define FAST_GOTO 0
+#define FAST_DISPATCH_ATTR
 #define VF_DISPATCH(x) switch (x)
 #define VF_CASE(l) case l
 #define VF_DEFAULT default
@@ -152,7 +159,7 @@ static inline bool label_empty(const kval_frame *f) {
 ** general path (kbin_read_instr and step) to check and report with its
 ** usual words. The rules are step's and step_control's for the same cases.
 */
-size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim) {
+FAST_DISPATCH_ATTR size_t kval_fast_run(kval_code *c, const uint8_t *bytes, size_t pos, size_t lim) {
     kbin_valtype *v = c->vals.items;
     size_t len = c->vals.len;
     size_t room = c->vals.cap < KVAL_MAX_STACK ? c->vals.cap : KVAL_MAX_STACK;
