@@ -72,6 +72,12 @@ static pthread_once_t op_flags_once = PTHREAD_ONCE_INIT;
     } while (0)
 #if defined(__GNUC__) && !defined(KEEL_NO_COMPUTED_GOTO)
 #define MC_GOTO 1
+/* GCC would merge the cases' identical dispatch tails back into one jump. */
+#if defined(__clang__)
+#define MC_ATTR
+#else
+#define MC_ATTR __attribute__((optimize("no-crossjumping")))
+#endif
 #define MC_DISPATCH(x) goto *mc_label[x];
 #define MC_CASE(l) L_##l
 #define MC_NEXT()                                        \
@@ -82,6 +88,7 @@ static pthread_once_t op_flags_once = PTHREAD_ONCE_INIT;
     } while (0)
 #else
 #define MC_GOTO 0
+#define MC_ATTR
 #define MC_DISPATCH(x) switch (x)
 #define MC_CASE(l) case l
 #define MC_NEXT() continue
@@ -1042,8 +1049,9 @@ static void drop_quiet_pairs(comp *c) {
 ** Compiles defined function 'fidx' into 'out': from 'ins[0..nins)', its body
 ** as the validator recorded it, or when 'ins' is NULL from its bytes.
 */
-static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsupported_out, const kbin_instr *ins,
-                              size_t nins, const uint32_t *loop_consts, size_t nloop_consts) {
+MC_ATTR static kb_error *compile_func(comp *c, uint32_t fidx, word_vec *out, bool *unsupported_out,
+                                      const kbin_instr *ins, size_t nins, const uint32_t *loop_consts,
+                                      size_t nloop_consts) {
     const kbin_module *m = c->m;
     const kbin_func *f = &m->funcs[fidx];
     const kbin_type *t = kbin_func_type(m, fidx);
