@@ -890,6 +890,10 @@ static void *race_flipper(void *p) {
         unlink(r->dir);
         if (rename(r->saved, r->dir) != 0) break;
         r->flips++;
+        /* Stay inside a moment: on a loaded machine the flipper could
+           otherwise keep the link swapped for every open the guest tries. */
+        struct timespec d = {0, 20000};
+        nanosleep(&d, NULL);
     }
     return NULL;
 }
@@ -919,7 +923,10 @@ static void test_symlink_swap_race(void **state) {
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, race_flipper, &rc), 0);
     int opened = 0, refused = 0;
-    for (int i = 0; i < 3000; i++) {
+    /* At least 3000 rounds, and more (up to 30000) until some open has
+       reached the inside file while the flipper runs: the test must see
+       both outcomes to mean anything. */
+    for (int i = 0; i < 3000 || (opened == 0 && i < 30000); i++) {
         for (int follow = 0; follow < 2; follow++) {
             int32_t e = raw_call(&r, "path_open", (int64_t[]){3, follow, 1000, 15, 0, 2, 2, 0, 200});
             if (e != E_SUCCESS) {
