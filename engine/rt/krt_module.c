@@ -238,10 +238,14 @@ kb_error *krt_module_new_cached(krt_engine *engine, kcode_cache *cache, const ui
     }
     if ((err = kbin_decode_ex(bytes, size, validating_decode_features(engine), &bin)) != NULL) return err;
 
-    /* A miss: validate, compile, move the code into code memory, cache it. */
-    if ((err = kval_module(engine->types, bin)) != NULL || (err = check_features(engine, bin)) != NULL ||
-        (err = kcomp_compile(engine, bin, &code)) != NULL ||
+    /* A miss: validate and compile (each body right after its check: it is
+       decoded once; issue 10), move the code into code memory, cache it.
+       Errors rank as before: validation, features, compilation. */
+    kb_error *compile_err = NULL;
+    if ((err = kcomp_compile_validate(engine, engine->types, bin, &code, &compile_err)) != NULL ||
+        (err = check_features(engine, bin)) != NULL || (err = compile_err) != NULL ||
         (err = kcode_mem_adopt(code, bytes, size, cache != NULL ? hash : NULL, features)) != NULL) {
+        if (compile_err != err) kb_error_free(compile_err);
         kcomp_code_free(code);
         kbin_module_free(bin);
         return err;
