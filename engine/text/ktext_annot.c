@@ -264,9 +264,9 @@ static bool emit_custom(kb_buf *out, const char *name, size_t nlen, const kb_buf
 bool ktext_annot_emit_customs(ktext_mod *m, kb_buf *out, unsigned slot) {
     ktext_p *p = m->p;
     for (size_t i = 0; i < m->customs.len; i++) {
-        const char *name;
-        size_t nlen;
-        unsigned s;
+        const char *name = NULL;
+        size_t nlen = 0;
+        unsigned s = 0; /* set by custom_parse when it succeeds; gcc -O3 cannot see that */
         kb_buf data = {0};
         bool ok = custom_parse(p, &p->an[m->customs.items[i]], &name, &nlen, &s, &data);
         if (ok && s == slot) ok = emit_custom(out, name, nlen, &data) || OOM(m);
