@@ -94,8 +94,9 @@ static kb_error *check_features(const krt_engine *engine, const kbin_module *m) 
 }
 
 /*
-** Decoding for bytes that go straight on to kval_module: the validator reads
-** every instruction, so the decoder's own scan of the bodies is left to it
+** Decoding for bytes that go straight on to validation (kval_module, or
+** kcomp_compile_validate on a miss): the validator reads every instruction,
+** so the decoder's own scan of the bodies is left to it
 ** (KBIN_FEATURE_DEFER_BODIES; same errors, one pass over the code instead of
 ** two: issue 10).
 */
