@@ -1,6 +1,7 @@
 /*
 ** kcode_blake3_lanes.h -- the body of one BLAKE3 SIMD kernel, included once
-** per instruction set by kcode_blake3_simd.c with these defined:
+** per instruction set by kcode_blake3_simd.c with these defined (it
+** undefines them again at its end):
 **   B3_FN, B3_TARGET, B3_LANES, V (the vector type), ADD, XOR, SET1,
 **   ROR16, ROR12, ROR8, ROR7, LOAD_MSG(m, block, stride), STORE(p, v).
 ** Lane i of every vector belongs to input i, so the spec's G works on whole
@@ -74,3 +75,16 @@ void B3_FN(const uint8_t *base, size_t stride, size_t blocks, uint64_t counter, 
 
 #undef B3_G
 #undef B3_ROUND
+/* The parameters too, so the next kernel defines its own. */
+#undef V
+#undef B3_LANES
+#undef B3_FN
+#undef B3_TARGET
+#undef ADD
+#undef XOR
+#undef SET1
+#undef ROR16
+#undef ROR8
+#undef ROR12
+#undef ROR7
+#undef LOAD_MSG

@@ -48,18 +48,6 @@ static const uint8_t sched[7][16] = KCODE_B3_SCHED;
         }                                                                                          \
     } while (0)
 #include "code/kcode_blake3_lanes.h"
-#undef V
-#undef B3_LANES
-#undef B3_FN
-#undef B3_TARGET
-#undef ADD
-#undef XOR
-#undef SET1
-#undef ROR16
-#undef ROR8
-#undef ROR12
-#undef ROR7
-#undef LOAD_MSG
 
 /* ---------------------------------------------------------------- AVX2 */
 
@@ -102,18 +90,6 @@ static const uint8_t sched[7][16] = KCODE_B3_SCHED;
         }                                                                                          \
     } while (0)
 #include "code/kcode_blake3_lanes.h"
-#undef V
-#undef B3_LANES
-#undef B3_FN
-#undef B3_TARGET
-#undef ADD
-#undef XOR
-#undef SET1
-#undef ROR16
-#undef ROR8
-#undef ROR12
-#undef ROR7
-#undef LOAD_MSG
 
 /* ---------------------------------------------------------------- AVX-512 */
 

@@ -14,19 +14,7 @@
 #include "text_helpers.h"
 
 /* Asserts the whole binary after the header, custom sections included. */
-#define TH_EXPECT_ALL(wat, hexstr)                                                          \
-    do {                                                                                     \
-        char th_err_[512] = "";                                                              \
-        kb_buf *th_b_ = th_convert((wat), th_err_, sizeof th_err_);                          \
-        if (th_b_ == NULL) fail_msg("%s: unexpected error: %s", (wat), th_err_);             \
-        const char *th_h_ = th_hex(th_b_);                                                   \
-        const char *th_x_ = th_nospace(hexstr);                                              \
-        if (strcmp(th_h_, th_x_) != 0) {                                                     \
-            kb_buf_free(th_b_);                                                              \
-            fail_msg("%s\n  got      %s\n  expected %s", (wat), th_h_, th_x_);               \
-        }                                                                                    \
-        kb_buf_free(th_b_);                                                                  \
-    } while (0)
+#define TH_EXPECT_ALL(wat, hexstr) TH_EXPECT_RENDERED(th_hex, wat, hexstr)
 
 /* The error kind of converting 'wat' (0 when it converts). */
 static uint32_t error_kind(const char *wat) {

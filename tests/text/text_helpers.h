@@ -112,12 +112,15 @@ static inline const char *th_code_hex(const kb_buf *b) {
 }
 
 /* Asserts the first function's code bytes (hex, spaces ignored). */
-#define TH_EXPECT_CODE(wat, hexstr)                                                         \
+#define TH_EXPECT_CODE(wat, hexstr) TH_EXPECT_RENDERED(th_code_hex, wat, hexstr)
+
+/* Asserts what 'render' (th_code_hex, th_hex) makes of the converted 'wat'. */
+#define TH_EXPECT_RENDERED(render, wat, hexstr)                                             \
     do {                                                                                     \
         char th_err_[512] = "";                                                              \
         kb_buf *th_b_ = th_convert((wat), th_err_, sizeof th_err_);                          \
         if (th_b_ == NULL) fail_msg("%s: unexpected error: %s", (wat), th_err_);             \
-        const char *th_h_ = th_code_hex(th_b_);                                              \
+        const char *th_h_ = render(th_b_);                                                   \
         const char *th_x_ = th_nospace(hexstr);                                              \
         if (strcmp(th_h_, th_x_) != 0) {                                                     \
             kb_buf_free(th_b_);                                                              \
@@ -126,24 +129,17 @@ static inline const char *th_code_hex(const kb_buf *b) {
         kb_buf_free(th_b_);                                                                  \
     } while (0)
 
+/* The hex of 'b' without its custom sections. */
+static inline char *th_hex_no_custom(kb_buf *b) {
+    th_strip_custom(b);
+    return th_hex(b);
+}
+
 /*
 ** Asserts that 'wat' converts to a module whose non-custom sections are
 ** exactly 'hex' (lowercase; spaces are ignored).
 */
-#define TH_EXPECT_HEX(wat, hexstr)                                                          \
-    do {                                                                                     \
-        char th_err_[512] = "";                                                              \
-        kb_buf *th_b_ = th_convert((wat), th_err_, sizeof th_err_);                          \
-        if (th_b_ == NULL) fail_msg("%s: unexpected error: %s", (wat), th_err_);             \
-        th_strip_custom(th_b_);                                                              \
-        const char *th_h_ = th_hex(th_b_);                                                   \
-        const char *th_x_ = th_nospace(hexstr);                                              \
-        if (strcmp(th_h_, th_x_) != 0) {                                                     \
-            kb_buf_free(th_b_);                                                              \
-            fail_msg("%s\n  got      %s\n  expected %s", (wat), th_h_, th_x_);               \
-        }                                                                                    \
-        kb_buf_free(th_b_);                                                                  \
-    } while (0)
+#define TH_EXPECT_HEX(wat, hexstr) TH_EXPECT_RENDERED(th_hex_no_custom, wat, hexstr)
 
 /* Asserts that 'wat' is rejected with a message containing 'needle'. */
 #define TH_EXPECT_ERR(wat, needle)                                                          \
