@@ -170,22 +170,9 @@ KEEL_API keel_error *keel_module_new(keel_engine *engine, const uint8_t *bytes, 
     static const uint8_t empty[1];
     if (bytes == NULL) bytes = empty;
     kapi_engine *e = ((kapi_handle *)engine)->u.engine;
-    kapi_module *m = kb_calloc(1, sizeof *m);
-    if (m == NULL) return ERR(KB_ERR_OUT_OF_MEMORY, "out of memory");
-    if ((err = krt_module_new_cached(e->krt, e->cache, bytes, size, &m->krt)) != NULL) {
-        kb_free(m);
-        return (keel_error *)err;
-    }
-    atomic_init(&m->refs, 1);
-    kapi_engine_retain(e);
-    m->engine = e;
-    kapi_handle *h = kapi_handle_new(KEEL_HANDLE_MODULE, NULL, m);
-    if (h == NULL) {
-        kapi_module_release(m);
-        return ERR(KB_ERR_OUT_OF_MEMORY, "out of memory");
-    }
-    *out = (keel_module *)h;
-    return NULL;
+    krt_module *krt = NULL;
+    if ((err = krt_module_new_cached(e->krt, e->cache, bytes, size, &krt)) != NULL) return (keel_error *)err;
+    return kapi_module_wrap(engine, krt, out);
 }
 
 KEEL_API keel_error *keel_wat_to_wasm(const char *text, size_t len, uint8_t **out_bytes,
