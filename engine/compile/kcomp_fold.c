@@ -32,18 +32,8 @@
 #define NEXT(k) break
 #define vmcase(l) case l:
 
-/* The interpreter's shapes (kexec_interp.c), the trapping ones left out. */
-#define UN32(kx, e) vmcase(kx) { uint32_t a = U32(2); SET32(1, e); NEXT(3); }
-#define UN64(kx, e) vmcase(kx) { uint64_t a = R(2); SET64(1, e); NEXT(3); }
-#define BI32(kx, e) vmcase(kx) { uint32_t a = U32(2), b = U32(3); SET32(1, e); NEXT(4); }
-#define BI64(kx, e) vmcase(kx) { uint64_t a = R(2), b = R(3); SET64(1, e); NEXT(4); }
-#define CMP64(kx, e) vmcase(kx) { uint64_t a = R(2), b = R(3); SET32(1, e); NEXT(4); }
-#define CMPF32(kx, f) vmcase(kx) { SET32(1, f(F32(2), F32(3))); NEXT(4); }
-#define CMPF64(kx, f) vmcase(kx) { SET32(1, f(F64(2), F64(3))); NEXT(4); }
-#define BF32(kx, f) vmcase(kx) { SETF32(1, f(F32(2), F32(3))); NEXT(4); }
-#define BF64(kx, f) vmcase(kx) { SETF64(1, f(F64(2), F64(3))); NEXT(4); }
-#define UF32(kx, f) vmcase(kx) { SETF32(1, f(F32(2))); NEXT(3); }
-#define UF64(kx, f) vmcase(kx) { SETF64(1, f(F64(2))); NEXT(3); }
+/* The interpreter's shapes; the trapping ones are not folded. */
+#include "exec/kexec_numshapes.h"
 #define DIV32(kx, f)
 #define DIV64(kx, f)
 #define TRUNC(kx, f, RT, arg, set)
