@@ -371,12 +371,7 @@ static inline kb_error *apply_csig(kval_code *c, const csig *cs, kbin_valtype ad
 static kb_error *apply_sig(kval_code *c, uint16_t op, kbin_valtype addr) {
     const csig *cs = &csigs[op];
     if (!cs->ok) return apply_sig_text(c, sigs[op].sig, addr);
-    kb_error *err;
-    for (uint32_t i = cs->np; i-- > 0;)
-        if ((err = pop_t(c, cs->p[i] ? kbin_vt(cs->p[i]) : addr)) != NULL) return err;
-    for (uint32_t i = 0; i < cs->nr; i++)
-        if ((err = push(c, cs->r[i] ? kbin_vt(cs->r[i]) : addr)) != NULL) return err;
-    return NULL;
+    return apply_csig(c, cs, addr);
 }
 
 static kb_error *push_frame(kval_code *c, uint16_t op, const kbin_blocktype *bt) {
