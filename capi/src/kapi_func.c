@@ -165,6 +165,14 @@ static inline keel_valkind scalar_kind(uint8_t k) { return (keel_valkind)(KVT_I3
 /* i32 and f32 take the low 32 bits of a slot, zero-extended (krt.h slot layout). */
 static inline bool is_32bit(uint8_t k) { return k == KVT_I32 || k == KVT_F32; }
 
+/* The scalar value of kind 'k' held in 'slot'. */
+static inline void scalar_from_slot(keel_val *o, uint8_t k, uint64_t slot) {
+    memset(o, 0, sizeof *o);
+    o->kind = scalar_kind(k);
+    if (is_32bit(k)) o->of.f32_bits = (uint32_t)slot;
+    else o->of.f64_bits = slot;
+}
+
 /* ---------------------------------------------------------------- host functions */
 
 typedef struct kapi_host {
@@ -215,12 +223,7 @@ static kb_error *trampoline(void *env, krt_store *ks, krt_instance *caller_insta
     for (uint32_t i = 0; i < t->param_count && err == NULL; i++, made++) {
         uint8_t k = pt[i].kind;
         if (is_scalar(k)) {
-            keel_val *o = &argv[i];
-            memset(o, 0, sizeof *o);
-            o->kind = scalar_kind(k);
-            if (is_32bit(k)) o->of.f32_bits = (uint32_t)args[slot];
-            else o->of.f64_bits = args[slot];
-            slot++;
+            scalar_from_slot(&argv[i], k, args[slot++]);
             continue;
         }
         arg_refs = true;
@@ -405,11 +408,7 @@ static keel_error *call(keel_func *func, const keel_val *args, size_t nargs, kee
             uint8_t k = rt[i].kind;
             keel_val *o = &results[i];
             if (is_scalar(k)) {
-                memset(o, 0, sizeof *o);
-                o->kind = scalar_kind(k);
-                if (is_32bit(k)) o->of.f32_bits = (uint32_t)slots[slot];
-                else o->of.f64_bits = slots[slot];
-                slot++;
+                scalar_from_slot(o, k, slots[slot++]);
                 continue;
             }
             if (ctx == NULL) ctx = kapi_func_ctx(f);
